@@ -1,0 +1,133 @@
+package flow
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+// Text is something the bot says, written once per language. A translation
+// may have plural forms (one, few, many, other, ...) and templates such as
+// {{.FirstName}}; both are rendered by go-i18n.
+type Text struct {
+	id  string            // message id in the flow's bundle
+	tr  map[string]*forms // language -> forms
+	cat *catalog
+	Pos Pos
+}
+
+type forms struct {
+	msg     i18n.Message
+	dynamic bool // has plural forms or a template: render with go-i18n
+	pos     Pos
+}
+
+// TemplateData is what templates in flow texts can use.
+type TemplateData struct {
+	FirstName string
+	Count     int
+	Answers   map[string]string
+}
+
+// IsZero reports whether the text was not written at all.
+func (t Text) IsZero() bool { return len(t.tr) == 0 }
+
+// Has reports whether the text has a translation in lang.
+func (t Text) Has(lang string) bool { return t.tr[lang] != nil }
+
+// Languages lists the languages the text is written in.
+func (t Text) Languages() []string {
+	out := make([]string, 0, len(t.tr))
+	for l := range t.tr {
+		out = append(out, l)
+	}
+	return out
+}
+
+// Plural reports whether some translation has plural forms.
+func (t Text) Plural() bool {
+	for _, f := range t.tr {
+		if f.msg.One != "" || f.msg.Few != "" || f.msg.Many != "" || f.msg.Two != "" || f.msg.Zero != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Render returns the text in lang, falling back to the pilot's default
+// language when there is no translation. data may be nil for texts without
+// templates.
+func (t Text) Render(lang string, data *TemplateData) string {
+	if len(t.tr) == 0 {
+		return ""
+	}
+	f := t.tr[lang]
+	if f == nil {
+		lang = t.cat.def
+		f = t.tr[lang]
+		if f == nil {
+			return ""
+		}
+	}
+	if !f.dynamic {
+		return f.msg.Other
+	}
+	if data == nil {
+		data = &TemplateData{}
+	}
+	lc := &i18n.LocalizeConfig{MessageID: t.id, TemplateData: data}
+	if f.msg.One != "" || f.msg.Few != "" || f.msg.Many != "" || f.msg.Two != "" || f.msg.Zero != "" {
+		lc.PluralCount = data.Count
+	}
+	s, err := t.cat.localizer(lang).Localize(lc)
+	if err != nil {
+		var nf *i18n.MessageNotFoundErr
+		if s == "" && !errors.As(err, &nf) {
+			// The checker rejects templates that fail; keep the author's words
+			// rather than saying nothing.
+			return f.msg.Other
+		}
+	}
+	return s
+}
+
+// catalog is the go-i18n bundle that holds all texts of one flow.
+type catalog struct {
+	def    string
+	bundle *i18n.Bundle
+	locs   map[string]*i18n.Localizer
+}
+
+func newCatalog(languages []string) *catalog {
+	def := "en"
+	if len(languages) > 0 {
+		def = languages[0]
+	}
+	return &catalog{def: def, bundle: i18n.NewBundle(language.Make(def)), locs: map[string]*i18n.Localizer{}}
+}
+
+func (c *catalog) localizer(lang string) *i18n.Localizer {
+	if l := c.locs[lang]; l != nil {
+		return l
+	}
+	return c.locs[c.def]
+}
+
+// add registers a translation; called only while loading.
+func (c *catalog) add(id, lang string, f *forms) {
+	m := f.msg
+	m.ID = id
+	_ = c.bundle.AddMessages(language.Make(lang), &m)
+	if c.locs[lang] == nil {
+		c.locs[lang] = i18n.NewLocalizer(c.bundle, lang)
+	}
+}
+
+func isDynamic(m *i18n.Message) bool {
+	if m.One != "" || m.Few != "" || m.Many != "" || m.Two != "" || m.Zero != "" {
+		return true
+	}
+	return strings.Contains(m.Other, "{{")
+}

@@ -1,0 +1,178 @@
+// Package console lets a person chat with a flow in a terminal, through the
+// same conversation service Telegram uses. Buttons appear as numbered
+// choices; /wait moves the clock forward so follow-ups fire.
+package console
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/flow"
+)
+
+// Chat and user id of the person at the terminal.
+const (
+	ChatID = 1
+	UserID = 1
+)
+
+// Sender prints the bot's messages to a terminal and remembers the last
+// buttons so that the person can press them by number.
+type Sender struct {
+	mu      sync.Mutex
+	w       io.Writer
+	buttons []flow.Button
+	msgID   int
+}
+
+// NewSender writes to w.
+func NewSender(w io.Writer) *Sender { return &Sender{w: w} }
+
+var _ bot.Sender = (*Sender)(nil)
+
+// Send prints a message and its numbered buttons.
+func (s *Sender) Send(_ context.Context, chat int64, m flow.Message) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.msgID++
+	prefix := "bot: "
+	if chat != ChatID {
+		prefix = fmt.Sprintf("bot → coordinator %d: ", chat)
+	}
+	lines := strings.Split(m.Text, "\n")
+	fmt.Fprintf(s.w, "%s%s\n", prefix, lines[0])
+	for _, l := range lines[1:] {
+		fmt.Fprintf(s.w, "     %s\n", l)
+	}
+	if chat != ChatID {
+		return nil
+	}
+	var flat []flow.Button
+	for _, row := range m.Buttons {
+		flat = append(flat, row...)
+	}
+	if len(flat) > 0 {
+		s.buttons = flat
+		for i, b := range flat {
+			fmt.Fprintf(s.w, "     [%d] %s\n", i+1, b.Text)
+		}
+	}
+	return nil
+}
+
+// Acknowledge shows the short notice a button press gets, if any.
+func (s *Sender) Acknowledge(_ context.Context, _ string, text string) error {
+	if text != "" {
+		s.mu.Lock()
+		fmt.Fprintf(s.w, "     (%s)\n", text)
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// MarkChosen shows which option was chosen.
+func (s *Sender) MarkChosen(_ context.Context, _ int64, _ int, label string) error {
+	s.mu.Lock()
+	fmt.Fprintf(s.w, "     ✓ %s\n", label)
+	s.mu.Unlock()
+	return nil
+}
+
+// SendDocument reports a file instead of showing it.
+func (s *Sender) SendDocument(_ context.Context, _ int64, name string, data []byte, caption string) error {
+	s.mu.Lock()
+	fmt.Fprintf(s.w, "bot: [file %s, %d bytes] %s\n", name, len(data), caption)
+	s.mu.Unlock()
+	return nil
+}
+
+// button returns the nth button of the last keyboard (1-based).
+func (s *Sender) button(n int) (flow.Button, int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n < 1 || n > len(s.buttons) {
+		return flow.Button{}, 0, false
+	}
+	return s.buttons[n-1], s.msgID, true
+}
+
+// Options for a terminal chat.
+type Options struct {
+	Pilot string
+	Lang  string
+}
+
+// Run reads lines from in until EOF or /quit and feeds them to the service.
+func Run(ctx context.Context, in io.Reader, out io.Writer, svc *bot.Service, send *Sender, clock *bot.ManualClock, opts Options) error {
+	fmt.Fprintln(out, "Type your answers. A number presses a button. /wait 3d moves time forward, /voice /photo /sticker send those, /quit ends.")
+	var update int64
+	inbound := func() bot.Inbound {
+		update++
+		return bot.Inbound{UpdateID: update, ChatID: ChatID, UserID: UserID, Private: true, Lang: opts.Lang, FirstName: "Alex"}
+	}
+	first := inbound()
+	first.Text = "/start " + opts.Pilot
+	if err := svc.Handle(ctx, first); err != nil {
+		return fmt.Errorf("start the chat: %w", err)
+	}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for {
+		fmt.Fprint(out, "you> ")
+		if !sc.Scan() {
+			fmt.Fprintln(out)
+			return sc.Err()
+		}
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		ib := inbound()
+		switch cmd, arg, _ := strings.Cut(line, " "); cmd {
+		case "/quit", "/exit":
+			return nil
+		case "/wait":
+			d, err := flow.ParseDuration(arg)
+			if err != nil {
+				fmt.Fprintf(out, "     (/wait needs a duration: %v)\n", err)
+				continue
+			}
+			now := clock.Advance(d)
+			fmt.Fprintf(out, "     (%s later: %s)\n", flow.FormatDuration(d), now.Format("Mon 2 Jan 2006 15:04 MST"))
+			if _, err := svc.FireDue(ctx); err != nil {
+				return fmt.Errorf("send due prompts: %w", err)
+			}
+			continue
+		case "/voice":
+			secs, _ := strconv.Atoi(arg)
+			ib.Media = &flow.Media{Type: "voice", FileID: fmt.Sprintf("voice-%d", update), Duration: max(secs, 3)}
+		case "/photo":
+			ib.Media = &flow.Media{Type: "photo", FileID: fmt.Sprintf("photo-%d", update)}
+			ib.Text = arg
+		case "/sticker":
+			ib.Other = "sticker"
+		default:
+			if n, err := strconv.Atoi(line); err == nil {
+				if b, msg, ok := send.button(n); ok {
+					ib.Data, ib.CallbackID, ib.MessageID = b.Data, "press", msg
+					break
+				}
+			}
+			ib.Text = line
+		}
+		if err := svc.Handle(ctx, ib); err != nil {
+			return fmt.Errorf("handle: %w", err)
+		}
+	}
+}
+
+// StartTime is where a terminal chat's clock starts: a Monday morning, so
+// that follow-ups show weekdays and times that make sense.
+var StartTime = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)

@@ -1,0 +1,91 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cosie/cosiebot/bot/flow"
+)
+
+// Dispatch tuning: how many prompts one claim takes, and how long a claimed
+// prompt stays hidden from other replicas before it is claimed again.
+const (
+	claimBatch = 100
+	claimLease = 2 * time.Minute
+)
+
+// FireDue sends every follow-up and reminder that is due now, across all
+// pilots, and returns how many were sent. Several replicas may call it at
+// once: each prompt is claimed by one of them.
+func (s *Service) FireDue(ctx context.Context) (int, error) {
+	sent := 0
+	var errs []error
+	for _, f := range s.Flows().List() {
+		for {
+			due, err := s.store.ClaimDue(ctx, f.Pilot.ID, s.clock.Now(), claimLease, claimBatch)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("claim due prompts of %s: %w", f.Pilot.ID, err))
+				break
+			}
+			for _, d := range due {
+				ok, err := s.fire(ctx, f, d)
+				if err != nil {
+					errs = append(errs, err)
+				}
+				if ok {
+					sent++
+				}
+			}
+			if len(due) < claimBatch || ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	return sent, errors.Join(errs...)
+}
+
+// fire sends one claimed prompt. A prompt whose session, node or flow
+// version no longer matches does nothing and is released.
+func (s *Service) fire(ctx context.Context, f *flow.Flow, d Due) (bool, error) {
+	kind := flow.InReminder
+	if d.Kind == flow.PromptFollowUp {
+		kind = flow.InTimer
+	}
+	for range maxAttempts {
+		sess, err := s.store.Load(ctx, d.User)
+		if err != nil {
+			return false, fmt.Errorf("load session for a due prompt: %w", err)
+		}
+		if sess == nil || sess.Pilot != f.Pilot.ID || sess.OptOut {
+			return false, s.store.Release(ctx, f.Pilot.ID, d)
+		}
+		t := s.newTurn(d.User, sess, Inbound{ChatID: sess.Chat, Private: true})
+		if t.sess == nil {
+			return false, s.store.Release(ctx, f.Pilot.ID, d)
+		}
+		res := t.step(flow.Input{Kind: kind, Node: d.Node, Seq: d.Seq})
+		if res.Stale {
+			return false, s.store.Release(ctx, f.Pilot.ID, d)
+		}
+		c := t.commit()
+		c.Release = append(c.Release, d.Kind)
+		if d.Kind == flow.PromptFollowUp {
+			t.sess.FollowedUp = true
+			t.count("fu_sent", 1)
+		} else {
+			t.count("reminders", 1)
+		}
+		err = t.save(ctx)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("commit a due prompt: %w", err)
+		}
+		t.deliver(ctx)
+		return true, nil
+	}
+	return false, fmt.Errorf("fire a due prompt: %w", ErrConflict)
+}

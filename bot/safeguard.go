@@ -1,0 +1,97 @@
+package bot
+
+import (
+	"context"
+	"strings"
+
+	"github.com/cosie/cosiebot/bot/flow"
+)
+
+// safeguard looks for the pilot's risk phrases in what the citizen wrote. A
+// match shows them the help text at once and alerts the coordinators; the
+// dialogue then goes on as usual.
+func (t *turn) safeguard(ctx context.Context, text string) {
+	if t.f == nil || text == "" {
+		return
+	}
+	if matchRisk(t.f.Pilot.Safeguarding, text) {
+		t.helpNow(ctx, text)
+	}
+}
+
+// matchRisk reports whether text contains any risk phrase of any of the
+// pilot's languages: people often mix languages.
+func matchRisk(s flow.Safeguarding, text string) bool {
+	if len(s.Phrases) == 0 {
+		return false
+	}
+	low := strings.ToLower(strings.Join(strings.Fields(text), " "))
+	for _, phrases := range s.Phrases {
+		for _, p := range phrases {
+			if strings.Contains(low, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// helpNow sends the help text and alerts the pilot's coordinators with a
+// pseudonymous reference. text is what the citizen wrote ("" for the button).
+func (t *turn) helpNow(_ context.Context, text string) {
+	t.ack("")
+	if t.f == nil {
+		t.text(t.say("safeguard.fallback", nil))
+		return
+	}
+	help := t.f.Pilot.Safeguarding.HelpNow.Render(t.lang, nil)
+	if help == "" {
+		help = t.say("safeguard.fallback", nil)
+	}
+	t.text(help)
+	t.count("alerts", 1)
+	ref := t.user[:8]
+	pilotLang := t.f.DefaultLanguage()
+	for _, id := range t.s.Coordinators(t.f.Pilot.ID) {
+		say := func(msg string, data map[string]any) string { return t.s.words.Say(pilotLang, msg, data) }
+		data := map[string]any{"Pilot": t.f.Pilot.Name.Render(pilotLang, nil), "Ref": ref}
+		var b strings.Builder
+		b.WriteString(say("alert.title", data))
+		b.WriteString("\n\n")
+		if text == "" {
+			b.WriteString(say("alert.button", data))
+		} else {
+			b.WriteString(say("alert.message", data))
+			b.WriteString("\n«")
+			b.WriteString(text)
+			b.WriteString("»")
+		}
+		b.WriteString("\n\n")
+		b.WriteString(say("alert.note", nil))
+		t.out = append(t.out, outbound{kind: outMessage, chat: id, msg: flow.Message{Text: b.String()}})
+	}
+}
+
+// Coordinators lists the Telegram user ids of a pilot's coordinators: those
+// in the flow file and those added by configuration.
+func (s *Service) Coordinators(pilot string) []int64 {
+	var out []int64
+	if f := s.Flows().Get(pilot); f != nil {
+		out = append(out, f.Pilot.Coordinators...)
+	}
+	for _, id := range s.extra[pilot] {
+		if !containsID(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func containsID(list []int64, id int64) bool {
+	for _, x := range list {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,427 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/cosie/cosiebot/bot/redisstore"
+	"github.com/cosie/cosiebot/locales"
+)
+
+// The citizen of every scenario.
+const (
+	citizenChat = 7001
+	citizenUser = 7001
+)
+
+// Failure is one scenario that did not behave as written.
+type Failure struct {
+	File     string
+	Scenario string
+	Pos      flow.Pos
+	Message  string
+}
+
+func (f Failure) String() string {
+	return fmt.Sprintf("%s:%d:%d: scenario %q: %s", f.File, f.Pos.Line, f.Pos.Col, f.Scenario, f.Message)
+}
+
+// Report sums up one scenario file.
+type Report struct {
+	File     string
+	Passed   int
+	Failures []Failure
+}
+
+// Run plays every scenario of a file against flow f.
+func Run(ctx context.Context, sf *File, f *flow.Flow, words *locales.Catalog) (*Report, error) {
+	rdb, stop, err := redisstore.Embedded()
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	rep := &Report{File: sf.Name}
+	for _, sc := range sf.Scenarios {
+		if err := rdb.FlushAll(ctx).Err(); err != nil {
+			return nil, fmt.Errorf("reset the store: %w", err)
+		}
+		store := redisstore.New(rdb, redisstore.Options{})
+		r := &runner{ctx: ctx, file: sf.Name, sc: sc, f: f, store: store, rec: &recorder{}}
+		start := sc.Start
+		if start.IsZero() {
+			start = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+		}
+		r.clock = bot.NewManualClock(time.Date(start.Year(), start.Month(), start.Day(), start.Hour(), start.Minute(), 0, 0, f.Pilot.Timezone))
+		r.svc, err = bot.New(bot.Config{
+			Store: store, Sender: r.rec, Clock: r.clock, Words: words, Flows: bot.NewFlows(f),
+			PseudonymKey: []byte("scenario-tests-pseudonym-key"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		if fail := r.run(); fail != nil {
+			rep.Failures = append(rep.Failures, *fail)
+		} else {
+			rep.Passed++
+		}
+	}
+	return rep, nil
+}
+
+type runner struct {
+	ctx    context.Context
+	file   string
+	sc     *Scenario
+	f      *flow.Flow
+	store  *redisstore.Store
+	svc    *bot.Service
+	clock  *bot.ManualClock
+	rec    *recorder
+	update int64
+	seen   int // replies already consumed or dropped
+}
+
+func (r *runner) fail(st *Step, format string, args ...any) *Failure {
+	return &Failure{File: r.file, Scenario: r.sc.Name, Pos: st.Pos, Message: fmt.Sprintf(format, args...)}
+}
+
+func (r *runner) run() *Failure {
+	for _, st := range r.sc.Steps {
+		if f := r.step(st); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+func (r *runner) inbound() bot.Inbound {
+	r.update++
+	return bot.Inbound{UpdateID: r.update, ChatID: citizenChat, UserID: citizenUser, Private: true, Lang: r.sc.Lang, FirstName: "Alex"}
+}
+
+// act sends an inbound event; replies from earlier steps that nobody
+// expected are dropped.
+func (r *runner) act(st *Step, in bot.Inbound) *Failure {
+	r.seen = r.rec.count()
+	if err := r.svc.Handle(r.ctx, in); err != nil {
+		return r.fail(st, "the bot failed: %v", err)
+	}
+	return nil
+}
+
+func (r *runner) step(st *Step) *Failure {
+	switch st.Action {
+	case Say:
+		in := r.inbound()
+		in.Text = st.Arg
+		return r.act(st, in)
+	case Voice:
+		in := r.inbound()
+		secs, _ := strconv.Atoi(st.Arg)
+		in.Media = &flow.Media{Type: "voice", FileID: "voice-" + strconv.FormatInt(r.update, 10), Duration: max(secs, 1)}
+		return r.act(st, in)
+	case Photo:
+		in := r.inbound()
+		in.Media = &flow.Media{Type: "photo", FileID: "photo-" + strconv.FormatInt(r.update, 10)}
+		in.Text = st.Arg
+		return r.act(st, in)
+	case Sticker:
+		in := r.inbound()
+		in.Other = "sticker"
+		return r.act(st, in)
+	case Press:
+		b, id, err := r.rec.find(st.Arg)
+		if err != nil {
+			return r.fail(st, "%v", err)
+		}
+		in := r.inbound()
+		in.Data, in.CallbackID, in.MessageID = b.Data, "cb"+strconv.FormatInt(r.update, 10), id
+		return r.act(st, in)
+	case Language:
+		in := r.inbound()
+		in.Text = "/language"
+		if f := r.act(st, in); f != nil {
+			return f
+		}
+		b, id, err := r.rec.findData("L:" + st.Arg)
+		if err != nil {
+			return r.fail(st, "cannot switch to %q: %v", st.Arg, err)
+		}
+		in = r.inbound()
+		in.Data, in.CallbackID, in.MessageID = b.Data, "cb"+strconv.FormatInt(r.update, 10), id
+		return r.act(st, in)
+	case Wait:
+		r.seen = r.rec.count()
+		r.clock.Advance(st.Wait)
+		if _, err := r.svc.FireDue(r.ctx); err != nil {
+			return r.fail(st, "sending due prompts failed: %v", err)
+		}
+	case Expect:
+		return r.expect(st)
+	case NoReply:
+		if rest := r.rec.citizenSince(r.seen); len(rest) > 0 {
+			return r.fail(st, "expected no more replies, but the bot said:\n%s", show(rest[0]))
+		}
+	case Alert:
+		for _, m := range r.rec.coordinatorMessages() {
+			if strings.Contains(squash(m.text), squash(st.Arg)) {
+				return nil
+			}
+		}
+		return r.fail(st, "no coordinator got a message containing %q", st.Arg)
+	case Answers:
+		return r.answers(st)
+	}
+	return nil
+}
+
+func (r *runner) expect(st *Step) *Failure {
+	rest := r.rec.citizenSince(r.seen)
+	if len(rest) == 0 {
+		return r.fail(st, "expected a reply containing %q, but the bot said nothing more", st.Arg)
+	}
+	got := rest[0]
+	r.seen = got.index + 1
+	if !strings.Contains(squash(got.text), squash(st.Arg)) {
+		return r.fail(st, "the reply differs\n  expected it to contain: %q\n  the reply was:\n%s", st.Arg, show(got))
+	}
+	if st.HasKb {
+		labels := got.labels()
+		if !slices.Equal(labels, st.Buttons) {
+			return r.fail(st, "the buttons differ\n%s", diffLines(st.Buttons, labels))
+		}
+	}
+	return nil
+}
+
+func (r *runner) answers(st *Step) *Failure {
+	user := r.svc.Pseudonym(citizenUser)
+	recs, err := r.store.Answers(r.ctx, user)
+	if err != nil {
+		return r.fail(st, "reading answers failed: %v", err)
+	}
+	run := 0
+	for _, rec := range recs {
+		run = max(run, rec.Run)
+	}
+	got := map[string]string{}
+	for _, rec := range recs {
+		if rec.Run != run {
+			continue
+		}
+		v := rec.Value
+		switch {
+		case rec.Media != nil:
+			v = rec.Media.Type
+		case v == "" || (rec.Text != "" && v != ""):
+			if v == "" {
+				v = rec.Text
+			} else {
+				v += ": " + rec.Text
+			}
+		}
+		got[rec.Result] = v
+	}
+	var problems []string
+	keys := make([]string, 0, len(st.Results))
+	for k := range st.Results {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		want := st.Results[k]
+		v, ok := got[k]
+		switch {
+		case !ok && want != "":
+			problems = append(problems, fmt.Sprintf("  %s: expected %q, but it was not recorded", k, want))
+		case ok && want == "":
+			problems = append(problems, fmt.Sprintf("  %s: expected nothing, got %q", k, v))
+		case ok && v != want:
+			problems = append(problems, fmt.Sprintf("  %s: expected %q, got %q", k, want, v))
+		}
+	}
+	if len(problems) > 0 {
+		return r.fail(st, "the recorded answers differ\n%s", strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+// squash collapses whitespace so that line breaks in flow texts do not
+// matter in expectations.
+func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func show(m reply) string {
+	var b strings.Builder
+	for _, l := range strings.Split(m.text, "\n") {
+		b.WriteString("    | ")
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	if labels := m.labels(); len(labels) > 0 {
+		b.WriteString("    buttons: [")
+		b.WriteString(strings.Join(labels, "] ["))
+		b.WriteString("]\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// diffLines shows expected and actual lists, marking what differs.
+func diffLines(want, got []string) string {
+	var b strings.Builder
+	n := max(len(want), len(got))
+	for i := range n {
+		w, g := "", ""
+		if i < len(want) {
+			w = want[i]
+		}
+		if i < len(got) {
+			g = got[i]
+		}
+		if w == g {
+			fmt.Fprintf(&b, "    %s\n", w)
+			continue
+		}
+		if i < len(want) {
+			fmt.Fprintf(&b, "  - %s   (expected)\n", w)
+		}
+		if i < len(got) {
+			fmt.Fprintf(&b, "  + %s   (got)\n", g)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// recorder is a bot.Sender that keeps what the bot sent.
+type recorder struct {
+	mu      sync.Mutex
+	replies []reply
+}
+
+type reply struct {
+	index   int
+	chat    int64
+	text    string
+	buttons [][]flow.Button
+}
+
+func (m reply) labels() []string {
+	var out []string
+	for _, row := range m.buttons {
+		for _, b := range row {
+			out = append(out, b.Text)
+		}
+	}
+	return out
+}
+
+var _ bot.Sender = (*recorder)(nil)
+
+func (rc *recorder) Send(_ context.Context, chat int64, m flow.Message) error {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.replies = append(rc.replies, reply{index: len(rc.replies), chat: chat, text: m.Text, buttons: m.Buttons})
+	return nil
+}
+
+func (rc *recorder) Acknowledge(context.Context, string, string) error   { return nil }
+func (rc *recorder) MarkChosen(context.Context, int64, int, string) error { return nil }
+
+func (rc *recorder) SendDocument(_ context.Context, chat int64, name string, _ []byte, caption string) error {
+	return rc.Send(context.Background(), chat, flow.Message{Text: "[" + name + "] " + caption})
+}
+
+func (rc *recorder) count() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return len(rc.replies)
+}
+
+func (rc *recorder) citizenSince(i int) []reply {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	var out []reply
+	for _, m := range rc.replies[min(i, len(rc.replies)):] {
+		if m.chat == citizenChat {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (rc *recorder) coordinatorMessages() []reply {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	var out []reply
+	for _, m := range rc.replies {
+		if m.chat != citizenChat {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// lastKeyboard is the most recent citizen message with buttons.
+func (rc *recorder) lastKeyboard() (reply, bool) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for i := len(rc.replies) - 1; i >= 0; i-- {
+		if m := rc.replies[i]; m.chat == citizenChat && len(m.buttons) > 0 {
+			return m, true
+		}
+	}
+	return reply{}, false
+}
+
+// find picks a button of the last keyboard by its text (with or without its
+// emoji, any case) or its number.
+func (rc *recorder) find(label string) (flow.Button, int, error) {
+	m, ok := rc.lastKeyboard()
+	if !ok {
+		return flow.Button{}, 0, fmt.Errorf("cannot press %q: the bot has not shown any buttons", label)
+	}
+	var flat []flow.Button
+	for _, row := range m.buttons {
+		flat = append(flat, row...)
+	}
+	if n, err := strconv.Atoi(label); err == nil && n >= 1 && n <= len(flat) {
+		return flat[n-1], m.index + 1, nil
+	}
+	want := strings.ToLower(squash(label))
+	for _, b := range flat {
+		t := strings.ToLower(squash(b.Text))
+		if t == want || strings.ToLower(withoutEmoji(b.Text)) == want {
+			return b, m.index + 1, nil
+		}
+	}
+	return flow.Button{}, 0, fmt.Errorf("no button %q in the last keyboard; its buttons are [%s]", label, strings.Join(m.labels(), "] ["))
+}
+
+func (rc *recorder) findData(data string) (flow.Button, int, error) {
+	m, ok := rc.lastKeyboard()
+	if ok {
+		for _, row := range m.buttons {
+			for _, b := range row {
+				if b.Data == data {
+					return b, m.index + 1, nil
+				}
+			}
+		}
+	}
+	return flow.Button{}, 0, fmt.Errorf("the last keyboard has no such button")
+}
+
+// withoutEmoji drops a leading symbol and space: "😀 Very good" -> "very good".
+func withoutEmoji(s string) string {
+	s = squash(s)
+	if i := strings.IndexByte(s, ' '); i > 0 && s[0] >= 0x80 {
+		return s[i+1:]
+	}
+	return s
+}

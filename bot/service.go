@@ -1,0 +1,267 @@
+// Package bot is the conversation service: it takes what a citizen did,
+// runs the pilot's flow, stores the result and sends the replies. It talks to
+// the outside world only through the ports in ports.go (Store, Sender,
+// Clock), so Telegram, the terminal and the tests all run the same code.
+package bot
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/cosie/cosiebot/locales"
+	"golang.org/x/text/language"
+)
+
+// DefaultSessionTTL is how long a session is kept after the citizen's last
+// activity, unless a follow-up is due later.
+const DefaultSessionTTL = 90 * 24 * time.Hour
+
+// maxAttempts bounds retries when two replicas change one session at once.
+const maxAttempts = 5
+
+// Flows is an immutable set of loaded flows, swapped whole on reload.
+type Flows struct {
+	list []*flow.Flow
+	byID map[string]*flow.Flow
+}
+
+// NewFlows builds a set; flows are listed in pilot id order.
+func NewFlows(fs ...*flow.Flow) *Flows {
+	s := &Flows{byID: map[string]*flow.Flow{}}
+	for _, f := range fs {
+		s.byID[f.Pilot.ID] = f
+		s.list = append(s.list, f)
+	}
+	slices.SortFunc(s.list, func(a, b *flow.Flow) int {
+		switch {
+		case a.Pilot.ID < b.Pilot.ID:
+			return -1
+		case a.Pilot.ID > b.Pilot.ID:
+			return 1
+		}
+		return 0
+	})
+	return s
+}
+
+// Get returns the flow of a pilot, or nil.
+func (s *Flows) Get(pilot string) *flow.Flow {
+	if s == nil {
+		return nil
+	}
+	return s.byID[pilot]
+}
+
+// List returns the flows in pilot id order.
+func (s *Flows) List() []*flow.Flow {
+	if s == nil {
+		return nil
+	}
+	return s.list
+}
+
+// Config holds what a Service needs.
+type Config struct {
+	Store        Store
+	Sender       Sender
+	Clock        Clock
+	Words        *locales.Catalog
+	Flows        *Flows
+	Logger       *slog.Logger
+	PseudonymKey []byte        // HMAC key for pseudonyms; required
+	SessionTTL   time.Duration // default DefaultSessionTTL
+	// Coordinators adds coordinator user ids per pilot to those in the flow files.
+	Coordinators map[string][]int64
+}
+
+// Service runs conversations. It is safe for concurrent use; the caller
+// keeps the updates of one chat in order.
+type Service struct {
+	flows  atomic.Pointer[Flows]
+	store  Store
+	sender Sender
+	clock  Clock
+	words  *locales.Catalog
+	engine flow.Engine
+	log    *slog.Logger
+	key    []byte
+	ttl    time.Duration
+	extra  map[string][]int64
+
+	mu         sync.Mutex
+	apologised map[int64]time.Time // chats told "back shortly", so a Redis outage does not spam them
+}
+
+// New checks the configuration and builds a Service.
+func New(cfg Config) (*Service, error) {
+	switch {
+	case cfg.Store == nil:
+		return nil, errors.New("bot: no store")
+	case cfg.Sender == nil:
+		return nil, errors.New("bot: no sender")
+	case cfg.Words == nil:
+		return nil, errors.New("bot: no words (locales)")
+	case len(cfg.PseudonymKey) < 16:
+		return nil, errors.New("bot: the pseudonym key must be at least 16 bytes")
+	}
+	s := &Service{
+		store: cfg.Store, sender: cfg.Sender, clock: cfg.Clock, words: cfg.Words,
+		engine: flow.Engine{Words: cfg.Words}, log: cfg.Logger, key: cfg.PseudonymKey,
+		ttl: cfg.SessionTTL, extra: cfg.Coordinators, apologised: map[int64]time.Time{},
+	}
+	if s.clock == nil {
+		s.clock = SystemClock{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.ttl <= 0 {
+		s.ttl = DefaultSessionTTL
+	}
+	s.SetFlows(cfg.Flows)
+	return s, nil
+}
+
+// SetFlows swaps in a new set of flows; sessions continue on the new set.
+func (s *Service) SetFlows(f *Flows) {
+	if f == nil {
+		f = NewFlows()
+	}
+	s.flows.Store(f)
+}
+
+// Flows returns the current set.
+func (s *Service) Flows() *Flows { return s.flows.Load() }
+
+// Pseudonym is the keyed hash under which a Telegram user's data is stored.
+// Without the key it cannot be linked back to the user.
+func (s *Service) Pseudonym(userID int64) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte("tg-user:"))
+	m.Write(strconv.AppendInt(nil, userID, 10))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// Handle processes one inbound event. An error means the event was not
+// applied (the store is unreachable) and should be retried later.
+func (s *Service) Handle(ctx context.Context, in Inbound) error {
+	if !in.Private {
+		return s.group(ctx, in)
+	}
+	user := s.Pseudonym(in.UserID)
+	for range maxAttempts {
+		sess, err := s.store.Load(ctx, user)
+		if err != nil {
+			return s.unavailable(ctx, in, err)
+		}
+		t := s.newTurn(user, sess, in)
+		if sess != nil && in.UpdateID != 0 && in.UpdateID <= sess.LastUpdate {
+			// Applied before: the reply may have been lost in a crash
+			// between commit and send, so say the current question again.
+			t.repeat()
+		} else {
+			t.handle(ctx)
+		}
+		err = t.save(ctx)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return s.unavailable(ctx, in, err)
+		}
+		s.apologisedOK(in.ChatID)
+		t.deliver(ctx)
+		return nil
+	}
+	return fmt.Errorf("handle update %d: %w %d times", in.UpdateID, ErrConflict, maxAttempts)
+}
+
+// unavailable tells the citizen, at most once in a while, that the bot will
+// be back shortly, and returns the error so the update is retried.
+func (s *Service) unavailable(ctx context.Context, in Inbound, err error) error {
+	s.mu.Lock()
+	last, told := s.apologised[in.ChatID]
+	now := time.Now()
+	if !told || now.Sub(last) > 10*time.Minute {
+		s.apologised[in.ChatID] = now
+	}
+	s.mu.Unlock()
+	if in.CallbackID != "" {
+		_ = s.sender.Acknowledge(ctx, in.CallbackID, "")
+	}
+	if !told || now.Sub(last) > 10*time.Minute {
+		lang := matchLang(in.Lang, s.words.Languages())
+		_ = s.sender.Send(ctx, in.ChatID, flow.Message{Text: s.words.Say(lang, "error.later", nil)})
+	}
+	return fmt.Errorf("handle update %d: %w", in.UpdateID, err)
+}
+
+func (s *Service) apologisedOK(chat int64) {
+	s.mu.Lock()
+	delete(s.apologised, chat)
+	s.mu.Unlock()
+}
+
+// group answers a group chat once, then stays silent: the bot is for
+// private conversations only.
+func (s *Service) group(ctx context.Context, in Inbound) error {
+	first, err := s.store.Once(ctx, "group:"+s.Pseudonym(in.ChatID), 365*24*time.Hour)
+	if err != nil {
+		return fmt.Errorf("group chat: %w", err)
+	}
+	if in.CallbackID != "" {
+		_ = s.sender.Acknowledge(ctx, in.CallbackID, "")
+	}
+	if first {
+		lang := matchLang(in.Lang, s.words.Languages())
+		if err := s.sender.Send(ctx, in.ChatID, flow.Message{Text: s.words.Say(lang, "private.only", nil)}); err != nil {
+			s.log.Warn("reply to group chat", "err", err)
+		}
+	}
+	return nil
+}
+
+// matchLang picks the best of langs for a client language tag like "sv-FI"
+// or "pt-br"; the first of langs when nothing fits.
+func matchLang(code string, langs []string) string {
+	if len(langs) == 0 {
+		return locales.Source
+	}
+	if code == "" {
+		return langs[0]
+	}
+	for _, l := range langs {
+		if l == code {
+			return l
+		}
+	}
+	tags := make([]language.Tag, len(langs))
+	for i, l := range langs {
+		tags[i] = language.Make(l)
+	}
+	want, err := language.Parse(code)
+	if err != nil {
+		return langs[0]
+	}
+	_, i, conf := language.NewMatcher(tags).Match(want)
+	if conf == language.No {
+		return langs[0]
+	}
+	return langs[i]
+}
+
+// dayOf names the counter bucket of t in the pilot's time zone.
+func dayOf(f *flow.Flow, t time.Time) string {
+	return t.In(f.Pilot.Timezone).Format(time.DateOnly)
+}

@@ -1,0 +1,556 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cosie/cosiebot/bot/flow"
+)
+
+// A turn is the handling of one inbound event: it decides, then saves, then
+// sends. Nothing is sent before the store has the new state (invariant 1).
+type turn struct {
+	s    *Service
+	user string
+	in   Inbound
+	now  time.Time
+	orig *Session // as loaded
+	sess *Session // working copy; nil when the citizen has no session
+	f    *flow.Flow
+	lang string
+
+	c    *Commit                         // what to store; nil when nothing changed
+	post []func(ctx context.Context) error // store calls after the commit
+	out  []outbound
+	err  error // a store read failed while deciding
+
+	acked bool
+}
+
+type outKind int
+
+const (
+	outMessage outKind = iota
+	outAck
+	outChosen
+	outDocument
+)
+
+type outbound struct {
+	kind      outKind
+	chat      int64
+	msg       flow.Message
+	text      string
+	messageID int
+	doc       []byte
+}
+
+func (s *Service) newTurn(user string, sess *Session, in Inbound) *turn {
+	t := &turn{s: s, user: user, in: in, now: s.clock.Now(), orig: sess}
+	if sess != nil {
+		cp := *sess
+		t.sess = &cp
+		t.f = s.Flows().Get(sess.Pilot)
+		if t.f == nil {
+			// The pilot was removed from the flow files: behave as if new.
+			t.sess = nil
+		}
+	}
+	t.lang = t.language()
+	return t
+}
+
+// language is the citizen's language: their choice in the session, else
+// their Telegram client's language matched to what the bot speaks.
+func (t *turn) language() string {
+	if t.sess != nil && t.f != nil {
+		return matchLang(t.sess.Flow.Lang, t.f.Pilot.Languages)
+	}
+	return matchLang(t.in.Lang, t.s.words.Languages())
+}
+
+func (t *turn) say(id string, data map[string]any) string {
+	return t.s.words.Say(t.lang, id, data)
+}
+
+func (t *turn) send(m flow.Message) {
+	t.out = append(t.out, outbound{kind: outMessage, chat: t.in.ChatID, msg: m})
+}
+
+func (t *turn) text(s string) { t.send(flow.Message{Text: s}) }
+
+func (t *turn) ack(text string) {
+	if t.in.CallbackID == "" || t.acked {
+		return
+	}
+	t.acked = true
+	t.out = append(t.out, outbound{kind: outAck, text: text})
+}
+
+func (t *turn) chosen(label string) {
+	if t.in.MessageID != 0 && label != "" {
+		t.out = append(t.out, outbound{kind: outChosen, chat: t.in.ChatID, messageID: t.in.MessageID, text: label})
+	}
+}
+
+// commit returns the commit of this turn, creating it for the session.
+func (t *turn) commit() *Commit {
+	if t.c == nil {
+		t.c = &Commit{User: t.user, Pilot: t.sess.Pilot, Session: t.sess, Day: dayOf(t.f, t.now), Counts: map[string]int64{}}
+	}
+	return t.c
+}
+
+func (t *turn) count(field string, n int64) {
+	t.commit().Counts[field] += n
+}
+
+// handle decides what to do with the inbound event.
+func (t *turn) handle(ctx context.Context) {
+	in := t.in
+	switch {
+	case in.Data != "":
+		t.press(ctx)
+	case in.Media == nil && in.Other == "" && isCommand(in.Text):
+		t.command(ctx)
+	default:
+		t.flowInput(ctx)
+	}
+	t.ack("")
+}
+
+// repeat says the current question again without changing anything.
+func (t *turn) repeat() {
+	t.ack("")
+	if t.sess == nil || t.f == nil {
+		return
+	}
+	res := t.s.engine.Step(t.f, t.sess.Flow, flow.Input{Kind: flow.InRepeat}, t.now)
+	for _, m := range res.Messages {
+		t.send(m)
+	}
+}
+
+func isCommand(s string) bool {
+	return len(s) > 1 && s[0] == '/' && (s[1] >= 'a' && s[1] <= 'z' || s[1] >= 'A' && s[1] <= 'Z')
+}
+
+// flowInput feeds typed text, media or anything else to the flow.
+func (t *turn) flowInput(ctx context.Context) {
+	if t.sess == nil {
+		t.menuOrOnly("")
+		return
+	}
+	in := flow.Input{Kind: flow.InText, Text: t.in.Text, Media: t.in.Media, FirstName: t.in.FirstName}
+	switch {
+	case t.in.Media != nil:
+		in.Kind = flow.InMedia
+	case t.in.Other != "":
+		in.Kind = flow.InOther
+	}
+	if in.Kind == flow.InText || in.Kind == flow.InMedia {
+		t.safeguard(ctx, t.in.Text)
+	}
+	t.step(in)
+}
+
+// step runs the engine and turns its effects into the commit and replies.
+func (t *turn) step(in flow.Input) flow.Result {
+	res := t.s.engine.Step(t.f, t.sess.Flow, in, t.now)
+	if res.Stale {
+		return res
+	}
+	hadAnswers := len(t.sess.Flow.Answers) > 0
+	t.sess.Flow = res.State
+	c := t.commit()
+	for _, e := range res.Effects {
+		switch e.Kind {
+		case flow.EffAnswer:
+			t.record(e.Answer)
+		case flow.EffAsk:
+			t.count("asked:"+e.Node, 1)
+		case flow.EffSchedule:
+			if t.sess.OptOut {
+				continue
+			}
+			c.Prompts = replacePrompt(c.Prompts, Prompt{Kind: e.Prompt.Kind, Node: e.Prompt.Node, Seq: e.Prompt.Seq, Due: e.Prompt.Due})
+		case flow.EffCancel:
+			c.Cancel = true
+			c.Prompts = nil
+		case flow.EffStart:
+			t.sess.FollowedUp = false
+			t.count("started", 1)
+			t.count("lang:"+t.sess.Flow.Lang, 1)
+		case flow.EffComplete:
+			t.count("completed", 1)
+		case flow.EffDecline:
+			t.count("declined", 1)
+			c.Session = nil
+			if hadAnswers {
+				pilot := t.sess.Pilot
+				t.post = append(t.post, func(ctx context.Context) error { return t.s.store.Forget(ctx, t.user, pilot) })
+			}
+		}
+	}
+	for _, m := range res.Messages {
+		t.send(m)
+	}
+	return res
+}
+
+func replacePrompt(list []Prompt, p Prompt) []Prompt {
+	for i := range list {
+		if list[i].Kind == p.Kind {
+			list[i] = p
+			return list
+		}
+	}
+	return append(list, p)
+}
+
+func (t *turn) record(a *flow.Answer) {
+	c := t.commit()
+	c.Answers = append(c.Answers, Record{
+		User: t.user, Run: t.sess.Flow.Run, Node: a.Node, Result: a.Result, Kind: a.Kind,
+		Value: a.Value, Text: a.Text, Media: a.Media, Lang: t.sess.Flow.Lang, Version: t.f.Version,
+		At: t.now.UnixMilli(), Pilot: t.sess.Pilot,
+	})
+	t.count("answered:"+a.Node, 1)
+	if t.sess.FollowedUp {
+		t.sess.FollowedUp = false
+		t.count("fu_answered", 1)
+	}
+	switch {
+	case a.Media != nil:
+		t.count("v:"+a.Result+":_"+a.Media.Type, 1)
+	case a.Text != "" && a.Value == "":
+		t.count("v:"+a.Result+":_text", 1)
+	case a.Value != "":
+		if a.Kind != flow.KindNumber {
+			t.count("v:"+a.Result+":"+a.Value, 1)
+		}
+		if a.Kind == flow.KindRating || a.Kind == flow.KindNumber {
+			if x, err := strconv.ParseFloat(a.Value, 64); err == nil {
+				// Sums are kept in thousandths so averages survive HINCRBY.
+				t.count("sum:"+a.Result, int64(x*1000))
+				t.count("n:"+a.Result, 1)
+			}
+		}
+	}
+}
+
+// start begins pilot f's flow for the citizen, creating or moving the
+// session as needed.
+func (t *turn) start(f *flow.Flow) {
+	prev := t.sess
+	if prev == nil || prev.Pilot != f.Pilot.ID {
+		lang := matchLang(t.in.Lang, f.Pilot.Languages)
+		if prev != nil && contains(f.Pilot.Languages, prev.Flow.Lang) {
+			lang = prev.Flow.Lang
+		}
+		t.sess = &Session{Pilot: f.Pilot.ID, Chat: t.in.ChatID, Created: t.now.Unix(), Flow: flow.State{Lang: lang}, Rev: -1}
+		t.f = f
+		t.lang = lang
+		t.c = nil
+		pilot := f.Pilot.ID
+		t.post = append(t.post, func(ctx context.Context) error { return t.s.store.Move(ctx, t.user, pilot) })
+	}
+	t.sess.OptOut = false
+	t.sess.Confirm = ""
+	t.step(flow.Input{Kind: flow.InStart, FirstName: t.in.FirstName})
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// menuOrOnly starts the only pilot, or offers the pilots as buttons.
+func (t *turn) menuOrOnly(intro string) {
+	flows := t.s.Flows().List()
+	switch len(flows) {
+	case 0:
+		t.text(t.say("help.general", nil))
+	case 1:
+		if intro != "" {
+			t.text(intro)
+		}
+		t.start(flows[0])
+	default:
+		text := t.say("start.choose", nil)
+		if intro != "" {
+			text = intro
+		}
+		kb := make([][]flow.Button, 0, len(flows))
+		for _, f := range flows {
+			kb = append(kb, []flow.Button{{Text: f.Pilot.Name.Render(matchLang(t.lang, f.Pilot.Languages), nil), Data: "P:" + f.Pilot.ID}})
+		}
+		t.send(flow.Message{Text: text, Buttons: kb})
+	}
+}
+
+// press handles a button press.
+func (t *turn) press(ctx context.Context) {
+	data := t.in.Data
+	switch {
+	case flow.IsFlowButton(data):
+		if t.sess == nil {
+			t.ack(t.say("stale.short", nil))
+			t.menuOrOnly("")
+			return
+		}
+		res := t.step(flow.Input{Kind: flow.InButton, Data: data, FirstName: t.in.FirstName})
+		t.ack(res.Notice)
+		t.chosen(res.Chosen)
+	case strings.HasPrefix(data, "P:"):
+		f := t.s.Flows().Get(strings.TrimPrefix(data, "P:"))
+		if f == nil {
+			t.ack(t.say("stale.short", nil))
+			t.menuOrOnly("")
+			return
+		}
+		t.ack("")
+		t.chosen(f.Pilot.Name.Render(matchLang(t.lang, f.Pilot.Languages), nil))
+		t.start(f)
+	case strings.HasPrefix(data, "L:"):
+		t.setLanguage(strings.TrimPrefix(data, "L:"))
+	case data == "F:yes" || data == "F:no":
+		t.confirmForget(data == "F:yes")
+	case data == flow.HelpData:
+		t.helpNow(ctx, "")
+	default:
+		t.ack(t.say("stale.short", nil))
+		t.repeat()
+	}
+}
+
+// command handles /commands.
+func (t *turn) command(ctx context.Context) {
+	name, payload, _ := strings.Cut(strings.TrimSpace(t.in.Text[1:]), " ")
+	name, _, _ = strings.Cut(strings.ToLower(name), "@") // "/start@cosie_bot"
+	payload = strings.TrimSpace(payload)
+	switch name {
+	case "start":
+		if payload != "" {
+			if f := t.s.Flows().Get(strings.ToLower(payload)); f != nil {
+				t.start(f)
+				return
+			}
+			t.menuOrOnly(t.say("start.unknown", nil))
+			return
+		}
+		t.menuOrOnly("")
+	case "restart":
+		if t.sess == nil {
+			t.menuOrOnly("")
+			return
+		}
+		t.start(t.f)
+	case "language":
+		t.languageMenu()
+	case "help":
+		t.help()
+	case "stop":
+		t.stop()
+	case "forget":
+		t.forget()
+	case "mydata":
+		t.myData(ctx)
+	case "whoami":
+		t.text(strconv.FormatInt(t.in.UserID, 10))
+	default:
+		if t.coordinatorCommand(ctx, name, payload) {
+			return
+		}
+		t.text(t.say("command.unknown", nil))
+	}
+}
+
+func (t *turn) languageMenu() {
+	if t.sess == nil {
+		t.menuOrOnly("")
+		return
+	}
+	langs := t.f.Pilot.Languages
+	if len(langs) == 1 {
+		t.text(t.say("language.only", nil))
+		return
+	}
+	kb := make([][]flow.Button, 0, len(langs))
+	for _, l := range langs {
+		kb = append(kb, []flow.Button{{Text: t.s.words.Name(l), Data: "L:" + l}})
+	}
+	t.send(flow.Message{Text: t.say("language.choose", nil), Buttons: kb})
+}
+
+func (t *turn) setLanguage(lang string) {
+	if t.sess == nil || !contains(t.f.Pilot.Languages, lang) {
+		t.ack(t.say("stale.short", nil))
+		t.menuOrOnly("")
+		return
+	}
+	t.ack("")
+	t.chosen(t.s.words.Name(lang))
+	t.sess.Flow.Lang = lang
+	t.lang = lang
+	t.commit()
+	t.text(t.say("language.set", nil))
+	t.repeat()
+}
+
+func (t *turn) help() {
+	if t.sess == nil {
+		t.text(t.say("help.general", nil) + "\n\n" + t.say("help.commands", nil))
+		return
+	}
+	t.text(t.f.Pilot.Help.Render(t.lang, nil) + "\n\n" + t.say("help.commands", nil))
+}
+
+func (t *turn) stop() {
+	if t.sess == nil {
+		t.text(t.say("stop.done", nil))
+		return
+	}
+	t.sess.OptOut = true
+	c := t.commit()
+	c.Cancel = true
+	c.Prompts = nil
+	t.text(t.say("stop.done", nil))
+}
+
+func (t *turn) forget() {
+	if t.sess == nil {
+		// There may still be answers from a pilot whose session expired.
+		t.post = append(t.post, func(ctx context.Context) error { return t.s.store.Forget(ctx, t.user, "") })
+		t.text(t.say("forget.done", nil))
+		return
+	}
+	t.sess.Confirm = "forget"
+	t.commit()
+	t.send(flow.Message{Text: t.say("forget.confirm", nil), Buttons: [][]flow.Button{
+		{{Text: t.say("forget.yes", nil), Data: "F:yes"}},
+		{{Text: t.say("forget.no", nil), Data: "F:no"}},
+	}})
+}
+
+func (t *turn) confirmForget(yes bool) {
+	if t.sess == nil || t.sess.Confirm != "forget" {
+		t.ack(t.say("stale.short", nil))
+		if t.sess == nil {
+			t.text(t.say("mydata.none", nil))
+		}
+		return
+	}
+	t.ack("")
+	if !yes {
+		t.chosen(t.say("forget.no", nil))
+		t.sess.Confirm = ""
+		t.commit()
+		t.text(t.say("forget.kept", nil))
+		t.repeat()
+		return
+	}
+	t.chosen(t.say("forget.yes", nil))
+	t.c = nil
+	t.post = append(t.post, func(ctx context.Context) error { return t.s.store.Forget(ctx, t.user, "") })
+	t.text(t.say("forget.done", nil))
+}
+
+// save commits the turn, then runs the follow-up store calls.
+func (t *turn) save(ctx context.Context) error {
+	if t.err != nil {
+		return t.err
+	}
+	if t.c != nil {
+		if t.c.Session != nil {
+			t.c.Session.LastUpdate = max(t.c.Session.LastUpdate, t.in.UpdateID)
+			t.c.Session.Updated = t.now.Unix()
+			if t.c.Session.Chat == 0 {
+				t.c.Session.Chat = t.in.ChatID
+			}
+		}
+		t.c.TTL = t.s.ttl
+		if t.sess != nil && t.sess.Flow.Due > 0 {
+			// Keep the session until a week after its follow-up is due.
+			t.c.TTL = max(t.c.TTL, time.Unix(t.sess.Flow.Due, 0).Sub(t.now)+7*24*time.Hour)
+		}
+		if err := t.s.store.Commit(ctx, t.c); err != nil {
+			return err
+		}
+	}
+	for _, p := range t.post {
+		if err := p(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deliver sends the replies in order, after first answering a button press
+// and marking the chosen option. A blocked bot opts the citizen out.
+func (t *turn) deliver(ctx context.Context) {
+	out := make([]outbound, 0, len(t.out))
+	for _, o := range t.out {
+		if o.kind == outAck || o.kind == outChosen {
+			out = append(out, o)
+		}
+	}
+	for _, o := range t.out {
+		if o.kind != outAck && o.kind != outChosen {
+			out = append(out, o)
+		}
+	}
+	for _, o := range out {
+		var err error
+		switch o.kind {
+		case outMessage:
+			err = t.s.sender.Send(ctx, o.chat, o.msg)
+		case outAck:
+			err = t.s.sender.Acknowledge(ctx, t.in.CallbackID, o.text)
+		case outChosen:
+			err = t.s.sender.MarkChosen(ctx, o.chat, o.messageID, o.text)
+		case outDocument:
+			err = t.s.sender.SendDocument(ctx, o.chat, o.text, o.doc, o.msg.Text)
+		}
+		if errors.Is(err, ErrBlocked) {
+			t.s.blocked(ctx, t.user)
+			return
+		}
+		if err != nil {
+			t.s.log.Warn("send reply", "kind", o.kind, "err", err)
+			if o.kind == outMessage {
+				return // keep the order: do not send later messages past a gap
+			}
+		}
+	}
+}
+
+// blocked opts out a citizen who blocked the bot and cancels their prompts.
+func (s *Service) blocked(ctx context.Context, user string) {
+	for range maxAttempts {
+		sess, err := s.store.Load(ctx, user)
+		if err != nil || sess == nil {
+			return
+		}
+		sess.OptOut = true
+		f := s.Flows().Get(sess.Pilot)
+		day := s.clock.Now().UTC().Format(time.DateOnly)
+		if f != nil {
+			day = dayOf(f, s.clock.Now())
+		}
+		err = s.store.Commit(ctx, &Commit{User: user, Pilot: sess.Pilot, Session: sess, TTL: s.ttl, Cancel: true, Day: day, Counts: map[string]int64{"blocked": 1}})
+		if !errors.Is(err, ErrConflict) {
+			if err != nil {
+				s.log.Warn("opt out a citizen who blocked the bot", "err", err)
+			}
+			return
+		}
+	}
+}

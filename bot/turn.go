@@ -22,7 +22,7 @@ type turn struct {
 	f    *flow.Flow
 	lang string
 
-	c    *Commit                         // what to store; nil when nothing changed
+	c    *Commit                           // what to store; nil when nothing changed
 	post []func(ctx context.Context) error // store calls after the commit
 	out  []outbound
 	err  error // a store read failed while deciding

@@ -30,8 +30,8 @@ type Session struct {
 	Pilot      string     `json:"p"`
 	Chat       int64      `json:"c"`
 	Flow       flow.State `json:"f"`
-	LastUpdate int64      `json:"u,omitempty"` // highest update id applied: redelivery dedupe
-	OptOut     bool       `json:"o,omitempty"` // /stop or blocked: no prompts
+	LastUpdate int64      `json:"u,omitempty"`  // highest update id applied: redelivery dedupe
+	OptOut     bool       `json:"o,omitempty"`  // /stop or blocked: no prompts
 	FollowedUp bool       `json:"fu,omitempty"` // a follow-up was sent and not yet answered
 	Confirm    string     `json:"x,omitempty"`  // a pending confirmation ("forget")
 	Created    int64      `json:"t0"`

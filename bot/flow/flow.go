@@ -136,11 +136,11 @@ type Node struct {
 	Result string // the answer's name in exports and digests
 	Count  string // the result whose number picks the plural form of Text
 
-	Options  []*Option  // choice
-	Min, Max *float64   // number
-	Accept   []string   // text: "text", "voice", "photo"
-	Optional bool       // text, number, choice: offer a Skip button
-	Branches []*Branch  // branch
+	Options  []*Option     // choice
+	Min, Max *float64      // number
+	Accept   []string      // text: "text", "voice", "photo"
+	Optional bool          // text, number, choice: offer a Skip button
+	Branches []*Branch     // branch
 	After    time.Duration // followup
 	At       *ClockTime    // followup: local time of day
 	Restart  bool          // end: offer "start again"
@@ -183,13 +183,13 @@ type Option struct {
 
 // Branch is one rule of a branch node: if the condition holds, go to Next.
 type Branch struct {
-	Answer      string
-	Op          Op
-	Values      []string // equals: one; in: several
-	Number      float64  // less_than, greater_than
-	Next        string
-	Pos         Pos
-	ValuePos    Pos
+	Answer   string
+	Op       Op
+	Values   []string // equals: one; in: several
+	Number   float64  // less_than, greater_than
+	Next     string
+	Pos      Pos
+	ValuePos Pos
 }
 
 // Op is a branch comparison.

@@ -73,7 +73,7 @@ func (s *Store) Client() redis.UniversalClient { return s.rdb }
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 
 func (s *Store) pointerKey(user string) string { return s.ns + ":u:{" + user + "}" }
-func (s *Store) tag(pilot string) string        { return s.ns + ":{p:" + pilot + "}" }
+func (s *Store) tag(pilot string) string       { return s.ns + ":{p:" + pilot + "}" }
 func (s *Store) sessionKey(pilot, user string) string {
 	return s.tag(pilot) + ":s:" + user
 }

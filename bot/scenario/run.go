@@ -330,7 +330,7 @@ func (rc *recorder) Send(_ context.Context, chat int64, m flow.Message) error {
 	return nil
 }
 
-func (rc *recorder) Acknowledge(context.Context, string, string) error   { return nil }
+func (rc *recorder) Acknowledge(context.Context, string, string) error    { return nil }
 func (rc *recorder) MarkChosen(context.Context, int64, int, string) error { return nil }
 
 func (rc *recorder) SendDocument(_ context.Context, chat int64, name string, _ []byte, caption string) error {

@@ -171,7 +171,9 @@ func TestTextAndInlineKeyboardThroughRealClient(t *testing.T) {
 	s := telegramtest.New(t, token)
 	got := make(chan *models.Update, 1)
 	b := newClient(t, s, token, func(c context.Context, b *bot.Bot, u *models.Update) {
-		got <- u
+		// Report only once the reply is done, so the test cannot end (and
+		// cancel the client) while the response is still being read.
+		defer func() { got <- u }()
 		_, err := b.SendMessage(c, &bot.SendMessageParams{
 			ChatID: u.Message.Chat.ID,
 			Text:   "Hei! Valitse:",
@@ -255,7 +257,7 @@ func TestCallbackAnsweredAndKeyboardEdited(t *testing.T) {
 		if u.CallbackQuery == nil {
 			return
 		}
-		got <- u
+		defer func() { got <- u }()
 		q := u.CallbackQuery
 		if _, err := b.AnswerCallbackQuery(c, &bot.AnswerCallbackQueryParams{CallbackQueryID: q.ID, Text: "ok"}); err != nil {
 			t.Errorf("AnswerCallbackQuery: %v", err)

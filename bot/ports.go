@@ -52,6 +52,10 @@ type Sender interface {
 	SendDocument(ctx context.Context, chat int64, name string, data []byte, caption string) error
 }
 
+// ChosenData is the button data of the mark that replaces an answered
+// question's keyboard; pressing it does nothing.
+const ChosenData = "✓"
+
 // ErrBlocked means the citizen blocked the bot: they are opted out and their
 // prompts cancelled.
 var ErrBlocked = errors.New("the citizen blocked the bot")

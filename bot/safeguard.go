@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cosie/cosiebot/bot/flow"
 )
@@ -28,12 +30,34 @@ func matchRisk(s flow.Safeguarding, text string) bool {
 	low := strings.ToLower(strings.Join(strings.Fields(text), " "))
 	for _, phrases := range s.Phrases {
 		for _, p := range phrases {
-			if strings.Contains(low, p) {
+			if containsAtWordStart(low, p) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// containsAtWordStart reports whether phrase occurs in text starting at the
+// beginning of a word, so "slaat me" does not match "slaat met" only by its
+// end but "itsemurha" still matches "itsemurhaa".
+func containsAtWordStart(text, phrase string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], phrase)
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		if at == 0 {
+			return true
+		}
+		prev, _ := utf8.DecodeLastRuneInString(text[:at])
+		if !unicode.IsLetter(prev) && !unicode.IsDigit(prev) {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(text[at:])
+		i = at + size
+	}
 }
 
 // helpNow sends the help text and alerts the pilot's coordinators with a

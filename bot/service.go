@@ -14,6 +14,9 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -160,6 +163,10 @@ func (s *Service) Handle(ctx context.Context, in Inbound) error {
 		return s.group(ctx, in)
 	}
 	user := s.Pseudonym(in.UserID)
+	if in.Other == OtherBlocked {
+		return s.blocked(ctx, user)
+	}
+	in.Text = cleanText(in.Text)
 	for range maxAttempts {
 		sess, err := s.store.Load(ctx, user)
 		if err != nil {
@@ -264,4 +271,26 @@ func matchLang(code string, langs []string) string {
 // dayOf names the counter bucket of t in the pilot's time zone.
 func dayOf(f *flow.Flow, t time.Time) string {
 	return t.In(f.Pilot.Timezone).Format(time.DateOnly)
+}
+
+// cleanText drops control characters (keeping line breaks and tabs) and
+// invalid UTF-8 from what a citizen typed, so stored answers and exports
+// stay readable; letters of every script, emoji and RTL marks are kept.
+func cleanText(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || (unicode.IsControl(r) && r != '\n' && r != '\t') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || (unicode.IsControl(r) && r != '\n' && r != '\t') {
+			return -1
+		}
+		return r
+	}, s)
 }

@@ -325,6 +325,8 @@ func (t *turn) press(ctx context.Context) {
 		t.confirmForget(data == "F:yes")
 	case data == flow.HelpData:
 		t.helpNow(ctx, "")
+	case data == ChosenData:
+		t.ack("") // the mark left on an answered question
 	default:
 		t.ack(t.say("stale.short", nil))
 		t.repeat()
@@ -520,7 +522,9 @@ func (t *turn) deliver(ctx context.Context) {
 			err = t.s.sender.SendDocument(ctx, o.chat, o.text, o.doc, o.msg.Text)
 		}
 		if errors.Is(err, ErrBlocked) {
-			t.s.blocked(ctx, t.user)
+			if err := t.s.blocked(ctx, t.user); err != nil {
+				t.s.log.Warn("opt out a citizen who blocked the bot", "err", err)
+			}
 			return
 		}
 		if err != nil {
@@ -533,11 +537,14 @@ func (t *turn) deliver(ctx context.Context) {
 }
 
 // blocked opts out a citizen who blocked the bot and cancels their prompts.
-func (s *Service) blocked(ctx context.Context, user string) {
+func (s *Service) blocked(ctx context.Context, user string) error {
 	for range maxAttempts {
 		sess, err := s.store.Load(ctx, user)
-		if err != nil || sess == nil {
-			return
+		if err != nil {
+			return err
+		}
+		if sess == nil {
+			return nil
 		}
 		sess.OptOut = true
 		f := s.Flows().Get(sess.Pilot)
@@ -547,10 +554,8 @@ func (s *Service) blocked(ctx context.Context, user string) {
 		}
 		err = s.store.Commit(ctx, &Commit{User: user, Pilot: sess.Pilot, Session: sess, TTL: s.ttl, Cancel: true, Day: day, Counts: map[string]int64{"blocked": 1}})
 		if !errors.Is(err, ErrConflict) {
-			if err != nil {
-				s.log.Warn("opt out a citizen who blocked the bot", "err", err)
-			}
-			return
+			return err
 		}
 	}
+	return ErrConflict
 }

@@ -23,6 +23,9 @@ type Inbound struct {
 	Other      string      // something the bot cannot use: "sticker", "location", "edited", ...
 }
 
+// OtherBlocked marks an Inbound that says the citizen blocked the bot.
+const OtherBlocked = "blocked"
+
 // Session is what is stored per citizen: where they are in a pilot's flow.
 // It holds the chat id (needed to write to them later) but is keyed by a
 // pseudonym, and never exported.

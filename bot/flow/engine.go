@@ -401,7 +401,9 @@ func (r *stepper) whileWaiting(n *Node, in Input) {
 		r.res.Notice = r.say("stale.short", nil)
 	}
 	left := time.Unix(r.st.Due, 0).Sub(r.now)
-	if days := int(math.Ceil(left.Hours() / 24)); left > 24*time.Hour {
+	if left >= 23*time.Hour {
+		// Round to whole days: "in 14 days" reads better than 15 for 14d8h.
+		days := max(1, int(math.Round(left.Hours()/24)))
 		r.send(r.say("waiting.days", map[string]any{"Count": days}), nil)
 		return
 	}

@@ -513,13 +513,19 @@ func (r *stepper) record(n *Node, value, text string, m *Media) {
 	r.effect(Effect{Kind: EffAnswer, Node: n.ID, Answer: &Answer{Node: n.ID, Result: n.Result, Kind: n.Kind, Value: value, Text: text, Media: m}})
 }
 
-// otherText takes the free text after an "other" option.
+// otherText takes the citizen's own words after an "other" option.
+// A voice note counts too: people who cannot write should not be stuck.
 func (r *stepper) otherText(n *Node, o *Option, in Input) {
-	if in.Kind != InText || strings.TrimSpace(in.Text) == "" {
-		r.send(r.say(reaskFor(in, false), nil)+"\n\n"+r.say("other.ask", nil), r.helpRow(nil))
+	voice := in.Kind == InMedia && in.Media != nil && in.Media.Type == "voice"
+	if !voice && (in.Kind != InText || strings.TrimSpace(in.Text) == "") {
+		r.ask(n, r.say(reaskFor(in, true), nil))
 		return
 	}
-	r.record(n, o.ID, strings.TrimSpace(in.Text), nil)
+	var m *Media
+	if voice {
+		m = in.Media
+	}
+	r.record(n, o.ID, strings.TrimSpace(in.Text), m)
 	r.st.Await = ""
 	r.enter(cmpOr(o.Next, n.Next))
 }

@@ -28,6 +28,7 @@ type command struct {
 // commands themselves look their usage up here.
 func commands() []command {
 	return []command{
+		{"serve", "run the bot on Telegram", "serve [flags]", cmdServe},
 		{"chat", "chat with a pilot's flow in this terminal", "chat --pilot ID [--lang xx] [--flows DIR]", cmdChat},
 		{"check", "check flow files and report problems as file:line:col", "check [FILE|DIR ...]", cmdCheck},
 		{"test", "run the scenario tests next to flow files", "test [FILE|DIR ...]", cmdTest},

@@ -1,0 +1,143 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cosie/cosiebot/locales"
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+)
+
+// Config says how to reach Telegram.
+type Config struct {
+	Token         string
+	APIURL        string // default https://api.telegram.org
+	WebhookURL    string // set: webhook mode; empty: long polling
+	WebhookSecret string
+	PollTimeout   time.Duration // long-poll length; default 50s
+	Limiter       Limiter
+	Logger        *slog.Logger
+}
+
+// Client is a connected bot.
+type Client struct {
+	cfg    Config
+	b      *tg.Bot
+	poll   *poller
+	sender *Sender
+	log    *slog.Logger
+	// Username is the bot's @name, for deep links.
+	Username string
+}
+
+// Connect checks the token with getMe and prepares the client. Errors never
+// contain the token.
+func Connect(ctx context.Context, cfg Config) (*Client, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("no bot token")
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = "https://api.telegram.org"
+	}
+	cfg.APIURL = strings.TrimRight(cfg.APIURL, "/")
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 50 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = NewLocalLimiter(25, time.Second, 3)
+	}
+	log := cfg.Logger
+	b, err := tg.New(cfg.Token,
+		tg.WithServerURL(cfg.APIURL),
+		tg.WithSkipGetMe(),
+		// Leave headroom over the calls' own deadlines (libraries.md 1.2).
+		tg.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: 60 * time.Second}),
+		tg.WithErrorsHandler(func(err error) { log.Warn("telegram library", "err", err) }),
+		tg.WithDefaultHandler(func(context.Context, *tg.Bot, *models.Update) {}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("telegram client: %w", err)
+	}
+	c := &Client{cfg: cfg, b: b, log: log,
+		poll:   &poller{base: cfg.APIURL + "/bot" + cfg.Token, client: &http.Client{Timeout: cfg.PollTimeout + 15*time.Second}, timeout: cfg.PollTimeout},
+		sender: NewSender(b, cfg.Limiter, log),
+	}
+	gctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	me, err := b.GetMe(gctx)
+	if err != nil {
+		if errors.Is(err, tg.ErrorUnauthorized) || errors.Is(err, tg.ErrorNotFound) {
+			return nil, errors.New("telegram refused the bot token: check TELEGRAM_BOT_TOKEN (get one from @BotFather)")
+		}
+		return nil, fmt.Errorf("reach telegram at %s: %w", cfg.APIURL, redact(err))
+	}
+	c.Username = me.Username
+	return c, nil
+}
+
+// Sender returns the bot.Sender of this client.
+func (c *Client) Sender() *Sender { return c.sender }
+
+// Run delivers updates to the intake until ctx ends: by webhook when a
+// webhook URL is configured (the HTTP server calls intake.Webhook), else by
+// long polling.
+func (c *Client) Run(ctx context.Context, intake *Intake) error {
+	if c.cfg.WebhookURL != "" {
+		_, err := c.b.SetWebhook(ctx, &tg.SetWebhookParams{
+			URL: c.cfg.WebhookURL, SecretToken: c.cfg.WebhookSecret, AllowedUpdates: allowedUpdates, MaxConnections: 40,
+		})
+		if err != nil {
+			return fmt.Errorf("set webhook: %w", redact(err))
+		}
+		c.log.Info("receiving updates by webhook")
+		<-ctx.Done()
+		return nil
+	}
+	// getUpdates answers 409 while a webhook is set; keep pending updates.
+	if _, err := c.b.DeleteWebhook(ctx, &tg.DeleteWebhookParams{DropPendingUpdates: false}); err != nil {
+		return fmt.Errorf("delete webhook before polling: %w", redact(err))
+	}
+	c.log.Info("receiving updates by long polling")
+	return intake.Poll(ctx, c.poll)
+}
+
+// commandIDs are the commands shown in Telegram's menu, with the message
+// id of their description.
+var commandIDs = []string{"start", "language", "help", "stop", "forget", "mydata", "restart"}
+
+// SetCommands sets the command menu in each language (Telegram picks the
+// list by the user's app language) and a default in English.
+func (c *Client) SetCommands(ctx context.Context, words *locales.Catalog, langs []string) error {
+	set := func(lang string) error {
+		cmds := make([]models.BotCommand, 0, len(commandIDs))
+		for _, id := range commandIDs {
+			l := lang
+			if l == "" {
+				l = locales.Source
+			}
+			cmds = append(cmds, models.BotCommand{Command: id, Description: words.Say(l, "cmd."+id, nil)})
+		}
+		return c.sender.call(ctx, 0, "setMyCommands", func(ctx context.Context) error {
+			_, err := c.b.SetMyCommands(ctx, &tg.SetMyCommandsParams{Commands: cmds, Scope: &models.BotCommandScopeAllPrivateChats{}, LanguageCode: lang})
+			return err
+		})
+	}
+	if err := set(""); err != nil {
+		return fmt.Errorf("set command menu: %w", err)
+	}
+	for _, l := range langs {
+		if err := set(l); err != nil {
+			return fmt.Errorf("set command menu in %s: %w", l, err)
+		}
+	}
+	return nil
+}

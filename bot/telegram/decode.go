@@ -1,0 +1,126 @@
+// Package telegram connects the conversation service to Telegram: intake by
+// long polling or webhook with per-chat ordering and at-least-once delivery,
+// and a Sender with keyboards, rate limits and retries. It uses
+// github.com/go-telegram/bot for every call except getUpdates.
+package telegram
+
+import (
+	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/go-telegram/bot/models"
+)
+
+// decode turns a Telegram update into what the service understands. It
+// reports false for updates the bot ignores (channel posts, inline queries,
+// its own membership changes in groups, ...).
+func decode(u *models.Update) (bot.Inbound, bool) {
+	in := bot.Inbound{UpdateID: u.ID}
+	switch {
+	case u.Message != nil:
+		m := u.Message
+		fromMessage(&in, m)
+		switch {
+		case m.Voice != nil:
+			in.Media = &flow.Media{Type: "voice", FileID: m.Voice.FileID, Duration: m.Voice.Duration}
+			in.Text = m.Caption
+		case len(m.Photo) > 0:
+			// Sizes come smallest first; keep the largest.
+			in.Media = &flow.Media{Type: "photo", FileID: m.Photo[len(m.Photo)-1].FileID}
+			in.Text = m.Caption
+		case m.Text != "":
+			in.Text = m.Text
+		default:
+			in.Other = otherKind(m)
+		}
+		return in, true
+	case u.EditedMessage != nil:
+		fromMessage(&in, u.EditedMessage)
+		in.Other = "edited"
+		return in, true
+	case u.CallbackQuery != nil:
+		q := u.CallbackQuery
+		in.UserID = q.From.ID
+		in.Lang = q.From.LanguageCode
+		in.FirstName = q.From.FirstName
+		in.Data = q.Data
+		in.CallbackID = q.ID
+		in.ChatID, in.Private = q.From.ID, true
+		switch {
+		case q.Message.Message != nil:
+			in.ChatID = q.Message.Message.Chat.ID
+			in.MessageID = q.Message.Message.ID
+			in.Private = q.Message.Message.Chat.Type == models.ChatTypePrivate
+		case q.Message.InaccessibleMessage != nil:
+			in.ChatID = q.Message.InaccessibleMessage.Chat.ID
+			in.Private = q.Message.InaccessibleMessage.Chat.Type == models.ChatTypePrivate
+		}
+		if in.Data == "" {
+			in.Data = "?" // a game button or similar: answered as stale
+		}
+		return in, true
+	case u.MyChatMember != nil:
+		cm := u.MyChatMember
+		if cm.Chat.Type != models.ChatTypePrivate || cm.NewChatMember.Type != models.ChatMemberTypeBanned {
+			return in, false
+		}
+		// The citizen blocked the bot in their private chat.
+		in.ChatID, in.UserID, in.Private = cm.Chat.ID, cm.From.ID, true
+		in.Other = bot.OtherBlocked
+		return in, true
+	}
+	return in, false
+}
+
+func fromMessage(in *bot.Inbound, m *models.Message) {
+	in.ChatID = m.Chat.ID
+	in.Private = m.Chat.Type == models.ChatTypePrivate
+	if m.From != nil {
+		in.UserID = m.From.ID
+		in.Lang = m.From.LanguageCode
+		in.FirstName = m.From.FirstName
+	} else {
+		in.UserID = m.Chat.ID
+	}
+}
+
+// otherKind names a message the bot cannot use as an answer.
+func otherKind(m *models.Message) string {
+	switch {
+	case m.Sticker != nil:
+		return "sticker"
+	case m.Location != nil || m.Venue != nil:
+		return "location"
+	case m.Contact != nil:
+		return "contact"
+	case m.Document != nil:
+		return "document"
+	case m.Video != nil || m.VideoNote != nil || m.Animation != nil:
+		return "video"
+	case m.Audio != nil:
+		return "audio"
+	case m.Poll != nil || m.Dice != nil:
+		return "poll"
+	}
+	return "other"
+}
+
+// chatOf returns the chat an update belongs to, for per-chat ordering.
+func chatOf(u *models.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.EditedMessage != nil:
+		return u.EditedMessage.Chat.ID
+	case u.CallbackQuery != nil:
+		if m := u.CallbackQuery.Message.Message; m != nil {
+			return m.Chat.ID
+		}
+		if m := u.CallbackQuery.Message.InaccessibleMessage; m != nil {
+			return m.Chat.ID
+		}
+		return u.CallbackQuery.From.ID
+	case u.MyChatMember != nil:
+		return u.MyChatMember.Chat.ID
+	}
+	return 0
+}

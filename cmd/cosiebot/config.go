@@ -47,7 +47,7 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 	fs := newFlags(e, "serve")
 	var (
 		token, tokenFile, apiURL, redisURL, flowsDir, httpAddr string
-		webhookURL, webhookSecret, key, keyFile, logFormat      string
+		webhookURL, webhookSecret, key, keyFile, logFormat     string
 		logLevel, sessionTTL, rate, coordinators, pollTimeout  string
 		dispatchEvery                                          string
 	)

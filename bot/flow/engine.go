@@ -220,7 +220,9 @@ func (r *stepper) step(in Input) {
 			return
 		}
 		if in.Kind == InButton {
-			r.res.Notice = r.say("stale.short", nil)
+			if _, _, opt, _ := ParseButtonData(in.Data); opt != optRestart || !r.buttonCurrent(in.Data) {
+				r.res.Notice = r.say("stale.short", nil)
+			}
 		}
 		r.start()
 		return
@@ -279,15 +281,15 @@ func (r *stepper) flowChanged(in Input) {
 		r.res.Stale = true
 		return
 	}
+	// Leave the dialogue: the next input, or the button, starts afresh.
 	st := r.st
-	st.Done = true
-	st.Await = ""
+	st.Node, st.Await, st.Done, st.Due = "", "", false, 0
 	st.Version = r.f.Version
 	r.effect(Effect{Kind: EffCancel})
 	if in.Kind == InButton {
 		r.res.Notice = r.say("stale.short", nil)
 	}
-	r.send(r.say("flow.changed", nil), r.restartButton(r.f.Start()))
+	r.send(r.say("flow.changed", nil), [][]Button{{{Text: r.say("button.restart", nil), Data: ButtonData(r.f.Version, r.f.Start().ID, optRestart)}}})
 }
 
 // enter moves to node id and runs until a node waits for the citizen or time.
@@ -708,11 +710,22 @@ func (r *stepper) ask(n *Node, reason string) {
 
 // label is the text of the button for opt on node n.
 func (r *stepper) label(n *Node, opt string) string {
-	for _, row := range r.keyboard(n) {
-		for _, b := range row {
-			if strings.HasSuffix(b.Data, ":"+opt) {
-				return b.Text
-			}
+	switch {
+	case opt == optSkip:
+		return r.say("button.skip", nil)
+	case opt == optDontKnow:
+		return r.say("button.dontknow", nil)
+	case n.Kind == KindConsent && opt == optYes:
+		return r.say("button.agree", nil)
+	case n.Kind == KindConsent:
+		return r.say("button.decline", nil)
+	case n.Kind == KindYesNo:
+		return r.say("button."+opt, nil)
+	case n.Kind == KindRating && len(opt) == 1:
+		return r.say(ratingLabels[5-int(opt[0]-'0')], nil)
+	case n.Kind == KindChoice:
+		if o := n.Option(opt); o != nil {
+			return o.Text.Render(r.st.Lang, nil)
 		}
 	}
 	return opt
@@ -766,8 +779,12 @@ func (r *stepper) helpRow(kb [][]Button) [][]Button {
 	return append(kb, []Button{{Text: r.say("button.help", nil), Data: HelpData}})
 }
 
-// render shows a node's text in the citizen's language.
+// render shows a node's text in the citizen's language. Template data is
+// built only for texts that use it.
 func (r *stepper) render(n *Node) string {
+	if !n.Text.dynamic(r.st.Lang) {
+		return n.Text.Render(r.st.Lang, nil)
+	}
 	return n.Text.Render(r.st.Lang, r.data(n))
 }
 

@@ -46,6 +46,21 @@ func (t Text) Languages() []string {
 	return out
 }
 
+// dynamic reports whether the text in lang (or its fallback) needs
+// template data.
+func (t Text) dynamic(lang string) bool {
+	if len(t.tr) == 0 {
+		return false
+	}
+	f := t.tr[lang]
+	if f == nil {
+		if f = t.tr[t.cat.def]; f == nil {
+			return false
+		}
+	}
+	return f.dynamic
+}
+
 // Plural reports whether some translation has plural forms.
 func (t Text) Plural() bool {
 	for _, f := range t.tr {

@@ -39,7 +39,7 @@ type File struct {
 func ReadDir(fsys fs.FS) ([]File, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		return nil, fmt.Errorf("read flow folder: %w", err)
+		return nil, fmt.Errorf("read the flow folder: %w", err)
 	}
 	var out []File
 	for _, e := range entries {
@@ -88,7 +88,7 @@ func LoadFiles(dir string, files []File, opts flow.Options) ([]*flow.Flow, flow.
 func Load(fsys fs.FS, dir string, opts flow.Options) ([]*flow.Flow, flow.Diagnostics, error) {
 	files, err := ReadDir(fsys)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%s: %w", cmpOr(dir, "flows"), err)
 	}
 	if len(files) == 0 {
 		return nil, nil, fmt.Errorf("no flow files (*.yaml) in %s", cmpOr(dir, "the folder"))

@@ -34,7 +34,8 @@ func NewLocalLimiter(perSecond float64, chatGap time.Duration, burst int) *Local
 	}
 }
 
-// Wait reserves a slot and sleeps until it comes.
+// Wait reserves a slot and sleeps until it comes. Chat 0 means a call that
+// is not a message to a chat (answers to button presses, edits, menus).
 func (l *LocalLimiter) Wait(ctx context.Context, chat int64) error {
 	l.mu.Lock()
 	now := l.now()
@@ -45,18 +46,22 @@ func (l *LocalLimiter) Wait(ctx context.Context, chat int64) error {
 	// Per chat: allowed once the chat's due time minus the burst allowance
 	// has passed.
 	tolerance := time.Duration(l.burst-1) * l.chatGap
-	if due := l.chats[chat]; due.Add(-tolerance).After(at) {
-		at = due.Add(-tolerance)
+	if chat != 0 {
+		if due := l.chats[chat]; due.Add(-tolerance).After(at) {
+			at = due.Add(-tolerance)
+		}
 	}
 	if l.next.After(at) {
 		at = l.next
 	}
 	l.next = at.Add(l.gap)
-	due := l.chats[chat]
-	if due.Before(at) {
-		due = at
+	if chat != 0 {
+		due := l.chats[chat]
+		if due.Before(at) {
+			due = at
+		}
+		l.chats[chat] = due.Add(l.chatGap)
 	}
-	l.chats[chat] = due.Add(l.chatGap)
 	l.tidy(now)
 	l.mu.Unlock()
 	if d := at.Sub(now); d > 0 {

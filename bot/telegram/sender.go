@@ -105,7 +105,8 @@ func (s *Sender) Acknowledge(ctx context.Context, id, text string) error {
 // option, so the chat shows what was answered.
 func (s *Sender) MarkChosen(ctx context.Context, chat int64, messageID int, label string) error {
 	kb := keyboard([][]flow.Button{{{Text: "✓ " + label, Data: bot.ChosenData}}})
-	return s.call(ctx, chat, "editMessageReplyMarkup", func(ctx context.Context) error {
+	// An edit is not a new message: it counts against the global rate only.
+	return s.call(ctx, 0, "editMessageReplyMarkup", func(ctx context.Context) error {
 		_, err := s.b.EditMessageReplyMarkup(ctx, &tg.EditMessageReplyMarkupParams{ChatID: chat, MessageID: messageID, ReplyMarkup: kb})
 		return err
 	})
@@ -122,15 +123,13 @@ func (s *Sender) SendDocument(ctx context.Context, chat int64, name string, data
 	})
 }
 
-// call runs one API call with the limiter, waits out 429s, retries server
+// call runs one API call with the limiter (chat 0: the global rate only), waits out 429s, retries server
 // errors and timeouts a few times, and maps a block to bot.ErrBlocked.
 func (s *Sender) call(ctx context.Context, chat int64, method string, fn func(context.Context) error) error {
 	backoff := 500 * time.Millisecond
 	for attempt := 0; ; attempt++ {
-		if chat != 0 {
-			if err := s.limit.Wait(ctx, chat); err != nil {
-				return err
-			}
+		if err := s.limit.Wait(ctx, chat); err != nil {
+			return err
 		}
 		cctx, cancel := context.WithTimeout(ctx, s.timeout)
 		err := fn(cctx)

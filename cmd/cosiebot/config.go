@@ -32,6 +32,7 @@ type serveConfig struct {
 	coordinators  map[string][]int64
 	pollTimeout   time.Duration
 	dispatchEvery time.Duration
+	chatInterval  time.Duration
 }
 
 // setting is one configuration value: an environment variable and the
@@ -49,7 +50,7 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 		token, tokenFile, apiURL, redisURL, flowsDir, httpAddr string
 		webhookURL, webhookSecret, key, keyFile, logFormat     string
 		logLevel, sessionTTL, rate, coordinators, pollTimeout  string
-		dispatchEvery                                          string
+		dispatchEvery, chatInterval                            string
 	)
 	settings := []setting{
 		{"TELEGRAM_BOT_TOKEN", "token", "bot token from @BotFather (prefer the variable or -token-file)", &token},
@@ -69,6 +70,7 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 		{"COSIE_COORDINATORS", "coordinators", "extra coordinators: pilot=id,id;pilot=id", &coordinators},
 		{"COSIE_POLL_TIMEOUT", "poll-timeout", "long-poll length (default 50s)", &pollTimeout},
 		{"COSIE_DISPATCH_EVERY", "dispatch-every", "how often due follow-ups are sent (default 5s)", &dispatchEvery},
+		{"COSIE_CHAT_INTERVAL", "chat-interval", "spacing of messages to one chat after a burst of 4 (default 1s, Telegram's advice)", &chatInterval},
 	}
 	for _, s := range settings {
 		fs.StringVar(s.value, s.flag, "", s.help+" [$"+s.env+"]")
@@ -135,6 +137,9 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 		return nil, err
 	}
 	if c.dispatchEvery, err = duration(dispatchEvery, "COSIE_DISPATCH_EVERY", 5*time.Second); err != nil {
+		return nil, err
+	}
+	if c.chatInterval, err = duration(chatInterval, "COSIE_CHAT_INTERVAL", time.Second); err != nil {
 		return nil, err
 	}
 	c.rate = 25

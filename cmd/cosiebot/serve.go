@@ -50,7 +50,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 
 	client, err := telegram.Connect(ctx, telegram.Config{
 		Token: cfg.token, APIURL: cfg.apiURL, WebhookURL: cfg.webhookURL, WebhookSecret: cfg.webhookSecret,
-		PollTimeout: cfg.pollTimeout, Limiter: telegram.NewLocalLimiter(cfg.rate, time.Second, 3), Logger: log,
+		PollTimeout: cfg.pollTimeout, Limiter: telegram.NewLocalLimiter(cfg.rate, cfg.chatInterval, 4), Logger: log,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,346 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/cosie/cosiebot/bot/telegram/telegramtest"
+)
+
+func TestServeWholeFlowInTwoLanguages(t *testing.T) {
+	fake := telegramtest.New(t, testToken)
+	redisURL, rdb := testRedis(t, 3)
+	startServe(t, serveEnv(fake, redisURL, nil))
+
+	for _, tc := range []struct {
+		chat                                 int64
+		lang                                 string
+		hello, q1, q2, q3, later, bye, agree string
+		good, staff, yes                     string
+	}{
+		{101, "en-GB", "Hello! A quick test", "Question 1", "Question 2", "Question 3", "Follow-up: did it help?", "Thank you, bye!", "I agree", "Good", "The staff", "Yes"},
+		{102, "fi", "Hei! Pikainen", "Kysymys 1", "Kysymys 2", "Kysymys 3", "Seuranta: auttoiko?", "Kiitos, hei!", "Hyväksyn", "Hyvä", "Henkilökunta", "Kyllä"},
+	} {
+		c := newCitizen(t, fake, tc.chat, tc.lang)
+		c.say("/start quick")
+		m := c.expect(tc.hello)
+		if len(m.Buttons) < 2 {
+			t.Fatalf("consent has no buttons: %+v", m)
+		}
+		c.press(tc.agree)
+		c.expect(tc.q1)
+		c.press(tc.good)
+		c.expect(tc.q2)
+		c.press(tc.staff)
+		c.expect(tc.q3)
+		c.fake.PushVoice(tc.chat, tc.chat, tc.lang, "voice-file-1", 7)
+		c.expect("")       // "talk soon"
+		c.expect(tc.later) // the follow-up, seconds later
+		c.press(tc.yes)
+		c.expect(tc.bye)
+	}
+	// Every press was answered and its keyboard replaced by the choice.
+	if got, want := len(fake.CallbackAnswers()), 2*4; got != want {
+		t.Errorf("callback answers = %d, want %d", got, want)
+	}
+	if edits := fake.Edits(); len(edits) != 8 || !strings.HasPrefix(edits[0].Buttons[0][0].Text, "✓ ") {
+		t.Errorf("edits = %+v", edits)
+	}
+	answers := answersIn(t, rdb, "quick")
+	if len(answers) != 2*4 {
+		t.Fatalf("stored answers = %d, want 8:\n%s", len(answers), strings.Join(answers, "\n"))
+	}
+	for _, a := range answers {
+		if strings.Contains(a, "101") || strings.Contains(a, "102") {
+			t.Errorf("an answer contains a chat id: %s", a)
+		}
+	}
+	if !strings.Contains(strings.Join(answers, ""), `"file_id":"voice-file-1"`) {
+		t.Error("the voice note was not stored as a reference")
+	}
+}
+
+func TestServeDeepLinksAndMenu(t *testing.T) {
+	fake := telegramtest.New(t, testToken)
+	redisURL, _ := testRedis(t, 4)
+	startServe(t, serveEnv(fake, redisURL, nil))
+
+	c := newCitizen(t, fake, 201, "en")
+	c.say("/start")
+	m := c.expect("Which service")
+	if len(m.Buttons) != 2 || m.Buttons[0][0].Data != "P:quick" || m.Buttons[1][0].Data != "P:second" {
+		t.Fatalf("pilot menu = %+v", m.Buttons)
+	}
+	c.press("Second service")
+	c.expect("Hello from the second service")
+
+	c.say("/start nosuchpilot")
+	c.expect("I don't know that link")
+
+	c.say("/start@cosie_test_bot quick")
+	c.expect("Hello! A quick test")
+}
+
+func TestServeStaleAndForgedButtons(t *testing.T) {
+	fake := telegramtest.New(t, testToken)
+	redisURL, rdb := testRedis(t, 5)
+	startServe(t, serveEnv(fake, redisURL, nil))
+
+	c := newCitizen(t, fake, 301, "en")
+	c.say("/start quick")
+	consent := c.expect("Hello!")
+	c.press("I agree")
+	c.expect("Question 1")
+
+	// The consent button again (repeated), a forged one, and garbage.
+	for _, data := range []string{consent.Buttons[0][0].Data, "abcdef:rate:5", "P:nope", "\x00\xff", strings.Repeat("x", 64)} {
+		_, cb := c.pressData(consent.MessageID, data)
+		m := c.expect("") // the current question again, or the menu
+		if !strings.Contains(m.Text, "Question 1") && !strings.Contains(m.Text, "Which service") {
+			t.Errorf("after pressing %q the bot said %q", data, m.Text)
+		}
+		waitFor(t, func() bool { return answered(fake, cb) })
+	}
+	c.press("Very good")
+	c.expect("Question 2")
+	if n := len(answersIn(t, rdb, "quick")); n != 1 {
+		t.Fatalf("stale presses recorded answers: %d answers", n)
+	}
+}
+
+func answered(fake *telegramtest.Server, id string) bool {
+	for _, a := range fake.CallbackAnswers() {
+		if a.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestServeForgetLeavesNoKey(t *testing.T) {
+	fake := telegramtest.New(t, testToken)
+	redisURL, rdb := testRedis(t, 6)
+	startServe(t, serveEnv(fake, redisURL, nil))
+
+	c := newCitizen(t, fake, 401, "en")
+	c.say("/start quick")
+	c.expect("Hello!")
+	c.press("I agree")
+	c.expect("Question 1")
+	c.press("Poor")
+	c.expect("Question 2")
+	c.press("The time")
+	c.expect("Question 3")
+	c.say("more evening hours")
+	c.expect("Talk soon")
+	// Pending follow-up, answers, counters and session all exist now.
+	c.say("/mydata")
+	m := c.expect("This is what is stored about you")
+	if !strings.Contains(m.Text, "more evening hours") {
+		t.Errorf("/mydata does not show the answer: %q", m.Text)
+	}
+	c.say("/forget")
+	c.expect("delete everything")
+	c.press("Yes, delete everything")
+	c.expect("has been deleted")
+
+	for _, k := range scanKeys(t, rdb) {
+		switch {
+		case strings.Contains(k, ":u:"), strings.Contains(k, ":s:"), strings.Contains(k, ":i:"):
+			t.Errorf("key left behind after /forget: %s", k)
+		}
+	}
+	if a := answersIn(t, rdb, "quick"); len(a) != 0 {
+		t.Errorf("answers left after /forget: %v", a)
+	}
+	if n, _ := rdb.ZCard(context.Background(), "cosie:{p:quick}:due").Result(); n != 0 {
+		t.Errorf("%d scheduled prompts left after /forget", n)
+	}
+	// The follow-up never comes.
+	time.Sleep(2500 * time.Millisecond)
+	if got := len(sentTo(fake, 401)); got != c.seen {
+		t.Errorf("a message came after /forget: %+v", sentTo(fake, 401)[c.seen:])
+	}
+	c.say("/mydata")
+	c.expect("Nothing is stored about you")
+}
+
+func TestServeGroupChatGetsOneNotice(t *testing.T) {
+	fake := telegramtest.New(t, testToken)
+	redisURL, _ := testRedis(t, 7)
+	startServe(t, serveEnv(fake, redisURL, nil))
+	fake.PushGroupText(-500, 7, "/start")
+	fake.WaitSentTo(t, -500, 1, wait)
+	fake.PushGroupText(-500, 8, "hello?")
+	id := fake.PushGroupText(-500, 9, "anyone?")
+	fake.WaitConfirmed(t, id, wait)
+	if got := sentTo(fake, -500); len(got) != 1 || !strings.Contains(got[0].Text, "private chats") {
+		t.Fatalf("group chat got %+v", got)
+	}
+}
+
+func TestServeSurvivesRedisRestart(t *testing.T) {
+	fake := telegramtest.New(t, testToken)
+	mr := miniredis.RunT(t)
+	startServe(t, serveEnv(fake, "redis://"+mr.Addr()+"/0", nil))
+
+	c := newCitizen(t, fake, 501, "en")
+	c.say("/start quick")
+	c.expect("Hello!")
+	c.press("I agree")
+	c.expect("Question 1")
+
+	mr.Close() // Redis goes away mid-conversation
+	id, _ := c.press("Good")
+	c.expect("try again in a few minutes")
+	c.fake.PushText(c.chat, c.chat, c.lang, "still there?")
+	time.Sleep(300 * time.Millisecond)
+	if off := fake.ConfirmedOffset(); off > id {
+		t.Fatalf("intake moved past an unhandled update: offset %d, update %d", off, id)
+	}
+	if err := mr.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	// Both updates are handled, in order, once Redis is back.
+	c.expect("Question 2")
+	c.expect("Please choose one of the buttons")
+	c.press("The staff")
+	c.expect("Question 3")
+	if n := len(sentTo(fake, 501)); n != c.seen {
+		t.Errorf("extra messages: %+v", sentTo(fake, 501)[c.seen:])
+	}
+}
+
+func TestServeWebhook(t *testing.T) {
+	fake := telegramtest.New(t, testToken)
+	redisURL, _ := testRedis(t, 8)
+	addr := freePort(t)
+	srv := startServe(t, serveEnv(fake, redisURL, map[string]string{
+		"COSIE_HTTP_ADDR":      addr,
+		"COSIE_WEBHOOK_URL":    "https://bot.example.org/hook/tg",
+		"COSIE_WEBHOOK_SECRET": "s3cret_value-1",
+	}))
+	if len(fake.Calls("setWebhook")) != 1 || fake.Calls("setWebhook")[0].Form["secret_token"] != "s3cret_value-1" {
+		t.Fatalf("setWebhook calls = %+v", fake.Calls("setWebhook"))
+	}
+	update := func(id int, text string) string {
+		return `{"update_id":` + itoa(id) + `,"message":{"message_id":1,"date":1,"chat":{"id":601,"type":"private"},"from":{"id":601,"is_bot":false,"first_name":"A","language_code":"en"},"text":"` + text + `"}}`
+	}
+	post := func(secret, body string) int {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+srv.addr+"/hook/tg", strings.NewReader(body))
+		if secret != "" {
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("wrong", update(1, "/start quick")); code != http.StatusUnauthorized {
+		t.Fatalf("wrong secret: %d, want 401", code)
+	}
+	if code := post("", update(2, "/start quick")); code != http.StatusUnauthorized {
+		t.Fatalf("no secret: %d, want 401", code)
+	}
+	if n := len(fake.Sent()); n != 0 {
+		t.Fatalf("an update with a wrong secret was processed: %+v", fake.Sent())
+	}
+	resp, err := http.Get("http://" + srv.addr + "/hook/tg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("GET: %d, want 405", resp.StatusCode)
+	}
+	if code := post("s3cret_value-1", update(3, "/start quick")); code != http.StatusOK {
+		t.Fatalf("right secret: %d", code)
+	}
+	// 200 only after handling: the reply is already out.
+	if sent := sentTo(fake, 601); len(sent) != 1 || !strings.Contains(sent[0].Text, "Hello!") {
+		t.Fatalf("after 200: %+v", sent)
+	}
+	if code := post("s3cret_value-1", update(3, "/start quick")); code != http.StatusOK {
+		t.Fatalf("redelivery: %d", code)
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestServeHealth(t *testing.T) {
+	fake := telegramtest.New(t, testToken)
+	mr := miniredis.RunT(t)
+	srv := startServe(t, serveEnv(fake, "redis://"+mr.Addr()+"/0", nil))
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + srv.addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 || !strings.Contains(body, `"redis":"ok"`) || !strings.Contains(body, `"flows":2`) {
+		t.Fatalf("healthz = %d %s", code, body)
+	}
+	if code, _ := get("/readyz"); code != 200 {
+		t.Fatalf("readyz = %d", code)
+	}
+	mr.Close()
+	if code, body := get("/healthz"); code != 503 || !strings.Contains(body, "unreachable") {
+		t.Fatalf("healthz with Redis down = %d %s", code, body)
+	}
+}
+
+func TestServeConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"no token", map[string]string{}, "TELEGRAM_BOT_TOKEN is not set"},
+		{"token and file", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_BOT_TOKEN_FILE": "x"}, "both TELEGRAM_BOT_TOKEN and TELEGRAM_BOT_TOKEN_FILE"},
+		{"missing token file", map[string]string{"TELEGRAM_BOT_TOKEN_FILE": "/nonexistent/token"}, "TELEGRAM_BOT_TOKEN_FILE"},
+		{"redis without key", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "REDIS_URL": "redis://localhost:1"}, "COSIE_PSEUDONYM_KEY is required with REDIS_URL"},
+		{"short key", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "COSIE_PSEUDONYM_KEY": "short"}, "COSIE_PSEUDONYM_KEY is too short"},
+		{"bad redis url", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "REDIS_URL": "http://x", "COSIE_PSEUDONYM_KEY": testKey}, "REDIS_URL must start with redis://"},
+		{"webhook without secret", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "COSIE_WEBHOOK_URL": "https://x.org/h"}, "COSIE_WEBHOOK_SECRET is required"},
+		{"bad log level", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "COSIE_LOG_LEVEL": "loud"}, "COSIE_LOG_LEVEL"},
+		{"bad rate", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "COSIE_RATE_LIMIT": "100"}, "COSIE_RATE_LIMIT"},
+		{"bad coordinators", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "COSIE_COORDINATORS": "turku=abc"}, "COSIE_COORDINATORS"},
+		{"bad flows dir", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "COSIE_FLOWS_DIR": "/nonexistent"}, "/nonexistent"},
+		{"unreachable telegram", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "TELEGRAM_API_URL": "http://127.0.0.1:1"}, "reach telegram"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr syncBuffer
+			err := run(context.Background(), []string{"serve"}, func(k string) string { return tc.env[k] }, strings.NewReader(""), io.Discard, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
+			}
+			if strings.Contains(err.Error()+stderr.String(), "TESTTOKEN") {
+				t.Fatalf("the token leaked: %v %s", err, stderr.String())
+			}
+		})
+	}
+}

@@ -9,12 +9,13 @@ import (
 	"github.com/cosie/cosiebot/bot/flow"
 )
 
-// Dispatch tuning: how many prompts one claim takes, and how long a claimed
-// prompt stays hidden from other replicas before it is claimed again.
-const (
-	claimBatch = 100
-	claimLease = 2 * time.Minute
-)
+// claimBatch is how many prompts one claim takes.
+const claimBatch = 100
+
+// DefaultClaimLease is how long a claimed prompt stays hidden from other
+// replicas. It only has to cover load, step and commit: the prompt leaves
+// the queue in the commit, before anything is sent.
+const DefaultClaimLease = 30 * time.Second
 
 // FireDue sends every follow-up and reminder that is due now, across all
 // pilots, and returns how many were sent. Several replicas may call it at
@@ -24,7 +25,7 @@ func (s *Service) FireDue(ctx context.Context) (int, error) {
 	var errs []error
 	for _, f := range s.Flows().List() {
 		for {
-			due, err := s.store.ClaimDue(ctx, f.Pilot.ID, s.clock.Now(), claimLease, claimBatch)
+			due, err := s.store.ClaimDue(ctx, f.Pilot.ID, s.clock.Now(), s.lease, claimBatch)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("claim due prompts of %s: %w", f.Pilot.ID, err))
 				break

@@ -86,6 +86,8 @@ type Config struct {
 	SessionTTL   time.Duration // default DefaultSessionTTL
 	// Coordinators adds coordinator user ids per pilot to those in the flow files.
 	Coordinators map[string][]int64
+	// ClaimLease: see DefaultClaimLease.
+	ClaimLease time.Duration
 }
 
 // Service runs conversations. It is safe for concurrent use; the caller
@@ -100,6 +102,7 @@ type Service struct {
 	log    *slog.Logger
 	key    []byte
 	ttl    time.Duration
+	lease  time.Duration
 	extra  map[string][]int64
 
 	mu         sync.Mutex
@@ -131,6 +134,10 @@ func New(cfg Config) (*Service, error) {
 	}
 	if s.ttl <= 0 {
 		s.ttl = DefaultSessionTTL
+	}
+	s.lease = cfg.ClaimLease
+	if s.lease <= 0 {
+		s.lease = DefaultClaimLease
 	}
 	s.SetFlows(cfg.Flows)
 	return s, nil

@@ -33,6 +33,7 @@ type serveConfig struct {
 	pollTimeout   time.Duration
 	dispatchEvery time.Duration
 	chatInterval  time.Duration
+	claimLease    time.Duration
 }
 
 // setting is one configuration value: an environment variable and the
@@ -50,7 +51,7 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 		token, tokenFile, apiURL, redisURL, flowsDir, httpAddr string
 		webhookURL, webhookSecret, key, keyFile, logFormat     string
 		logLevel, sessionTTL, rate, coordinators, pollTimeout  string
-		dispatchEvery, chatInterval                            string
+		dispatchEvery, chatInterval, claimLease                string
 	)
 	settings := []setting{
 		{"TELEGRAM_BOT_TOKEN", "token", "bot token from @BotFather (prefer the variable or -token-file)", &token},
@@ -70,6 +71,7 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 		{"COSIE_COORDINATORS", "coordinators", "extra coordinators: pilot=id,id;pilot=id", &coordinators},
 		{"COSIE_POLL_TIMEOUT", "poll-timeout", "long-poll length (default 50s)", &pollTimeout},
 		{"COSIE_DISPATCH_EVERY", "dispatch-every", "how often due follow-ups are sent (default 5s)", &dispatchEvery},
+		{"COSIE_CLAIM_LEASE", "claim-lease", "how long a replica holds a due follow-up it is sending (default 30s)", &claimLease},
 		{"COSIE_CHAT_INTERVAL", "chat-interval", "spacing of messages to one chat after a burst of 4 (default 1s, Telegram's advice)", &chatInterval},
 	}
 	for _, s := range settings {
@@ -140,6 +142,9 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 		return nil, err
 	}
 	if c.chatInterval, err = duration(chatInterval, "COSIE_CHAT_INTERVAL", time.Second); err != nil {
+		return nil, err
+	}
+	if c.claimLease, err = duration(claimLease, "COSIE_CLAIM_LEASE", 0); err != nil {
 		return nil, err
 	}
 	c.rate = 25

@@ -57,7 +57,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	svc, err := bot.New(bot.Config{
 		Store: store, Sender: client.Sender(), Words: words, Flows: set, Logger: log,
-		PseudonymKey: cfg.pseudonymKey, SessionTTL: cfg.sessionTTL, Coordinators: cfg.coordinators,
+		PseudonymKey: cfg.pseudonymKey, SessionTTL: cfg.sessionTTL, Coordinators: cfg.coordinators, ClaimLease: cfg.claimLease,
 	})
 	if err != nil {
 		return err

@@ -9,7 +9,6 @@ import (
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/console"
 	"github.com/cosie/cosiebot/bot/redisstore"
-	"github.com/cosie/cosiebot/locales"
 )
 
 func cmdChat(ctx context.Context, e *env, args []string) error {
@@ -20,7 +19,7 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	words, err := locales.Default()
+	words, err := loadWords(e)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/cosie/cosiebot/bot/flow"
 	"github.com/cosie/cosiebot/flows"
-	"github.com/cosie/cosiebot/locales"
 )
 
 func cmdCheck(_ context.Context, e *env, args []string) error {
@@ -16,7 +15,7 @@ func cmdCheck(_ context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	words, err := locales.Default()
+	words, err := loadWords(e)
 	if err != nil {
 		return err
 	}

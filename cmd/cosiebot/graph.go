@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/cosie/cosiebot/bot/flow"
-	"github.com/cosie/cosiebot/locales"
 )
 
 func cmdGraph(_ context.Context, e *env, args []string) error {
@@ -19,7 +18,7 @@ func cmdGraph(_ context.Context, e *env, args []string) error {
 	if fs.NArg() != 1 {
 		return usageErr("graph needs one flow file, like: cosiebot graph flows/turku.yaml")
 	}
-	words, err := locales.Default()
+	words, err := loadWords(e)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ func commands() []command {
 		{"check", "check flow files and report problems as file:line:col", "check [FILE|DIR ...]", cmdCheck},
 		{"test", "run the scenario tests next to flow files", "test [FILE|DIR ...]", cmdTest},
 		{"graph", "draw a flow as a Mermaid flowchart", "graph [--lang xx] FILE", cmdGraph},
+		{"health", "check a running bot on this machine (for container health checks)", "health", cmdHealth},
 	}
 }
 

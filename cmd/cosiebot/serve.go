@@ -31,7 +31,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log := newLogger(e.stderr, cfg.logFormat, cfg.logLevel)
-	words, err := locales.Default()
+	words, err := loadWords(e)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ func cmdTest(ctx context.Context, e *env, args []string) error {
 	if err := parse(fset, args); err != nil {
 		return err
 	}
-	words, err := locales.Default()
+	words, err := loadWords(e)
 	if err != nil {
 		return err
 	}

@@ -56,19 +56,25 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		cfg.Limiter = NewLocalLimiter(25, time.Second, 3)
 	}
 	log := cfg.Logger
+	// One host, many parallel chats: keep enough idle connections, or every
+	// call pays for a new one (the default keeps 2 per host).
+	transport := &http.Transport{
+		Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true, TLSHandshakeTimeout: 10 * time.Second,
+		MaxIdleConns: 128, MaxIdleConnsPerHost: 128, IdleConnTimeout: 90 * time.Second,
+	}
 	b, err := tg.New(cfg.Token,
 		tg.WithServerURL(cfg.APIURL),
 		tg.WithSkipGetMe(),
 		// Leave headroom over the calls' own deadlines (libraries.md 1.2).
-		tg.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: 60 * time.Second}),
-		tg.WithErrorsHandler(func(err error) { log.Warn("telegram library", "err", err) }),
+		tg.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: 60 * time.Second, Transport: transport}),
+		tg.WithErrorsHandler(func(err error) { log.Warn("telegram library", "err", hideToken(err, cfg.Token)) }),
 		tg.WithDefaultHandler(func(context.Context, *tg.Bot, *models.Update) {}),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("telegram client: %w", err)
 	}
 	c := &Client{cfg: cfg, b: b, log: log,
-		poll:   &poller{base: cfg.APIURL + "/bot" + cfg.Token, client: &http.Client{Timeout: cfg.PollTimeout + 15*time.Second}, timeout: cfg.PollTimeout},
+		poll:   &poller{base: cfg.APIURL + "/bot" + cfg.Token, client: &http.Client{Timeout: cfg.PollTimeout + 15*time.Second, Transport: transport}, timeout: cfg.PollTimeout},
 		sender: NewSender(b, cfg.Limiter, log),
 	}
 	gctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -78,7 +84,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		if errors.Is(err, tg.ErrorUnauthorized) || errors.Is(err, tg.ErrorNotFound) {
 			return nil, errors.New("telegram refused the bot token: check TELEGRAM_BOT_TOKEN (get one from @BotFather)")
 		}
-		return nil, fmt.Errorf("reach telegram at %s: %w", cfg.APIURL, redact(err))
+		return nil, fmt.Errorf("reach telegram at %s: %w", cfg.APIURL, hideToken(redact(err), cfg.Token))
 	}
 	c.Username = me.Username
 	return c, nil
@@ -96,7 +102,7 @@ func (c *Client) Run(ctx context.Context, intake *Intake) error {
 			URL: c.cfg.WebhookURL, SecretToken: c.cfg.WebhookSecret, AllowedUpdates: allowedUpdates, MaxConnections: 40,
 		})
 		if err != nil {
-			return fmt.Errorf("set webhook: %w", redact(err))
+			return fmt.Errorf("set webhook: %w", hideToken(redact(err), c.cfg.Token))
 		}
 		c.log.Info("receiving updates by webhook")
 		<-ctx.Done()
@@ -104,7 +110,7 @@ func (c *Client) Run(ctx context.Context, intake *Intake) error {
 	}
 	// getUpdates answers 409 while a webhook is set; keep pending updates.
 	if _, err := c.b.DeleteWebhook(ctx, &tg.DeleteWebhookParams{DropPendingUpdates: false}); err != nil {
-		return fmt.Errorf("delete webhook before polling: %w", redact(err))
+		return fmt.Errorf("delete webhook before polling: %w", hideToken(redact(err), c.cfg.Token))
 	}
 	c.log.Info("receiving updates by long polling")
 	return intake.Poll(ctx, c.poll)

@@ -46,29 +46,16 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeRedis()
-	store := redisstore.New(rdb, redisstore.Options{})
-
-	client, err := telegram.Connect(ctx, telegram.Config{
-		Token: cfg.token, APIURL: cfg.apiURL, WebhookURL: cfg.webhookURL, WebhookSecret: cfg.webhookSecret,
-		PollTimeout: cfg.pollTimeout, Limiter: telegram.NewLocalLimiter(cfg.rate, cfg.chatInterval, 4), Logger: log,
-	})
+	a, err := buildApp(ctx, cfg, rdb, words, set, log)
 	if err != nil {
 		return err
 	}
-	svc, err := bot.New(bot.Config{
-		Store: store, Sender: client.Sender(), Words: words, Flows: set, Logger: log,
-		PseudonymKey: cfg.pseudonymKey, SessionTTL: cfg.sessionTTL, Coordinators: cfg.coordinators, ClaimLease: cfg.claimLease,
-	})
-	if err != nil {
-		return err
-	}
+	defer a.intake.Close()
+	store, client, svc, intake := a.store, a.client, a.svc, a.intake
 	log.Info("cosiebot started", "bot", client.Username, "pilots", len(set.List()), "flows", src.name(), "mode", mode(cfg))
 	if err := client.SetCommands(ctx, words, pilotLanguages(set)); err != nil {
 		log.Warn("could not set the command menu", "err", err)
 	}
-
-	intake := telegram.NewIntake(svc, telegram.IntakeOptions{Logger: log})
-	defer intake.Close()
 	rl := &reloader{src: src, words: words, svc: svc, log: log}
 
 	srv := &http.Server{Addr: cfg.httpAddr, Handler: routes(cfg, store, svc, intake), ReadHeaderTimeout: 10 * time.Second}
@@ -112,6 +99,35 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	close(errs)
 	log.Info("stopped")
 	return <-errs
+}
+
+// app is the bot's parts, wired the way serve runs them; the load
+// benchmark builds the same.
+type app struct {
+	store  *redisstore.Store
+	client *telegram.Client
+	svc    *bot.Service
+	intake *telegram.Intake
+}
+
+func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, words *locales.Catalog, set *bot.Flows, log *slog.Logger) (*app, error) {
+	store := redisstore.New(rdb, redisstore.Options{})
+	client, err := telegram.Connect(ctx, telegram.Config{
+		Token: cfg.token, APIURL: cfg.apiURL, WebhookURL: cfg.webhookURL, WebhookSecret: cfg.webhookSecret,
+		PollTimeout: cfg.pollTimeout, Limiter: telegram.NewLocalLimiter(cfg.rate, cfg.chatInterval, 4), Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	svc, err := bot.New(bot.Config{
+		Store: store, Sender: client.Sender(), Words: words, Flows: set, Logger: log,
+		PseudonymKey: cfg.pseudonymKey, SessionTTL: cfg.sessionTTL, Coordinators: cfg.coordinators, ClaimLease: cfg.claimLease,
+	})
+	if err != nil {
+		return nil, err
+	}
+	intake := telegram.NewIntake(svc, telegram.IntakeOptions{Logger: log})
+	return &app{store: store, client: client, svc: svc, intake: intake}, nil
 }
 
 func mode(cfg *serveConfig) string {

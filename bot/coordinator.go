@@ -1,17 +1,82 @@
 package bot
 
-import "context"
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
 
-// coordinatorCommand handles the commands only coordinators may use. For
+	"github.com/cosie/cosiebot/bot/flow"
+)
+
+// coordinatorCommand handles the commands only coordinators may use:
+// /digest, /stats and /export, optionally followed by a pilot id. For
 // anyone else it reports false, so the command is treated as unknown.
-func (t *turn) coordinatorCommand(_ context.Context, name, _ string) bool {
+func (t *turn) coordinatorCommand(ctx context.Context, name, payload string) bool {
+	if name != "digest" && name != "stats" && name != "export" {
+		return false
+	}
 	pilots := t.s.coordinatorOf(t.in.UserID)
 	if len(pilots) == 0 {
 		return false
 	}
-	switch name {
+	if payload != "" {
+		if !contains(pilots, payload) {
+			t.text(t.s.words.Say(matchLang(t.in.Lang, t.s.words.Languages()), "coord.only", nil))
+			return true
+		}
+		pilots = []string{payload}
 	}
-	return false
+	lang := matchLang(t.in.Lang, t.s.words.Languages())
+	// Remember the coordinator's language for scheduled digests.
+	user := t.user
+	t.post = append(t.post, func(ctx context.Context) error { return t.s.store.SetPref(ctx, coordLangKey(user), lang) })
+	for _, p := range pilots {
+		f := t.s.Flows().Get(p)
+		if f == nil {
+			continue
+		}
+		if err := t.coordinatorReport(ctx, f, name, lang); err != nil {
+			t.err = err
+			return true
+		}
+	}
+	return true
+}
+
+func coordLangKey(user string) string { return "coord-lang:" + user }
+
+func (t *turn) coordinatorReport(ctx context.Context, f *flow.Flow, name, lang string) error {
+	switch name {
+	case "digest":
+		from, to := LastDays(f, t.now, 7)
+		text, err := Digest(ctx, t.s.store, f, t.s.words, DigestOptions{From: from, To: to, Lang: lang})
+		if err != nil {
+			return err
+		}
+		t.text(text)
+	case "stats":
+		text, err := Digest(ctx, t.s.store, f, t.s.words, DigestOptions{Lang: lang})
+		if err != nil {
+			return err
+		}
+		t.text(text)
+	case "export":
+		var buf bytes.Buffer
+		n, err := Export(ctx, t.s.store, f, &buf, "csv")
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			t.text(t.s.words.Say(lang, "export.empty", nil))
+			return nil
+		}
+		caption := t.s.words.Say(lang, "export.caption", map[string]any{"Pilot": f.Pilot.Name.Render(matchLang(lang, f.Pilot.Languages), nil), "Count": n})
+		t.out = append(t.out, outbound{kind: outDocument, chat: t.in.ChatID, text: fmt.Sprintf("%s-%s.csv", f.Pilot.ID, t.now.In(f.Pilot.Timezone).Format("20060102")),
+			doc: buf.Bytes(), msg: flow.Message{Text: caption}})
+	}
+	return nil
 }
 
 // coordinatorOf lists the pilots a Telegram user coordinates.
@@ -23,4 +88,32 @@ func (s *Service) coordinatorOf(userID int64) []string {
 		}
 	}
 	return out
+}
+
+// SendDigest sends a pilot's digest for a period to each of its
+// coordinators, in the language each last used with the bot (else the
+// pilot's first language).
+func (s *Service) SendDigest(ctx context.Context, pilot string, from, to time.Time) error {
+	f := s.Flows().Get(pilot)
+	if f == nil {
+		return fmt.Errorf("digest: no pilot %q", pilot)
+	}
+	var errs []error
+	for _, id := range s.Coordinators(pilot) {
+		lang, err := s.store.Pref(ctx, coordLangKey(s.Pseudonym(id)))
+		if err != nil {
+			return err
+		}
+		if lang == "" {
+			lang = f.DefaultLanguage()
+		}
+		text, err := Digest(ctx, s.store, f, s.words, DigestOptions{From: from, To: to, Lang: lang})
+		if err != nil {
+			return err
+		}
+		if err := s.sender.Send(ctx, id, flow.Message{Text: text}); err != nil && !errors.Is(err, ErrBlocked) {
+			errs = append(errs, fmt.Errorf("send digest to a coordinator of %s: %w", pilot, err))
+		}
+	}
+	return errors.Join(errs...)
 }

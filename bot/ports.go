@@ -34,6 +34,21 @@ type Store interface {
 	Release(ctx context.Context, pilot string, d Due) error
 	// Once reports true the first time key is seen within ttl.
 	Once(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// Pref and SetPref keep small settings, such as a coordinator's language.
+	Pref(ctx context.Context, key string) (string, error)
+	SetPref(ctx context.Context, key, value string) error
+	Reports
+}
+
+// Reports reads what digests, /stats and exports need.
+type Reports interface {
+	// Counters sums a pilot's counters over days (yyyy-mm-dd, the pilot's
+	// time zone), or all time when days is nil.
+	Counters(ctx context.Context, pilot string, days []string) (map[string]int64, error)
+	// RecentAnswers returns at most max answers since a time, newest first.
+	RecentAnswers(ctx context.Context, pilot string, since time.Time, max int) ([]Record, error)
+	// EachAnswer calls fn for every answer of a pilot, oldest first.
+	EachAnswer(ctx context.Context, pilot string, fn func(Record) error) error
 }
 
 // ErrConflict means the session changed between Load and Commit; the caller

@@ -2,20 +2,22 @@ package telegram
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
 
 // LocalLimiter is a Limiter for one process: a global rate, and per chat a
-// small burst then one message per interval, as Telegram asks. It uses the
-// generic cell rate algorithm: each key keeps the time its next message is
-// due, so no goroutine or ticker is needed.
+// small burst then one message per interval, as Telegram asks. Per chat it
+// uses the generic cell rate algorithm (each chat keeps the time its next
+// message is due); overall it books send times at least 1/rate apart. No
+// goroutine or ticker is needed.
 type LocalLimiter struct {
 	mu       sync.Mutex
 	gap      time.Duration // between messages overall
 	chatGap  time.Duration // between messages to one chat
 	burst    int           // messages one chat may get at once
-	next     time.Time     // global theoretical arrival time
+	slots    []time.Time   // send times reserved and not yet passed, sorted
 	chats    map[int64]time.Time
 	paused   time.Time
 	now      func() time.Time
@@ -34,36 +36,12 @@ func NewLocalLimiter(perSecond float64, chatGap time.Duration, burst int) *Local
 	}
 }
 
-// Wait reserves a slot and sleeps until it comes. Chat 0 means a call that
-// is not a message to a chat (answers to button presses, edits, menus).
+// Wait reserves a slot and sleeps until it comes.
 func (l *LocalLimiter) Wait(ctx context.Context, chat int64) error {
-	l.mu.Lock()
-	now := l.now()
-	at := now
-	if l.paused.After(at) {
-		at = l.paused
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	// Per chat: allowed once the chat's due time minus the burst allowance
-	// has passed.
-	tolerance := time.Duration(l.burst-1) * l.chatGap
-	if chat != 0 {
-		if due := l.chats[chat]; due.Add(-tolerance).After(at) {
-			at = due.Add(-tolerance)
-		}
-	}
-	if l.next.After(at) {
-		at = l.next
-	}
-	l.next = at.Add(l.gap)
-	if chat != 0 {
-		due := l.chats[chat]
-		if due.Before(at) {
-			due = at
-		}
-		l.chats[chat] = due.Add(l.chatGap)
-	}
-	l.tidy(now)
-	l.mu.Unlock()
+	at, now := l.reserve(chat)
 	if d := at.Sub(now); d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()
@@ -74,6 +52,55 @@ func (l *LocalLimiter) Wait(ctx context.Context, chat int64) error {
 		}
 	}
 	return nil
+}
+
+// reserve books the time a message to chat may be sent.
+func (l *LocalLimiter) reserve(chat int64) (at, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now = l.now()
+	at = now
+	if l.paused.After(at) {
+		at = l.paused
+	}
+	// Per chat: allowed once the chat's due time minus the burst allowance
+	// has passed.
+	tolerance := time.Duration(l.burst-1) * l.chatGap
+	due := l.chats[chat]
+	if t := due.Add(-tolerance); t.After(at) {
+		at = t
+	}
+	at = l.slot(now, at)
+	if due.Before(at) {
+		due = at
+	}
+	l.chats[chat] = due.Add(l.chatGap)
+	l.tidy(now)
+	return at, now
+}
+
+// slot books the first time from t on that is at least gap away from every
+// other booked send. A message held back by its chat's spacing takes a slot
+// in the future without delaying other chats' messages now.
+func (l *LocalLimiter) slot(now, t time.Time) time.Time {
+	past := 0
+	for past < len(l.slots) && !l.slots[past].Add(l.gap).After(now) {
+		past++
+	}
+	l.slots = append(l.slots[:0], l.slots[past:]...)
+	i := 0
+	for ; i < len(l.slots); i++ {
+		s := l.slots[i]
+		if !s.Add(l.gap).After(t) {
+			continue // well before t
+		}
+		if !t.Add(l.gap).After(s) {
+			break // t fits before s
+		}
+		t = s.Add(l.gap)
+	}
+	l.slots = slices.Insert(l.slots, i, t)
+	return t
 }
 
 // tidy forgets chats whose spacing has passed, so the map stays small.

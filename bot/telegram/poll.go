@@ -67,10 +67,10 @@ func (p *poller) getUpdates(ctx context.Context, offset int64) ([]models.Update,
 		return nil, fmt.Errorf("telegram getUpdates: read answer: %w", redact(err))
 	}
 	var r struct {
-		OK          bool            `json:"ok"`
-		Result      []models.Update `json:"result"`
-		ErrorCode   int             `json:"error_code"`
-		Description string          `json:"description"`
+		OK          bool              `json:"ok"`
+		Result      []json.RawMessage `json:"result"`
+		ErrorCode   int               `json:"error_code"`
+		Description string            `json:"description"`
 		Parameters  struct {
 			RetryAfter int `json:"retry_after"`
 		} `json:"parameters"`
@@ -81,7 +81,22 @@ func (p *poller) getUpdates(ctx context.Context, offset int64) ([]models.Update,
 	if !r.OK {
 		return nil, &apiError{Code: r.ErrorCode, Description: r.Description, RetryAfter: r.Parameters.RetryAfter}
 	}
-	return r.Result, nil
+	updates := make([]models.Update, len(r.Result))
+	for i, raw := range r.Result {
+		if err := json.Unmarshal(raw, &updates[i]); err != nil {
+			// One update the library cannot read (a type newer than it)
+			// must not stop the bot: keep its id only, so it is skipped
+			// and confirmed.
+			var id struct {
+				ID int64 `json:"update_id"`
+			}
+			if json.Unmarshal(raw, &id) != nil || id.ID == 0 {
+				return nil, fmt.Errorf("telegram getUpdates: an update without update_id")
+			}
+			updates[i] = models.Update{ID: id.ID}
+		}
+	}
+	return updates, nil
 }
 
 // redact strips the request URL (which holds the token) from transport
@@ -93,3 +108,21 @@ func redact(err error) error {
 	}
 	return err
 }
+
+// hideToken replaces the bot token in an error's text: the library puts
+// the answer's body in its errors, and an error page may echo the request
+// URL, which holds the token. errors.Is and errors.As still see the cause.
+func hideToken(err error, token string) error {
+	if err == nil || token == "" || !strings.Contains(err.Error(), token) {
+		return err
+	}
+	return &tokenHidden{msg: strings.ReplaceAll(err.Error(), token, "***"), err: err}
+}
+
+type tokenHidden struct {
+	msg string
+	err error
+}
+
+func (e *tokenHidden) Error() string { return e.msg }
+func (e *tokenHidden) Unwrap() error { return e.err }

@@ -137,6 +137,7 @@ func (s *Sender) call(ctx context.Context, chat int64, method string, fn func(co
 		if err == nil {
 			return nil
 		}
+		err = hideToken(err, s.b.Token())
 		var tmr *tg.TooManyRequestsError
 		switch {
 		case errors.As(err, &tmr):
@@ -183,14 +184,13 @@ func Split(text string, limit int) []string {
 	var parts []string
 	for utf16Len(text) > limit {
 		cut := cutPoint(text, limit)
-		part := strings.TrimRight(text[:cut], " \n")
-		if part == "" {
-			part = text[:cut]
+		// A blank part is dropped: Telegram refuses blank messages.
+		if part := strings.TrimRight(text[:cut], " \n"); strings.TrimSpace(part) != "" {
+			parts = append(parts, part)
 		}
-		parts = append(parts, part)
 		text = strings.TrimLeft(text[cut:], " \n")
 	}
-	if text != "" {
+	if strings.TrimSpace(text) != "" {
 		parts = append(parts, text)
 	}
 	return parts
@@ -209,7 +209,10 @@ func cutPoint(text string, limit int) int {
 			break
 		}
 		units += n
-		fit = i + utf8.RuneLen(r)
+		// The width in the text, not of r: an invalid byte decodes as
+		// U+FFFD (3 bytes) but takes 1.
+		_, size := utf8.DecodeRuneInString(text[i:])
+		fit = i + size
 	}
 	head := text[:fit]
 	for _, sep := range []string{"\n\n", "\n", " "} {

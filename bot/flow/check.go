@@ -1,10 +1,12 @@
 package flow
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
 	"text/template"
+	"text/template/parse"
 	"unicode/utf16"
 
 	"golang.org/x/text/feature/plural"
@@ -26,14 +28,19 @@ const (
 func (l *loader) check() {
 	f := l.f
 	l.resolveNext()
+	broken := false
 	for _, n := range f.Nodes {
-		l.checkTargets(n)
+		broken = l.checkTargets(n) || broken
 		l.checkCount(n)
 		if n.Kind == KindBranch {
 			l.checkBranches(n)
 		}
 	}
-	l.checkReachable()
+	if !broken {
+		// A next that goes nowhere would make every node after it
+		// "unreachable"; the broken next is reported already.
+		l.checkReachable()
+	}
 	l.checkLoops()
 	l.checkConsent()
 	for _, n := range f.Nodes {
@@ -61,29 +68,37 @@ func (l *loader) resolveNext() {
 	}
 }
 
-func (l *loader) target(p Pos, from, to string) {
+// target reports a next that goes to no node; it reports true when the
+// target is missing.
+func (l *loader) target(p Pos, from, to string) bool {
 	if to == "" || l.f.byID[to] != nil {
-		return
+		return false
+	}
+	if l.ids[to] != nil {
+		// The node exists but could not be read; that is reported already.
+		return true
 	}
 	ids := make([]string, 0, len(l.f.Nodes))
 	for _, n := range l.f.Nodes {
 		ids = append(ids, n.ID)
 	}
-	hint := ""
+	hint := "; check the spelling, or add a node with that id"
 	if s := nearest(to, ids); s != "" {
 		hint = fmt.Sprintf("; did you mean %q?", s)
 	}
 	l.errorf(p, "%s goes to %q, but there is no node with that id%s", from, to, hint)
+	return true
 }
 
-func (l *loader) checkTargets(n *Node) {
-	l.target(n.Pos, fmt.Sprintf("node %q", n.ID), n.Next)
+func (l *loader) checkTargets(n *Node) bool {
+	broken := l.target(l.posOf(n, "next", n.Pos), fmt.Sprintf("node %q", n.ID), n.Next)
 	for _, o := range n.Options {
-		l.target(o.Pos, fmt.Sprintf("option %q", o.ID), o.Next)
+		broken = l.target(l.posOf(o, "next", o.Pos), fmt.Sprintf("option %q", o.ID), o.Next) || broken
 	}
 	for _, b := range n.Branches {
-		l.target(b.Pos, "this branch", b.Next)
+		broken = l.target(l.posOf(b, "next", b.Pos), "this branch", b.Next) || broken
 	}
+	return broken
 }
 
 // successors lists where a node can lead, resolved.
@@ -121,7 +136,7 @@ func (l *loader) checkReachable() {
 	}
 	for _, n := range f.Nodes {
 		if !seen[n.ID] {
-			l.errorf(n.Pos, "node %q can never be reached: no next, option or branch leads to it (the flow starts at %q)", n.ID, f.Nodes[0].ID)
+			l.errorf(n.Pos, "node %q can never be reached: no next, option or branch leads to it (the flow starts at %q); add next: %s where it should follow, or delete it", n.ID, f.Nodes[0].ID, n.ID)
 		}
 	}
 }
@@ -206,15 +221,27 @@ func (l *loader) checkConsent() {
 func (l *loader) checkCount(n *Node) {
 	if n.Count != "" {
 		rn := l.f.results[n.Count]
+		p := l.posOf(n, "count", n.Pos)
 		switch {
 		case rn == nil:
-			l.errorf(n.Pos, "count %q is not the result of any question", n.Count)
+			hint := "; name the result of a number or rating question"
+			if s := nearest(n.Count, l.f.Results()); s != "" {
+				hint = fmt.Sprintf("; did you mean %q?", s)
+			}
+			l.errorf(p, "count %q is not the result of any question%s", n.Count, hint)
 		case rn.Kind != KindNumber && rn.Kind != KindRating:
-			l.errorf(n.Pos, "count %q must be the result of a number or rating question, not a %s", n.Count, rn.Kind)
+			l.errorf(p, "count %q is the result of %s question; count needs the result of a number or rating question, whose answer picks the plural form", n.Count, aKind(rn.Kind))
 		}
 	}
 	if n.Text.Plural() && n.Count == "" {
-		l.errorf(n.Text.Pos, "node %q has plural forms but no count; add count: <result of a number question>", n.ID)
+		like := "<result of a number question>"
+		for _, r := range l.f.Results() {
+			if k := l.f.results[r].Kind; k == KindNumber || k == KindRating {
+				like = r
+				break
+			}
+		}
+		l.errorf(n.Text.Pos, "node %q has plural forms but no count saying which number picks the form; add count: %s", n.ID, like)
 	}
 }
 
@@ -229,17 +256,17 @@ func (l *loader) checkBranches(n *Node) {
 			if s := nearest(b.Answer, l.f.Results()); s != "" {
 				hint = fmt.Sprintf("; did you mean %q?", s)
 			}
-			l.errorf(b.Pos, "branch looks at answer %q, but no question records a result with that name%s", b.Answer, hint)
+			l.errorf(l.posOf(b, "answer", b.Pos), "branch looks at answer %q, but no question records a result with that name%s", b.Answer, hint)
 			continue
 		}
 		switch b.Op {
 		case OpLessThan, OpGreaterThan:
 			if rn.Kind != KindNumber && rn.Kind != KindRating {
-				l.errorf(b.ValuePos, "%s needs a number or rating answer, but %q is a %s question", b.Op, b.Answer, rn.Kind)
+				l.errorf(b.ValuePos, "%s needs a number or rating answer, but %q is %s question; use equals or in with its possible answers", b.Op, b.Answer, aKind(rn.Kind))
 			}
 		case OpEquals, OpIn:
 			valid := validValues(rn)
-			if valid == nil {
+			if valid == nil || l.partial[rn] {
 				continue
 			}
 			for _, v := range b.Values {
@@ -268,13 +295,23 @@ func validValues(n *Node) []string {
 	return nil
 }
 
+// aKind is "a rating", "an end".
+func aKind(k Kind) string {
+	return strings.TrimSuffix(aNode(k), " node")
+}
+
 func (l *loader) checkButtons(n *Node) {
 	count := 0
 	check := func(p Pos, opt string) {
 		count++
 		data := ButtonData(l.f.Version, n.ID, opt)
 		if len(data) > MaxButtonData {
-			l.errorf(p, "the button data for node %q, option %q is %d bytes; Telegram allows %d: shorten the node id or the option id", n.ID, opt, len(data), MaxButtonData)
+			room := MaxButtonData - len(ButtonData(l.f.Version, "", ""))
+			if strings.HasPrefix(opt, "_") {
+				l.errorf(p, "node id %q is too long for the buttons the bot adds to it; Telegram allows %d bytes per button: shorten the node id", n.ID, MaxButtonData)
+			} else {
+				l.errorf(p, "node id %q and option id %q are too long together: a Telegram button carries at most %d bytes, and these need %d; keep the two ids at most %d characters together", n.ID, opt, MaxButtonData, len(data), room)
+			}
 		}
 	}
 	switch n.Kind {
@@ -286,7 +323,7 @@ func (l *loader) checkButtons(n *Node) {
 					continue
 				}
 				if s := o.Text.Render(lang, sampleData(l.f)); len([]rune(s)) > MaxButtonText {
-					l.errorf(o.Text.tr[lang].pos, "the %s button text of option %q is %d characters; keep it under %d, Telegram cuts long buttons", lang, o.ID, len([]rune(s)), MaxButtonText)
+					l.errorf(o.Text.tr[lang].pos, "the %s button text of option %q is %d characters; Telegram cuts buttons longer than %d on phones: shorten it", lang, o.ID, len([]rune(s)), MaxButtonText)
 				}
 			}
 		}
@@ -306,7 +343,7 @@ func (l *loader) checkButtons(n *Node) {
 	}
 	switch {
 	case count > MaxButtons:
-		l.errorf(n.Pos, "node %q has %d buttons; Telegram allows at most %d", n.ID, count, MaxButtons)
+		l.errorf(n.Pos, "node %q has %d buttons; Telegram allows at most %d: use fewer options, or ask with a text question", n.ID, count, MaxButtons)
 	case count > manyButtons:
 		l.warnf(n.Pos, "node %q has %d buttons; more than %d is hard to read on a phone", n.ID, count, manyButtons)
 	}
@@ -330,13 +367,19 @@ func (l *loader) checkTexts() {
 			have[lang]++
 		}
 	}
+	for _, lang := range f.Pilot.Languages[1:] {
+		if have[lang] == 0 && !l.badLangs[lang] {
+			// One warning rather than one per text for a language just added.
+			l.warnf(l.langPos[lang], "no text is translated to %s yet (0 of %d texts); citizens who choose %s will see %s everywhere", lang, total, lang, def)
+		}
+	}
 	data := sampleData(f)
 	for _, t := range l.texts {
 		if !t.Has(def) {
-			l.errorf(t.Pos, "this text has no %s version; %s is the pilot's default language, so it is required", def, def)
+			l.errorf(t.Pos, "this text has no %s version; %s is the pilot's default language (first in languages), so every text needs it: add %s: ...", def, def, def)
 		}
 		for _, lang := range f.Pilot.Languages[1:] {
-			if !t.Has(lang) {
+			if !t.Has(lang) && !l.badLangs[lang] && have[lang] > 0 {
 				l.warnf(t.Pos, "missing %s translation (%s has %d of %d texts, %d%%); citizens will see %s here", lang, lang, have[lang], total, have[lang]*100/max(total, 1), def)
 			}
 		}
@@ -378,13 +421,20 @@ func (l *loader) checkTemplates(fm *forms, lang string) bool {
 		}
 		t, err := template.New("t").Option("missingkey=error").Parse(src)
 		if err != nil {
-			l.errorf(fm.pos, "the %s text has a broken template: %s", lang, templateError(err))
+			l.errorf(fm.pos, "the %s text has a broken template: %s", lang, templateSyntax(src, err))
+			ok = false
+			continue
+		}
+		if what := templateProblem(t); what != "" {
+			// Only plain fields, so that rendering is quick and safe: a
+			// {{range}} over a large number would hang the bot.
+			l.errorf(fm.pos, "the %s text uses %s, which flow texts cannot use; templates look like %s, and {{if .FirstName}}...{{end}} can leave words out", lang, what, fields)
 			ok = false
 			continue
 		}
 		var b strings.Builder
 		if err := t.Execute(&b, sampleData(l.f)); err != nil {
-			l.errorf(fm.pos, "the %s text %s", lang, templateError(err))
+			l.errorf(fm.pos, "the %s text %s", lang, templateError(err, l.f.Results()))
 			ok = false
 		}
 	}
@@ -394,15 +444,93 @@ func (l *loader) checkTemplates(fm *forms, lang string) bool {
 
 var fields = "{{.FirstName}}, {{.Count}} or {{.Answers.<result name>}}"
 
-func templateError(err error) string {
+// templateSyntax explains a template that does not parse.
+func templateSyntax(src string, err error) string {
+	open, closed := strings.Count(src, "{{"), strings.Count(src, "}}")
+	switch {
+	case open > closed:
+		return "a {{ is not closed with }}; templates look like " + fields
+	case closed > open:
+		return "a }} has no {{ before it; templates look like " + fields
+	}
+	return templateError(err, nil)
+}
+
+// templateProblem names the first part of a template that is more than
+// showing a field, or choosing with if/with; it returns "" when there is none.
+func templateProblem(t *template.Template) string {
+	if len(t.Templates()) > 1 {
+		return "{{define}}"
+	}
+	var pipe func(p *parse.PipeNode) string
+	pipe = func(p *parse.PipeNode) string {
+		if p == nil {
+			return ""
+		}
+		if len(p.Decl) > 0 || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+			return "{{" + p.String() + "}}"
+		}
+		switch p.Cmds[0].Args[0].(type) {
+		case *parse.FieldNode:
+			return ""
+		}
+		return "{{" + p.String() + "}}"
+	}
+	var walk func(n parse.Node) string
+	walk = func(n parse.Node) string {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n == nil {
+				return ""
+			}
+			for _, c := range n.Nodes {
+				if w := walk(c); w != "" {
+					return w
+				}
+			}
+			return ""
+		case *parse.TextNode, *parse.CommentNode:
+			return ""
+		case *parse.ActionNode:
+			return pipe(n.Pipe)
+		case *parse.IfNode:
+			return cmp.Or(pipe(n.Pipe), walk(n.List), walk(n.ElseList))
+		case *parse.WithNode:
+			return cmp.Or(pipe(n.Pipe), walk(n.List), walk(n.ElseList))
+		case *parse.RangeNode:
+			return "{{range}}"
+		case *parse.TemplateNode:
+			return "{{template}}"
+		}
+		return "{{" + n.String() + "}}"
+	}
+	if t.Tree == nil {
+		return ""
+	}
+	return walk(t.Root)
+}
+
+func templateError(err error, results []string) string {
 	s := err.Error()
 	if i := strings.Index(s, "can't evaluate field "); i >= 0 {
-		field := strings.Fields(s[i+len("can't evaluate field "):])[0]
-		return fmt.Sprintf("uses {{.%s}}, which does not exist; you can use %s", field, fields)
+		field := strings.Fields(s[i+len("can't evaluate field "):] + " ?")[0]
+		names := []string{"FirstName", "Count", "Answers"}
+		hint := ""
+		if n := nearest(field, []string{"firstname", "count", "answers"}); n != "" {
+			hint = fmt.Sprintf("did you mean {{.%s}}? ", names[slices.Index([]string{"firstname", "count", "answers"}, n)])
+		}
+		return fmt.Sprintf("uses {{.%s}}, which does not exist; %syou can use %s", field, hint, fields)
 	}
 	if i := strings.Index(s, "map has no entry for key "); i >= 0 {
 		key := strings.Trim(s[i+len("map has no entry for key "):], `"`)
-		return fmt.Sprintf("uses {{.Answers.%s}}, but no question records a result named %q", key, key)
+		hint := "; use the result name of a question"
+		if len(results) > 0 {
+			hint = "; the results in this flow are " + strings.Join(results, ", ")
+		}
+		if n := nearest(key, results); n != "" {
+			hint = fmt.Sprintf("; did you mean {{.Answers.%s}}?", n)
+		}
+		return fmt.Sprintf("uses {{.Answers.%s}}, but no question records a result named %q%s", key, key, hint)
 	}
 	// "template: t:1:5: unexpected ..." -> "unexpected ..."
 	if i := strings.Index(s, ": "); strings.HasPrefix(s, "template: ") && i >= 0 {
@@ -434,6 +562,7 @@ func (l *loader) checkPluralForms(fm *forms, lang string) {
 		}
 	}
 	if len(missing) > 0 {
-		l.warnf(fm.pos, "the %s text lacks the plural form(s) %s that %s uses for some numbers; \"other\" is shown instead", lang, strings.Join(missing, ", "), lang)
+		slices.SortFunc(missing, func(a, b string) int { return slices.Index(pluralKeys, a) - slices.Index(pluralKeys, b) })
+		l.warnf(fm.pos, "the %s text lacks the plural form(s) %s that %s uses for some numbers, so \"other\" is shown for them; add %s", lang, strings.Join(missing, ", "), lang, strings.Join(missing, ": ..., ")+": ...")
 	}
 }

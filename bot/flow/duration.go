@@ -10,6 +10,10 @@ import (
 
 var errDuration = errors.New("write a number and a unit, like 30s, 15m, 2h, 7d or 2w (s seconds, m minutes, h hours, d days, w weeks)")
 
+// maxDuration is the longest time.Duration; "100000w" is longer and would
+// otherwise wrap around to a wrong, possibly negative, duration.
+const maxDuration = time.Duration(1<<63 - 1)
+
 // ParseDuration reads the durations flow files use: a number and a unit,
 // possibly several ("1d12h"). Days and weeks are calendar-free multiples of
 // 24 hours; the `at` key of a follow-up pins the local time of day.
@@ -45,6 +49,9 @@ func ParseDuration(s string) (time.Duration, error) {
 			unit = 7 * 24 * time.Hour
 		default:
 			return 0, errDuration
+		}
+		if time.Duration(n) > (maxDuration-total)/unit {
+			return 0, fmt.Errorf("%q is too large: %w", s, errDuration)
 		}
 		total += time.Duration(n) * unit
 		in = in[i+1:]

@@ -1,9 +1,12 @@
 package flow
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strconv"
@@ -46,8 +49,8 @@ var (
 
 // nodeKeys lists the keys each node type may use, beyond id and type.
 var nodeKeys = map[Kind][]string{
-	KindMessage:  {"text", "next"},
-	KindConsent:  {"text", "next"},
+	KindMessage:  {"text", "next", "count"},
+	KindConsent:  {"text", "next", "count"},
 	KindChoice:   {"text", "next", "result", "options", "optional", "count"},
 	KindRating:   {"text", "next", "result", "count"},
 	KindYesNo:    {"text", "next", "result", "count"},
@@ -85,6 +88,31 @@ type loader struct {
 	catalog *catalog
 	texts   []*Text // every text, for the coverage figures
 	ids     map[string]*yaml.Node
+
+	badLangs     map[string]bool        // pilot languages already reported as wrong
+	langPos      map[string]Pos         // where each pilot language is listed
+	nodesInPilot bool                   // nodes: is indented into the pilot block, and reported
+	partial      map[*Node]bool         // choice nodes with options that could not be read
+	at           map[any]map[string]Pos // where a key's value is, by the node, option or branch it belongs to
+}
+
+// setPos remembers where the value of key is, so later checks can point at it.
+func (l *loader) setPos(obj any, key string, p pair) {
+	if l.at == nil {
+		l.at = map[any]map[string]Pos{}
+	}
+	if l.at[obj] == nil {
+		l.at[obj] = map[string]Pos{}
+	}
+	l.at[obj][key] = pos(p.val)
+}
+
+// posOf returns where the value of key is, or def when it was not written.
+func (l *loader) posOf(obj any, key string, def Pos) Pos {
+	if p, ok := l.at[obj][key]; ok {
+		return p
+	}
+	return def
 }
 
 func (l *loader) finish() Diagnostics {
@@ -92,37 +120,62 @@ func (l *loader) finish() Diagnostics {
 	return l.diags
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
-
 func (l *loader) load(data []byte) *Flow {
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		line := 1
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = strings.TrimSpace(yamlLine.ReplaceAllString(msg, ""))
-			msg = strings.TrimPrefix(msg, ": ")
-		}
-		l.errorf(Pos{line, 1}, "YAML syntax: %s (check the indentation and that every \"key: value\" has a space after the colon)", msg)
+	// Windows editors may start the file with a byte order mark.
+	src := bytes.TrimPrefix(data, []byte("\ufeff"))
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	if err := dec.Decode(&root); err != nil && err != io.EOF {
+		p, msg := syntaxError(src, err)
+		l.errorf(p, "%s", msg)
 		return nil
 	}
 	if len(root.Content) == 0 {
 		l.errorf(Pos{1, 1}, "the file is empty; a flow file has a pilot: block and a nodes: list")
 		return nil
 	}
-	sum := sha256.Sum256(data)
-	l.f = &Flow{File: l.file, Version: hex.EncodeToString(sum[:])[:12], byID: map[string]*Node{}, results: map[string]*Node{}}
-	top := l.mapping(root.Content[0], "the file", topKeys, nil)
-	pp, ok := top["pilot"]
-	if !ok {
-		l.errorf(pos(root.Content[0]), "the file has no pilot: block (id, name, languages, timezone, ...)")
+	var more yaml.Node
+	if err := dec.Decode(&more); err != io.EOF {
+		// A second document (after a "---" line) would be silently ignored.
+		p := Pos{max(more.Line, 1), 1}
+		if err != nil {
+			p, _ = syntaxError(src, err)
+		}
+		l.errorf(p, "a flow file holds one flow, but there is more after a --- line; remove the --- line, or move what follows it to its own file")
 		return nil
 	}
-	l.pilot(pp)
+	sum := sha256.Sum256(data)
+	l.f = &Flow{File: l.file, Version: hex.EncodeToString(sum[:])[:12], byID: map[string]*Node{}, results: map[string]*Node{}}
+	if l.tags(root.Content[0], 0) {
+		return nil
+	}
+	doc := deref(root.Content[0])
+	if doc.Kind != yaml.MappingNode {
+		l.errorf(pos(doc), "a flow file starts with a pilot: block followed by a nodes: list, but this file is %s; see flows/turku.yaml for an example", kindName(doc))
+		return nil
+	}
+	if l.pilotNotIndented(doc) {
+		return nil
+	}
+	top := l.mapping(doc, "the file", topKeys, func(key string) string {
+		if slices.Contains(pilotKeys, key) {
+			return fmt.Sprintf("%q belongs in the pilot: block; indent it by two spaces under pilot:", key)
+		}
+		return ""
+	})
+	pp, ok := top["pilot"]
+	if !ok {
+		l.errorf(pos(doc), "the file has no pilot: block; add one with id, name, languages, timezone, retention_days and help (see flows/turku.yaml)")
+		return nil
+	}
+	if !l.pilot(pp) {
+		return nil
+	}
 	np, ok := top["nodes"]
 	if !ok {
-		l.errorf(pos(root.Content[0]), "the file has no nodes: list; a flow needs at least one node")
+		if !l.nodesInPilot {
+			l.errorf(pos(doc), "the file has no nodes: list; a flow needs at least one node")
+		}
 		return nil
 	}
 	l.nodes(np)
@@ -133,18 +186,30 @@ func (l *loader) load(data []byte) *Flow {
 	return l.f
 }
 
-func (l *loader) pilot(pp pair) {
+// pilot reads the pilot block; it reports false when there is none to read,
+// as the nodes cannot be checked without the pilot's languages.
+func (l *loader) pilot(pp pair) bool {
 	p := &l.f.Pilot
-	m := l.mapping(pp.val, "pilot", pilotKeys, nil)
+	if v := deref(pp.val); v == nil || v.Kind != yaml.MappingNode {
+		l.mapping(pp.val, "pilot", pilotKeys, nil)
+		return false
+	}
+	m := l.mapping(pp.val, "pilot", pilotKeys, func(key string) string {
+		if key == "nodes" {
+			l.nodesInPilot = true
+			return "nodes belongs at the top of the file, not inside the pilot block; remove its indentation so that it starts in the first column"
+		}
+		return ""
+	})
 	if v, ok := m["id"]; ok {
 		p.ID = l.str(v)
 		if p.ID != "" && !pilotIDPattern.MatchString(p.ID) {
-			l.errorf(pos(v.val), "pilot id %q must be 1 to 32 characters from a-z, 0-9, _ and - (it is used in Telegram links)", p.ID)
+			l.errorf(pos(v.val), "pilot id %q is used in Telegram links, so it %s", p.ID, pilotIDProblem(p.ID))
 		}
 	} else {
 		l.errorf(pos(pp.key), "pilot has no id; add one like id: turku (it is used in Telegram links)")
 	}
-	l.languages(m, pp)
+	langsOK := l.languages(m, pp)
 	cat := newCatalog(p.Languages)
 	l.catalog = cat
 	if v, ok := m["timezone"]; ok {
@@ -152,8 +217,10 @@ func (l *loader) pilot(pp pair) {
 		loc, err := time.LoadLocation(name)
 		switch {
 		case name == "":
-		case err != nil || name == "Local" || !strings.Contains(name, "/") && name != "UTC":
-			l.errorf(pos(v.val), "unknown timezone %q; use a name like Europe/Helsinki", name)
+		case err == nil && name != "Local" && !strings.Contains(name, "/") && name != "UTC":
+			l.errorf(pos(v.val), "timezone %q is an abbreviation; use the name of a region and city, like Europe/Helsinki, so that summer time is right", name)
+		case err != nil || name == "Local":
+			l.errorf(pos(v.val), "unknown timezone %q; use a region and city, like %s", name, suggestZone(name))
 		default:
 			p.Timezone = loc
 		}
@@ -183,9 +250,11 @@ func (l *loader) pilot(pp pair) {
 		}
 	}
 	if v, ok := m["digest"]; ok {
-		p.Digest = l.str(v)
-		if err := checkCron(p.Digest); err != nil {
-			l.errorf(pos(v.val), "digest %q: %v", p.Digest, err)
+		if s, ok := l.scalar(v); ok {
+			p.Digest = s
+			if err := checkCron(s); err != nil {
+				l.errorf(pos(v.val), "digest %q: %v", s, err)
+			}
 		}
 	}
 	if v, ok := m["retention_days"]; ok {
@@ -198,8 +267,6 @@ func (l *loader) pilot(pp pair) {
 	} else {
 		l.errorf(pos(pp.key), "pilot has no retention_days; say how many days answers are kept, like retention_days: 365")
 	}
-	p.Name = l.text(m, "name", "pilot.name", "pilot", pos(pp.key), true)
-	p.Help = l.text(m, "help", "pilot.help", "pilot", pos(pp.key), true)
 	p.Reminders = Reminders{Count: defaultReminderCount, After: DefaultReminderAfter}
 	if v, ok := m["reminders"]; ok {
 		rm := l.mapping(v.val, "reminders", reminderKeys, nil)
@@ -212,31 +279,114 @@ func (l *loader) pilot(pp pair) {
 			}
 		}
 		if a, ok := rm["after"]; ok {
-			d, err := ParseDuration(l.str(a))
+			s, ok := l.scalar(a)
+			d, err := ParseDuration(s)
 			switch {
+			case !ok:
 			case err != nil:
 				l.errorf(pos(a.val), "reminders after %q: %v", a.val.Value, err)
 			case d < time.Hour:
 				l.errorf(pos(a.val), "reminders after %q is too soon; wait at least 1h before reminding", a.val.Value)
 			}
-			if err == nil {
+			if ok && err == nil {
 				p.Reminders.After = d
 			}
 		}
 	}
+	if !langsOK {
+		// Every text depends on the languages: checking texts now would
+		// only repeat the languages problem.
+		for _, key := range []string{"name", "help"} {
+			if _, ok := m[key]; !ok {
+				l.errorf(pos(pp.key), "pilot has no %s; add %s: %s", key, key, textHints[key])
+			}
+		}
+		return false
+	}
+	p.Name = l.text(m, "name", "pilot.name", "pilot", pos(pp.key), true)
+	p.Help = l.text(m, "help", "pilot.help", "pilot", pos(pp.key), true)
 	if v, ok := m["safeguarding"]; ok {
 		l.safeguarding(v)
 	}
+	return true
 }
 
-func (l *loader) languages(m map[string]pair, pp pair) {
+// tags reports values that start with "!", which YAML reads as a type tag
+// and drops from the text ("!Thank you" becomes "you"). It reports true if
+// it found any.
+func (l *loader) tags(n *yaml.Node, depth int) bool {
+	if n == nil || n.Kind == yaml.AliasNode || depth > 1000 {
+		return false
+	}
+	found := false
+	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
+		l.errorf(pos(n), "a value here starts with %s, which YAML reads as a type tag and leaves out of the text; put the whole text in quotes, like text: \"%s ...\"", n.Tag, n.Tag)
+		found = true
+	}
+	for _, c := range n.Content {
+		found = l.tags(c, depth+1) || found
+	}
+	return found
+}
+
+// pilotNotIndented reports, as one mistake, a pilot: block whose keys lost
+// their indentation and so sit at the top of the file.
+func (l *loader) pilotNotIndented(doc *yaml.Node) bool {
+	var pilot *yaml.Node
+	var stray []string
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		k, v := doc.Content[i], deref(doc.Content[i+1])
+		switch {
+		case k.Value == "pilot" && v != nil && v.Kind == yaml.ScalarNode && v.Tag == "!!null":
+			pilot = k
+		case slices.Contains(pilotKeys, k.Value):
+			stray = append(stray, k.Value)
+		}
+	}
+	if pilot == nil || len(stray) == 0 {
+		return false
+	}
+	l.errorf(pos(pilot), "pilot: has nothing under it, and %s below it are not indented; indent them by two spaces so they belong to pilot:", strings.Join(stray, ", "))
+	return true
+}
+
+// pilotIDProblem says what is wrong with a pilot id and suggests a better one.
+func pilotIDProblem(id string) string {
+	var why string
+	switch {
+	case len(id) > 32:
+		why = fmt.Sprintf("may be at most 32 characters long, not %d", len(id))
+	case strings.ContainsAny(id, " \t"):
+		why = "may not contain spaces; use _ or - between words"
+	case strings.ToLower(id) != id:
+		why = "may use only lowercase letters"
+	default:
+		why = "may use only lowercase letters a-z, digits 0-9, _ and -"
+	}
+	sug := suggestID(id)
+	if len(sug) > 32 {
+		sug = sug[:32]
+		if i := strings.LastIndexAny(sug, "_-"); i > 0 {
+			sug = sug[:i]
+		}
+	}
+	if sug != "" && sug != id && pilotIDPattern.MatchString(sug) {
+		why += fmt.Sprintf("; try %q", sug)
+	}
+	return why
+}
+
+// languages reads the pilot's languages; it reports false when there are
+// none to check texts against.
+func (l *loader) languages(m map[string]pair, pp pair) bool {
 	p := &l.f.Pilot
 	v, ok := m["languages"]
 	if !ok {
 		l.errorf(pos(pp.key), "pilot has no languages; list them with the default first, like languages: [fi, sv, en]")
 		p.Languages = []string{"en"}
-		return
+		return false
 	}
+	reported := len(l.diags)
 	for _, n := range l.list(v) {
 		code := strings.TrimSpace(n.Value)
 		if n.Kind != yaml.ScalarNode || code == "" {
@@ -248,20 +398,46 @@ func (l *loader) languages(m map[string]pair, pp pair) {
 			continue
 		}
 		if len(l.opts.Languages) > 0 && !slices.Contains(l.opts.Languages, code) {
-			hint := ""
+			fix := "; remove it, as the bot's own buttons and messages exist only in those"
 			if s := nearest(code, l.opts.Languages); s != "" {
-				hint = fmt.Sprintf("; did you mean %q?", s)
+				fix = fmt.Sprintf("; did you mean %q?", s)
 			}
-			l.errorf(pos(n), "language %q is not one the bot speaks (%s)%s", code, strings.Join(l.opts.Languages, ", "), hint)
+			l.errorf(pos(n), "language %q is not one the bot speaks (%s)%s", code, strings.Join(l.opts.Languages, ", "), fix)
+			l.badLang(code)
 		} else if _, err := language.ParseBase(code); err != nil || strings.ToLower(code) != code {
 			l.errorf(pos(n), "language %q should be a lowercase two-letter code like fi or en", code)
+			l.badLang(code)
 		}
 		p.Languages = append(p.Languages, code)
+		if l.langPos == nil {
+			l.langPos = map[string]Pos{}
+		}
+		l.langPos[code] = pos(n)
 	}
 	if len(p.Languages) == 0 {
-		l.errorf(pos(v.val), "languages is empty; list at least one, like languages: [en]")
+		if len(l.diags) == reported {
+			l.errorf(pos(v.val), "languages is empty; list at least one, like languages: [en]")
+		}
 		p.Languages = []string{"en"}
+		return false
 	}
+	return true
+}
+
+// dropped marks a choice node that lost an option to a mistake, so that
+// branches on it are not also told the option does not exist.
+func (l *loader) dropped(n *Node) {
+	if l.partial == nil {
+		l.partial = map[*Node]bool{}
+	}
+	l.partial[n] = true
+}
+
+func (l *loader) badLang(code string) {
+	if l.badLangs == nil {
+		l.badLangs = map[string]bool{}
+	}
+	l.badLangs[code] = true
 }
 
 func (l *loader) safeguarding(v pair) {
@@ -278,7 +454,7 @@ func (l *loader) safeguarding(v pair) {
 	s.Phrases = map[string][]string{}
 	langs := l.f.Pilot.Languages
 	pm := l.mapping(pp.val, "safeguarding phrases", langs, func(key string) string {
-		return fmt.Sprintf("phrases for %q, which is not in this pilot's languages (%s)", key, strings.Join(langs, ", "))
+		return fmt.Sprintf("phrases for %q, which is not in this pilot's languages (%s); add %s to languages, or remove these phrases", key, strings.Join(langs, ", "), key)
 	})
 	for lang, lp := range pm {
 		for _, n := range l.list(lp) {
@@ -288,14 +464,14 @@ func (l *loader) safeguarding(v pair) {
 				continue
 			}
 			if len([]rune(phrase)) < 3 {
-				l.errorf(pos(n), "risk phrase %q is too short; it would match ordinary words", phrase)
+				l.errorf(pos(n), "risk phrase %q is too short; it would match ordinary words: use at least 3 letters, better a few words", phrase)
 				continue
 			}
 			s.Phrases[lang] = append(s.Phrases[lang], phrase)
 		}
 	}
 	for _, lang := range langs {
-		if len(s.Phrases[lang]) == 0 {
+		if len(s.Phrases[lang]) == 0 && !l.badLangs[lang] {
 			l.warnf(pos(pp.key), "no risk phrases in %q: messages in that language will not raise safeguarding alerts", lang)
 		}
 	}
@@ -305,7 +481,7 @@ func (l *loader) safeguarding(v pair) {
 // parser panic on odd input (robfig/cron#554).
 func checkCron(spec string) (err error) {
 	if strings.Contains(spec, "TZ=") {
-		return fmt.Errorf("leave out the time zone: the pilot's timezone is used")
+		return fmt.Errorf("remove the TZ= part: the digest always follows the pilot's timezone")
 	}
 	defer func() {
 		if recover() != nil {
@@ -314,12 +490,35 @@ func checkCron(spec string) (err error) {
 	}()
 	sched, err := cron.ParseStandard(spec)
 	if err != nil {
-		return fmt.Errorf("%v; use five fields: minute hour day month weekday, like \"0 9 * * MON\"", err)
+		return fmt.Errorf("%s; write five fields, minute hour day month weekday, like \"0 9 * * MON\" for Mondays at 9:00", cronProblem(spec, err))
 	}
 	if sched.Next(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero() {
-		return fmt.Errorf("this schedule never happens")
+		return fmt.Errorf("this schedule never happens (that day does not exist in that month); pick another day")
 	}
 	return nil
+}
+
+var cronFields = []struct{ name, valid string }{
+	{"minute", "0-59"}, {"hour", "0-23"}, {"day", "1-31"}, {"month", "1-12 or JAN-DEC"}, {"weekday", "0-6 or SUN-SAT"},
+}
+
+// cronProblem says which part of a cron spec is wrong, in plain words.
+func cronProblem(spec string, err error) string {
+	fields := strings.Fields(spec)
+	switch {
+	case strings.HasPrefix(spec, "@"):
+		return "not a schedule this bot understands"
+	case len(fields) != 5:
+		return fmt.Sprintf("it has %d fields, not 5", len(fields))
+	}
+	for i, f := range cronFields {
+		probe := []string{"*", "*", "*", "*", "*"}
+		probe[i] = fields[i]
+		if _, err := cron.ParseStandard(strings.Join(probe, " ")); err != nil {
+			return fmt.Sprintf("the %s field %q is not valid (use %s, *, a list like 1,15 or a range like 1-5)", f.name, fields[i], f.valid)
+		}
+	}
+	return err.Error()
 }
 
 // text reads an optional or required text under key in m.
@@ -327,11 +526,23 @@ func (l *loader) text(m map[string]pair, key, id, owner string, ownerPos Pos, re
 	p, ok := m[key]
 	if !ok {
 		if required {
-			l.errorf(ownerPos, "%s has no %s; write it at least in %s", owner, key, l.f.DefaultLanguage())
+			hint := textHints[key]
+			if strings.HasPrefix(owner, "option") {
+				hint = "with the words on the button"
+			}
+			l.errorf(ownerPos, "%s has no %s; add %s: %s, at least in %s", owner, key, key, hint, l.f.DefaultLanguage())
 		}
 		return Text{}
 	}
 	return l.textValue(p, id)
+}
+
+// textHints says what a missing text is for.
+var textHints = map[string]string{
+	"name":     "with the name citizens see",
+	"help":     "with who runs this survey and how to reach a person",
+	"help_now": "with what to do at once, like an emergency number",
+	"text":     "with what the bot says",
 }
 
 func (l *loader) textValue(p pair, id string) Text {
@@ -340,7 +551,7 @@ func (l *loader) textValue(p pair, id string) Text {
 	switch p.val.Kind {
 	case yaml.ScalarNode:
 		if p.val.Tag == "!!null" || strings.TrimSpace(p.val.Value) == "" {
-			l.errorf(pos(p.val), "%s is empty", p.key.Value)
+			l.errorf(pos(p.val), "%s is empty; write it, or remove the line", p.key.Value)
 			return Text{}
 		}
 		l.addForms(&t, def, &forms{msg: i18n.Message{Other: p.val.Value}, pos: pos(p.val)})
@@ -353,6 +564,9 @@ func (l *loader) textValue(p pair, id string) Text {
 			hint := ""
 			if s := nearest(key, langs); s != "" {
 				hint = fmt.Sprintf("; did you mean %q?", s)
+			}
+			if hint == "" {
+				hint = fmt.Sprintf("; add %s to languages, or remove this translation", key)
 			}
 			return fmt.Sprintf("%s has a %q translation, but %q is not in this pilot's languages (%s)%s", p.key.Value, key, key, strings.Join(langs, ", "), hint)
 		})
@@ -398,14 +612,17 @@ func (l *loader) formsValue(p pair, lang string) *forms {
 		fm := &forms{pos: pos(p.val)}
 		set := map[string]*string{"zero": &fm.msg.Zero, "one": &fm.msg.One, "two": &fm.msg.Two, "few": &fm.msg.Few, "many": &fm.msg.Many, "other": &fm.msg.Other}
 		for k, v := range m {
-			s := l.str(v)
-			if strings.TrimSpace(s) == "" {
-				l.errorf(pos(v.val), "plural form %q is empty", k)
+			s, ok := l.scalar(v)
+			if ok && strings.TrimSpace(s) == "" {
+				l.errorf(pos(v.val), "plural form %q is empty; write it, or remove the line", k)
 			}
 			*set[k] = s
 		}
-		if fm.msg.Other == "" {
+		if _, ok := m["other"]; !ok {
 			l.errorf(pos(p.val), "plural forms for %s need an \"other\" form", lang)
+			return nil
+		}
+		if fm.msg.Other == "" {
 			return nil
 		}
 		return fm
@@ -415,6 +632,10 @@ func (l *loader) formsValue(p pair, lang string) *forms {
 }
 
 func (l *loader) nodes(np pair) {
+	if np.val.Kind == yaml.ScalarNode && np.val.Tag == "!!null" {
+		l.errorf(pos(np.val), "nodes is empty; a flow needs at least one node, each starting with \"- id:\" (see flows/turku.yaml)")
+		return
+	}
 	if np.val.Kind != yaml.SequenceNode {
 		l.errorf(pos(np.val), "nodes should be a list, each item starting with \"- id:\", not %s", kindName(np.val))
 		return
@@ -425,7 +646,7 @@ func (l *loader) nodes(np pair) {
 		if n := l.node(deref(item)); n != nil {
 			if n.Result != "" {
 				if prev, dup := results[n.Result]; dup {
-					l.errorf(n.Pos, "result %q is already recorded by the node at line %d; each question needs its own result name", n.Result, prev.Line)
+					l.errorf(l.posOf(n, "result", n.Pos), "result %q is already recorded by the node at line %d; each question needs its own result name", n.Result, prev.Line)
 				} else {
 					results[n.Result] = item
 					l.f.results[n.Result] = n
@@ -434,7 +655,7 @@ func (l *loader) nodes(np pair) {
 		}
 	}
 	if len(np.val.Content) == 0 {
-		l.errorf(pos(np.val), "nodes is empty; a flow needs at least one node")
+		l.errorf(pos(np.val), "nodes is empty; a flow needs at least one node, each starting with \"- id:\" (see flows/turku.yaml)")
 	}
 }
 
@@ -444,58 +665,84 @@ func (l *loader) node(item *yaml.Node) *Node {
 		l.errorf(pos(item), "a node should be a list of keys starting with \"id:\", not %s", kindName(item))
 		return nil
 	}
-	// Read id and type first: the allowed keys depend on the type.
-	var idp, tp *pair
+	// Read id and type first: the allowed keys depend on the type. A
+	// misspelled id or type ("tpye") is reported with the other keys below,
+	// and read as what it most likely means.
+	var idp, tp, idGuess, tpGuess *pair
 	for i := 0; i+1 < len(item.Content); i += 2 {
-		switch item.Content[i].Value {
+		k := item.Content[i]
+		p := &pair{k, deref(item.Content[i+1])}
+		switch k.Value {
 		case "id":
-			idp = &pair{item.Content[i], deref(item.Content[i+1])}
+			idp = p
 		case "type":
-			tp = &pair{item.Content[i], deref(item.Content[i+1])}
+			tp = p
+		default:
+			switch nearest(k.Value, []string{"id", "type"}) {
+			case "id":
+				idGuess = cmp.Or(idGuess, p)
+			case "type":
+				tpGuess = cmp.Or(tpGuess, p)
+			}
 		}
 	}
+	idp, tp = cmp.Or(idp, idGuess), cmp.Or(tp, tpGuess)
 	if idp == nil {
 		l.errorf(pos(item), "this node has no id; give it a name like id: ask_rating")
 	} else {
 		n.ID = l.ident(*idp, "node id", maxIDLen)
 		if prev, dup := l.ids[n.ID]; dup && n.ID != "" {
-			l.errorf(pos(idp.val), "node id %q is used twice; the first is at line %d", n.ID, prev.Line)
+			l.errorf(pos(idp.val), "node id %q is used twice; the first is at line %d: give each node its own id", n.ID, prev.Line)
 			n.ID = ""
 		} else if n.ID != "" {
 			l.ids[n.ID] = idp.val
 		}
 	}
 	if tp == nil {
-		l.errorf(pos(item), "node %q has no type; use one of %s", n.ID, kindList())
+		l.errorf(pos(item), "%s has no type; add type: with one of %s", nodeName(n.ID), kindList())
+		l.mapping(item, nodeName(n.ID), allNodeKeys(), nil)
 		return nil
 	}
-	t, _ := l.scalar(*tp)
+	t, ok := l.scalar(*tp)
 	n.Kind = Kind(t)
-	allowed, ok := nodeKeys[n.Kind]
-	if !ok {
-		hint := ""
-		names := make([]string, len(kinds))
-		for i, k := range kinds {
-			names[i] = string(k)
+	allowed, known := nodeKeys[n.Kind]
+	if !known {
+		if ok {
+			hint := ""
+			names := make([]string, len(kinds))
+			for i, k := range kinds {
+				names[i] = string(k)
+			}
+			if s := nearest(t, names); s != "" {
+				hint = fmt.Sprintf("did you mean %q? Use", s)
+			} else {
+				hint = "use"
+			}
+			l.errorf(pos(tp.val), "unknown node type %q; %s one of %s", t, hint, kindList())
 		}
-		if s := nearest(t, names); s != "" {
-			hint = fmt.Sprintf("did you mean %q? ", s)
-		}
-		l.errorf(pos(tp.val), "unknown node type %q; %suse one of %s", t, hint, kindList())
+		l.mapping(item, nodeName(n.ID), allNodeKeys(), nil)
 		return nil
 	}
-	what := fmt.Sprintf("%s node %q", n.Kind, n.ID)
+	what := aNode(n.Kind)
+	if n.ID != "" {
+		what = fmt.Sprintf("%s node %q", n.Kind, n.ID)
+	}
 	m := l.mapping(item, what, append([]string{"id", "type"}, allowed...), func(key string) string {
-		var users []string
+		var users, others []string
 		for _, k := range kinds {
 			if slices.Contains(nodeKeys[k], key) {
 				users = append(users, string(k))
+			} else if k != n.Kind {
+				others = append(others, string(k))
 			}
 		}
-		if len(users) > 0 {
-			return fmt.Sprintf("a %s node does not use %q (only %s nodes do)", n.Kind, key, strings.Join(users, ", "))
+		switch {
+		case len(users) == 0:
+			return ""
+		case len(others) == 0:
+			return fmt.Sprintf("%s does not use %q (all other node types do); remove it, or change the type", aNode(n.Kind), key)
 		}
-		return ""
+		return fmt.Sprintf("%s does not use %q (only %s nodes do); remove it, or change the type", aNode(n.Kind), key, strings.Join(users, ", "))
 	})
 	if n.ID == "" {
 		return nil
@@ -505,15 +752,18 @@ func (l *loader) node(item *yaml.Node) *Node {
 		n.Text = l.text(m, "text", idBase, what, n.Pos, n.Kind != KindFollowup)
 	}
 	if v, ok := m["next"]; ok {
-		n.Next = l.ident(v, "next", maxIDLen)
+		n.Next = l.str(v) // a reference: checked against the node ids later
+		l.setPos(n, "next", v)
 	}
 	if v, ok := m["result"]; ok {
 		n.Result = l.ident(v, "result name", maxIDLen)
+		l.setPos(n, "result", v)
 	} else if n.Kind.waits() && n.Kind != KindConsent {
 		l.warnf(n.Pos, "%s has no result name, so its answers are not recorded; add result: <name>", what)
 	}
 	if v, ok := m["count"]; ok {
-		n.Count = l.ident(v, "count", maxIDLen)
+		n.Count = l.str(v)
+		l.setPos(n, "count", v)
 	}
 	if v, ok := m["optional"]; ok {
 		n.Optional = l.boolean(v)
@@ -527,7 +777,7 @@ func (l *loader) node(item *yaml.Node) *Node {
 			n.Accept = nil
 			for _, a := range l.list(v) {
 				if !slices.Contains(acceptValues, a.Value) {
-					l.errorf(pos(a), "accept %s: use text, voice or photo", kindName(a))
+					l.errorf(pos(a), "accept %s is not possible; use text, voice or photo", kindName(a))
 					continue
 				}
 				n.Accept = append(n.Accept, a.Value)
@@ -545,29 +795,32 @@ func (l *loader) node(item *yaml.Node) *Node {
 			}
 		}
 		if n.Min != nil && n.Max != nil && *n.Min > *n.Max {
-			l.errorf(pos(m["min"].val), "min %v is larger than max %v", *n.Min, *n.Max)
+			l.errorf(pos(m["min"].val), "min %v is larger than max %v; swap them", *n.Min, *n.Max)
 		}
 	case KindBranch:
 		l.branches(n, m)
 	case KindFollowup:
 		if v, ok := m["after"]; ok {
-			d, err := ParseDuration(l.str(v))
+			s, ok := l.scalar(v)
+			d, err := ParseDuration(s)
 			switch {
+			case !ok:
 			case err != nil:
 				l.errorf(pos(v.val), "after %q: %v", v.val.Value, err)
 			case d <= 0:
-				l.errorf(pos(v.val), "after must be longer than 0s")
+				l.errorf(pos(v.val), "after %q waits no time at all; say how long to wait, like after: 14d", v.val.Value)
 			}
 			n.After = d
 		} else {
 			l.errorf(n.Pos, "%s has no after; say how long to wait, like after: 14d", what)
 		}
 		if v, ok := m["at"]; ok {
-			c, ok := parseClock(l.str(v))
-			if !ok {
-				l.errorf(pos(v.val), "at %q should be a local time like \"10:00\"", v.val.Value)
-			} else {
-				n.At = &c
+			if s, ok := l.scalar(v); ok {
+				if c, ok := parseClock(s); ok {
+					n.At = &c
+				} else {
+					l.errorf(pos(v.val), "at %q should be a local time on the 24-hour clock, like \"10:00\" or \"17:30\"", s)
+				}
 			}
 		}
 	case KindEnd:
@@ -578,6 +831,36 @@ func (l *loader) node(item *yaml.Node) *Node {
 	l.f.Nodes = append(l.f.Nodes, n)
 	l.f.byID[n.ID] = n
 	return n
+}
+
+// nodeName is `node "ask_rating"`, or "this node" when it has no id.
+func nodeName(id string) string {
+	if id == "" {
+		return "this node"
+	}
+	return fmt.Sprintf("node %q", id)
+}
+
+// aNode is "a rating node", "an end node".
+func aNode(k Kind) string {
+	if strings.ContainsRune("aeiou", rune(k[0])) {
+		return "an " + string(k) + " node"
+	}
+	return "a " + string(k) + " node"
+}
+
+// allNodeKeys lists every key some node type uses, to check the keys of a
+// node whose type is unknown.
+func allNodeKeys() []string {
+	keys := []string{"id", "type"}
+	for _, k := range kinds {
+		for _, key := range nodeKeys[k] {
+			if !slices.Contains(keys, key) {
+				keys = append(keys, key)
+			}
+		}
+	}
+	return keys
 }
 
 func kindList() string {
@@ -602,6 +885,11 @@ func (l *loader) options(n *Node, m map[string]pair) {
 	for _, item := range v.val.Content {
 		item = deref(item)
 		o := &Option{Pos: pos(item)}
+		if item.Kind == yaml.ScalarNode && item.Tag != "!!null" {
+			l.errorf(o.Pos, "option %q needs an id and a text; write it as {id: %s, text: %q}", item.Value, cmp.Or(suggestID(item.Value), "an_id"), item.Value)
+			l.dropped(n)
+			continue
+		}
 		om := l.mapping(item, "an option", optionKeys, nil)
 		if p, ok := om["id"]; ok {
 			o.ID = l.ident(p, "option id", maxIDLen)
@@ -609,18 +897,20 @@ func (l *loader) options(n *Node, m map[string]pair) {
 				l.errorf(pos(p.val), "option id %q may not start with _ (reserved for the bot's own buttons)", o.ID)
 			}
 			if line, dup := seen[o.ID]; dup {
-				l.errorf(pos(p.val), "option id %q is used twice in this node; the first is at line %d", o.ID, line)
+				l.errorf(pos(p.val), "option id %q is used twice in this node; the first is at line %d: give each option its own id", o.ID, line)
 			}
 			seen[o.ID] = pos(p.val).Line
 		} else if item.Kind == yaml.MappingNode {
 			l.errorf(o.Pos, "this option has no id; give it a short name like id: staff")
 		}
 		if o.ID == "" {
+			l.dropped(n)
 			continue
 		}
 		o.Text = l.text(om, "text", "o."+n.ID+"."+o.ID, fmt.Sprintf("option %q", o.ID), o.Pos, true)
 		if p, ok := om["next"]; ok {
-			o.Next = l.ident(p, "next", maxIDLen)
+			o.Next = l.str(p)
+			l.setPos(o, "next", p)
 		}
 		if p, ok := om["other"]; ok {
 			o.Other = l.boolean(p)
@@ -628,7 +918,7 @@ func (l *loader) options(n *Node, m map[string]pair) {
 		if p, ok := om["ask"]; ok {
 			o.Ask = l.textValue(p, "a."+n.ID+"."+o.ID)
 			if !o.Other {
-				l.errorf(pos(p.key), "ask is only used with other: true (it asks for the citizen's own words)")
+				l.errorf(pos(p.key), "ask is only used with other: true (it asks for the citizen's own words); add other: true to this option, or remove ask")
 			}
 		}
 		n.Options = append(n.Options, o)
@@ -650,12 +940,14 @@ func (l *loader) branches(n *Node, m map[string]pair) {
 		b := &Branch{Pos: pos(item)}
 		bm := l.mapping(item, "a branch", branchKeys, nil)
 		if p, ok := bm["answer"]; ok {
-			b.Answer = l.ident(p, "answer", maxIDLen)
+			b.Answer = l.str(p)
+			l.setPos(b, "answer", p)
 		} else if item.Kind == yaml.MappingNode {
 			l.errorf(b.Pos, "this branch has no answer; name the result it looks at, like answer: overall_experience")
 		}
 		if p, ok := bm["next"]; ok {
-			b.Next = l.ident(p, "next", maxIDLen)
+			b.Next = l.str(p)
+			l.setPos(b, "next", p)
 		} else if item.Kind == yaml.MappingNode {
 			l.errorf(b.Pos, "this branch has no next; say where to go when it matches")
 		}
@@ -678,8 +970,12 @@ func (l *loader) branches(n *Node, m map[string]pair) {
 			case OpLessThan, OpGreaterThan:
 				b.Number, _ = l.number(p)
 			case OpAnswered, OpSkipped:
-				if !l.boolean(p) {
-					l.errorf(pos(p.val), "write %s: true; to test the opposite use the other of answered/skipped", op)
+				if !l.boolean(p) && p.val.Kind == yaml.ScalarNode && slices.Contains([]string{"false", "no", "off"}, strings.ToLower(p.val.Value)) {
+					other := OpSkipped
+					if op == OpSkipped {
+						other = OpAnswered
+					}
+					l.errorf(pos(p.val), "%s: %s does not work; to test the opposite, write %s: true", op, p.val.Value, other)
 				}
 			}
 		}
@@ -687,8 +983,22 @@ func (l *loader) branches(n *Node, m map[string]pair) {
 		case len(found) == 0 && item.Kind == yaml.MappingNode:
 			l.errorf(b.Pos, "this branch has no test; add one of equals, in, less_than, greater_than, answered, skipped")
 		case len(found) > 1:
-			l.errorf(b.Pos, "this branch has several tests (%s); use one per branch", strings.Join(found, ", "))
+			l.errorf(b.Pos, "this branch has several tests (%s); keep one, or split it into one branch per test", strings.Join(found, ", "))
 		}
 		n.Branches = append(n.Branches, b)
 	}
+}
+
+// suggestZone guesses the zone a pilot meant by a city name ("helsinki").
+func suggestZone(name string) string {
+	city := strings.ReplaceAll(strings.TrimSpace(name), " ", "_")
+	if city != "" && !strings.Contains(city, "/") {
+		city = strings.ToUpper(city[:1]) + strings.ToLower(city[1:])
+		for _, region := range []string{"Europe", "America", "Africa", "Asia", "Australia", "Pacific", "Atlantic", "Indian"} {
+			if _, err := time.LoadLocation(region + "/" + city); err == nil {
+				return region + "/" + city
+			}
+		}
+	}
+	return "Europe/Helsinki"
 }

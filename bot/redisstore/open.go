@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -51,8 +52,9 @@ func ParseURL(raw string) (*redis.UniversalOptions, error) {
 		if h == "" {
 			continue
 		}
-		if !strings.Contains(h, ":") {
-			h += ":6379"
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			// No port (also "[::1]", which has colons of its own).
+			h = net.JoinHostPort(strings.Trim(h, "[]"), "6379")
 		}
 		opts.Addrs = append(opts.Addrs, h)
 	}

@@ -351,7 +351,7 @@ func (s *Store) Answers(ctx context.Context, user string) ([]bot.Record, error) 
 	if err != nil {
 		return nil, fmt.Errorf("read answers: %w", err)
 	}
-	var out []bot.Record
+	var lists [][]bot.Record
 	for _, p := range pilotsOf(ptr) {
 		ids, err := s.rdb.SMembers(ctx, s.indexKey(p, user)).Result()
 		if err != nil {
@@ -367,16 +367,52 @@ func (s *Store) Answers(ctx context.Context, user string) ([]bot.Record, error) 
 		if err != nil {
 			return nil, fmt.Errorf("read answers: %w", err)
 		}
+		var list []bot.Record
 		for _, c := range cmds {
 			for _, m := range c.Val() {
 				if r, ok := decodeRecord(p, m); ok {
-					out = append(out, r)
+					list = append(list, r)
 				}
 			}
 		}
+		slices.SortFunc(list, func(a, b bot.Record) int { return compareIDs(a.ID, b.ID) })
+		lists = append(lists, list)
 	}
-	slices.SortFunc(out, func(a, b bot.Record) int { return compareIDs(a.ID, b.ID) })
-	return out, nil
+	return mergeAnswers(lists), nil
+}
+
+// mergeAnswers merges the pilots' answers, each list in stream order, into
+// one. Ids of different streams only compare by their millisecond: answers
+// given in two pilots within one millisecond are ordered by their time.
+func mergeAnswers(lists [][]bot.Record) []bot.Record {
+	var out []bot.Record
+	for {
+		best := -1
+		for i, l := range lists {
+			if len(l) > 0 && (best < 0 || earlier(l[0], lists[best][0])) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return out
+		}
+		out = append(out, lists[best][0])
+		lists[best] = lists[best][1:]
+	}
+}
+
+func earlier(a, b bot.Record) bool {
+	am, _, _ := strings.Cut(a.ID, "-")
+	bm, _, _ := strings.Cut(b.ID, "-")
+	x, _ := strconv.ParseInt(am, 10, 64)
+	y, _ := strconv.ParseInt(bm, 10, 64)
+	if x != y {
+		return x < y
+	}
+	if a.At != b.At {
+		return a.At < b.At
+	}
+	return compareIDs(a.ID, b.ID) < 0
 }
 
 func decodeRecord(pilot string, m redis.XMessage) (bot.Record, bool) {

@@ -156,10 +156,13 @@ func (s *Service) Flows() *Flows { return s.flows.Load() }
 
 // Pseudonym is the keyed hash under which a Telegram user's data is stored.
 // Without the key it cannot be linked back to the user.
-func (s *Service) Pseudonym(userID int64) string {
-	m := hmac.New(sha256.New, s.key)
+func (s *Service) Pseudonym(userID int64) string { return ChatKey(s.key, userID) }
+
+// ChatKey is the keyed hash of a Telegram user or chat id.
+func ChatKey(key []byte, id int64) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte("tg-user:"))
-	m.Write(strconv.AppendInt(nil, userID, 10))
+	m.Write(strconv.AppendInt(nil, id, 10))
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 

@@ -23,6 +23,7 @@ type turn struct {
 	lang string
 
 	c    *Commit                           // what to store; nil when nothing changed
+	pre  []func(ctx context.Context) error // store calls before the commit
 	post []func(ctx context.Context) error // store calls after the commit
 	out  []outbound
 	err  error // a store read failed while deciding
@@ -251,12 +252,14 @@ func (t *turn) start(f *flow.Flow) {
 		if prev != nil && contains(f.Pilot.Languages, prev.Flow.Lang) {
 			lang = prev.Flow.Lang
 		}
-		t.sess = &Session{Pilot: f.Pilot.ID, Chat: t.in.ChatID, Created: t.now.Unix(), Flow: flow.State{Lang: lang}, Rev: -1}
+		t.sess = &Session{Pilot: f.Pilot.ID, Chat: t.in.ChatID, Created: t.now.Unix(), Flow: flow.State{Lang: lang}}
 		t.f = f
 		t.lang = lang
 		t.c = nil
+		// Point at the pilot before the first commit there, so /forget
+		// always finds what the commit stores.
 		pilot := f.Pilot.ID
-		t.post = append(t.post, func(ctx context.Context) error { return t.s.store.Move(ctx, t.user, pilot) })
+		t.pre = append(t.pre, func(ctx context.Context) error { return t.s.store.Move(ctx, t.user, pilot) })
 	}
 	t.sess.OptOut = false
 	t.sess.Confirm = ""
@@ -470,7 +473,13 @@ func (t *turn) save(ctx context.Context) error {
 	if t.err != nil {
 		return t.err
 	}
+	for _, p := range t.pre {
+		if err := p(ctx); err != nil {
+			return err
+		}
+	}
 	if t.c != nil {
+		t.c.Keep = time.Duration(t.f.Pilot.RetentionDays+1) * 24 * time.Hour
 		if t.c.Session != nil {
 			t.c.Session.LastUpdate = max(t.c.Session.LastUpdate, t.in.UpdateID)
 			t.c.Session.Updated = t.now.Unix()

@@ -50,6 +50,7 @@ type Commit struct {
 	Pilot   string
 	Session *Session      // nil deletes the session in Pilot
 	TTL     time.Duration // session expiry after inactivity
+	Keep    time.Duration // how long answer indexes and day counters are kept (retention)
 	Answers []Record
 	Day     string           // counter bucket, yyyy-mm-dd in the pilot's time zone
 	Counts  map[string]int64 // counter increments

@@ -64,7 +64,7 @@ func ParseURL(raw string) (*redis.UniversalOptions, error) {
 	if path != "" {
 		db, err := strconv.Atoi(path)
 		if err != nil || db < 0 {
-			return nil, fmt.Errorf("REDIS_URL database %q must be a number like /0", path)
+			return nil, errors.New("REDIS_URL database: after the host comes a number like /0 (write a / in the password as %2F)")
 		}
 		opts.DB = db
 	}

@@ -208,7 +208,11 @@ func (s *Store) Commit(ctx context.Context, c *bot.Commit) error {
 		cancel = "1"
 	}
 	args := make([]any, 0, 10+3*len(c.Prompts)+2*len(c.Counts)+len(c.Answers))
-	args = append(args, want, body, ttl.Milliseconds(), user, cancel, strings.Join(release, ","), s.retention.Milliseconds())
+	keep := c.Keep
+	if keep <= 0 {
+		keep = s.retention
+	}
+	args = append(args, want, body, ttl.Milliseconds(), user, cancel, strings.Join(release, ","), keep.Milliseconds())
 	args = append(args, len(c.Prompts))
 	for _, p := range c.Prompts {
 		due := p.Due.UnixMilli()

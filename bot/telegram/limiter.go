@@ -124,3 +124,24 @@ func (l *LocalLimiter) Backoff(_ context.Context, d time.Duration) {
 		l.paused = until
 	}
 }
+
+// Fallback is a Limiter that uses primary (the shared Redis limiter) and,
+// when it fails, backup (a local one), so that the bot can still tell
+// citizens it will be back shortly while Redis is down.
+type Fallback struct {
+	Primary, Backup Limiter
+}
+
+// Wait waits on the primary limiter, or on the backup if the primary fails.
+func (f Fallback) Wait(ctx context.Context, chat int64) error {
+	if err := f.Primary.Wait(ctx, chat); err == nil || ctx.Err() != nil {
+		return err
+	}
+	return f.Backup.Wait(ctx, chat)
+}
+
+// Backoff pauses both.
+func (f Fallback) Backoff(ctx context.Context, d time.Duration) {
+	f.Primary.Backoff(ctx, d)
+	f.Backup.Backoff(ctx, d)
+}

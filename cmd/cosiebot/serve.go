@@ -19,6 +19,7 @@ import (
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/flow"
 	"github.com/cosie/cosiebot/bot/redisstore"
+	"github.com/cosie/cosiebot/bot/schedule"
 	"github.com/cosie/cosiebot/bot/telegram"
 	"github.com/cosie/cosiebot/flows"
 	"github.com/cosie/cosiebot/locales"
@@ -86,7 +87,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return nil
 	})
 	spawn("telegram", func() error { return client.Run(runCtx, intake) })
-	spawn("follow-ups", func() error { dispatch(runCtx, svc, cfg.dispatchEvery, log); return nil })
+	sched := schedule.New(svc, store, schedule.Options{DispatchEvery: cfg.dispatchEvery, Logger: log})
+	if err := sched.Start(runCtx); err != nil {
+		return err
+	}
 	spawn("reload", func() error { rl.watch(runCtx); return nil })
 
 	<-runCtx.Done()
@@ -95,6 +99,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(sctx)
+	sched.Stop(sctx)
 	wg.Wait()
 	close(errs)
 	log.Info("stopped")
@@ -112,9 +117,17 @@ type app struct {
 
 func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, words *locales.Catalog, set *bot.Flows, log *slog.Logger) (*app, error) {
 	store := redisstore.New(rdb, redisstore.Options{})
+	// With a shared Redis, replicas share one rate budget; a local limiter
+	// takes over while Redis is down.
+	var limiter telegram.Limiter = telegram.NewLocalLimiter(cfg.rate, cfg.chatInterval, 4)
+	if cfg.redisURL != "" {
+		key := cfg.pseudonymKey
+		chatKey := func(chat int64) string { return bot.ChatKey(key, chat) }
+		limiter = telegram.Fallback{Primary: store.NewLimiter(cfg.rate, cfg.chatInterval, 4, chatKey), Backup: limiter}
+	}
 	client, err := telegram.Connect(ctx, telegram.Config{
 		Token: cfg.token, APIURL: cfg.apiURL, WebhookURL: cfg.webhookURL, WebhookSecret: cfg.webhookSecret,
-		PollTimeout: cfg.pollTimeout, Limiter: telegram.NewLocalLimiter(cfg.rate, cfg.chatInterval, 4), Logger: log,
+		PollTimeout: cfg.pollTimeout, Limiter: limiter, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -212,26 +225,6 @@ func routes(cfg *serveConfig, store *redisstore.Store, svc *bot.Service, intake 
 		mux.Handle(path, intake.Webhook(cfg.webhookSecret))
 	}
 	return mux
-}
-
-// dispatch sends due follow-ups and reminders every so often.
-func dispatch(ctx context.Context, svc *bot.Service, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			n, err := svc.FireDue(ctx)
-			if err != nil {
-				log.Warn("sending due prompts", "err", err)
-			}
-			if n > 0 {
-				log.Info("sent due prompts", "count", n)
-			}
-		}
-	}
 }
 
 // reloader re-reads the flow files on SIGHUP and when they change. A broken

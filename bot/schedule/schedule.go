@@ -1,0 +1,235 @@
+// Package schedule runs cosiebot's timed work with github.com/robfig/cron/v3:
+// sending due follow-ups and reminders every few seconds, each pilot's
+// digest on its cron spec in the pilot's time zone, and the daily retention
+// purge. Several replicas may run it at once: follow-ups are claimed one by
+// one in Redis, and a digest slot or a purge run is taken by one replica
+// only (a Redis marker and lock). A digest that fell due while every
+// replica was down is sent once at start-up.
+package schedule
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/robfig/cron/v3"
+)
+
+// Jobs is the work the scheduler triggers; *bot.Service implements it.
+type Jobs interface {
+	FireDue(ctx context.Context) (int, error)
+	SendDigest(ctx context.Context, pilot string, from, to time.Time) error
+	Flows() *bot.Flows
+}
+
+// Store holds the markers, locks and run records; the Redis store
+// implements it.
+type Store interface {
+	Once(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), ok bool, err error)
+	RecordRun(ctx context.Context, name string, at time.Time, outcome string, took time.Duration) error
+	Purge(ctx context.Context, pilot string, before time.Time) (int64, error)
+}
+
+// Options tunes a Scheduler.
+type Options struct {
+	DispatchEvery time.Duration // default 5s
+	// CatchUp is how far back a missed digest is still sent at start-up
+	// (default 8 days: a weekly digest is never skipped).
+	CatchUp time.Duration
+	Clock   bot.Clock
+	Logger  *slog.Logger
+}
+
+// Scheduler owns the cron runner.
+type Scheduler struct {
+	jobs  Jobs
+	store Store
+	opts  Options
+	log   *slog.Logger
+	cron  *cron.Cron
+}
+
+// New makes a scheduler; Start runs it.
+func New(jobs Jobs, store Store, opts Options) *Scheduler {
+	if opts.DispatchEvery <= 0 {
+		opts.DispatchEvery = 5 * time.Second
+	}
+	if opts.CatchUp <= 0 {
+		opts.CatchUp = 8 * 24 * time.Hour
+	}
+	if opts.Clock == nil {
+		opts.Clock = bot.SystemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Scheduler{jobs: jobs, store: store, opts: opts, log: opts.Logger}
+}
+
+// cronLogger routes robfig/cron's messages to slog.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "err", err)...)
+}
+
+// Start registers the jobs, sends digests missed while no replica ran, and
+// starts the cron runner. Stop it by cancelling ctx and calling Stop.
+func (s *Scheduler) Start(ctx context.Context) error {
+	l := cronLogger{s.log}
+	// SkipIfStillRunning outside Recover: a panicking run is recovered
+	// inside, so the skip guard is always released (libraries.md 3).
+	s.cron = cron.New(cron.WithLocation(time.UTC), cron.WithLogger(l),
+		cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)))
+	s.cron.Schedule(cron.Every(s.opts.DispatchEvery), cron.FuncJob(func() { s.dispatch(ctx) }))
+	if _, err := s.cron.AddFunc("CRON_TZ=UTC 17 3 * * *", func() { s.Purge(ctx, s.opts.Clock.Now()) }); err != nil {
+		return fmt.Errorf("schedule the retention purge: %w", err)
+	}
+	for _, f := range s.jobs.Flows().List() {
+		sched, err := digestSchedule(f)
+		if err != nil {
+			return err
+		}
+		pilot := f.Pilot.ID
+		s.cron.Schedule(sched, cron.FuncJob(func() { s.Digest(ctx, pilot, s.opts.Clock.Now()) }))
+	}
+	// Catch up on digests that fell due while every replica was down.
+	now := s.opts.Clock.Now()
+	for _, f := range s.jobs.Flows().List() {
+		s.Digest(ctx, f.Pilot.ID, now)
+	}
+	s.cron.Start()
+	return nil
+}
+
+// Stop stops scheduling and waits for running jobs, at most until ctx ends.
+func (s *Scheduler) Stop(ctx context.Context) {
+	if s.cron == nil {
+		return
+	}
+	select {
+	case <-s.cron.Stop().Done():
+	case <-ctx.Done():
+	}
+}
+
+// Entries lists the scheduled jobs, for tests and logs.
+func (s *Scheduler) Entries() []cron.Entry { return s.cron.Entries() }
+
+// digestSchedule parses a pilot's digest spec in its time zone.
+func digestSchedule(f *flow.Flow) (sched cron.Schedule, err error) {
+	defer func() {
+		if recover() != nil { // robfig/cron#554: the parser can panic
+			err = fmt.Errorf("digest schedule of %s: %q is not a cron spec", f.Pilot.ID, f.Pilot.Digest)
+		}
+	}()
+	spec := "CRON_TZ=" + f.Pilot.Timezone.String() + " " + f.Pilot.Digest
+	sched, err = cron.ParseStandard(spec)
+	if err != nil {
+		return nil, fmt.Errorf("digest schedule of %s: %w", f.Pilot.ID, err)
+	}
+	return sched, nil
+}
+
+func (s *Scheduler) dispatch(ctx context.Context) {
+	n, err := s.jobs.FireDue(ctx)
+	if err != nil {
+		s.log.Warn("sending due follow-ups and reminders", "err", err)
+	}
+	if n > 0 {
+		s.log.Info("sent due follow-ups and reminders", "count", n)
+	}
+}
+
+// lastSlot is the most recent time the schedule fired at or before now,
+// looking back at most window; zero if none.
+func lastSlot(sched cron.Schedule, now time.Time, window time.Duration) time.Time {
+	var last time.Time
+	for t := sched.Next(now.Add(-window)); !t.IsZero() && !t.After(now); t = sched.Next(t) {
+		last = t
+	}
+	return last
+}
+
+// Digest sends a pilot's digest for its most recent slot, unless some
+// replica already did: the slot is marked in Redis before sending, so it is
+// never sent twice (a crash while sending loses that digest rather than
+// repeating it). The period runs from the slot before to this one.
+func (s *Scheduler) Digest(ctx context.Context, pilot string, now time.Time) {
+	start := time.Now()
+	f := s.jobs.Flows().Get(pilot)
+	if f == nil {
+		return
+	}
+	sched, err := digestSchedule(f)
+	if err != nil {
+		s.log.Error("digest", "pilot", pilot, "err", err)
+		return
+	}
+	slot := lastSlot(sched, now, s.opts.CatchUp)
+	if slot.IsZero() {
+		return
+	}
+	// The previous slot bounds the period; a schedule that fires rarely
+	// still covers at most the catch-up window.
+	prev := lastSlot(sched, slot.Add(-time.Second), 400*24*time.Hour)
+	if prev.IsZero() || slot.Sub(prev) > 400*24*time.Hour {
+		prev = slot.Add(-7 * 24 * time.Hour)
+	}
+	name := "digest:" + pilot
+	first, err := s.store.Once(ctx, fmt.Sprintf("%s:%d", name, slot.Unix()), s.opts.CatchUp+24*time.Hour)
+	if err != nil {
+		s.log.Warn("digest: Redis unavailable; will retry at the next run", "pilot", pilot, "err", err)
+		return
+	}
+	if !first {
+		return // another replica, or an earlier run, has it
+	}
+	from, to := bot.DigestPeriod(f, prev, slot)
+	outcome := "sent"
+	if err := s.jobs.SendDigest(ctx, pilot, from, to); err != nil {
+		outcome = "failed: " + err.Error()
+		s.log.Error("digest", "pilot", pilot, "err", err)
+	} else {
+		s.log.Info("digest sent", "pilot", pilot, "slot", slot)
+	}
+	if err := s.store.RecordRun(ctx, name, slot, outcome, time.Since(start)); err != nil {
+		s.log.Warn("record digest run", "err", err)
+	}
+}
+
+// Purge deletes answers older than each pilot's retention_days. One replica
+// runs it (a lock that expires if the holder dies).
+func (s *Scheduler) Purge(ctx context.Context, now time.Time) {
+	start := time.Now()
+	unlock, ok, err := s.store.Lock(ctx, "purge", 30*time.Minute)
+	if err != nil {
+		s.log.Warn("retention purge: Redis unavailable", "err", err)
+		return
+	}
+	if !ok {
+		return
+	}
+	defer unlock()
+	var total int64
+	outcome := "ok"
+	for _, f := range s.jobs.Flows().List() {
+		before := now.AddDate(0, 0, -f.Pilot.RetentionDays)
+		n, err := s.store.Purge(ctx, f.Pilot.ID, before)
+		if err != nil {
+			outcome = "failed: " + err.Error()
+			s.log.Error("retention purge", "pilot", f.Pilot.ID, "err", err)
+			continue
+		}
+		total += n
+	}
+	s.log.Info("retention purge", "deleted", total)
+	if err := s.store.RecordRun(ctx, "purge", now, fmt.Sprintf("%s, %d answers deleted", outcome, total), time.Since(start)); err != nil {
+		s.log.Warn("record purge run", "err", err)
+	}
+}

@@ -57,7 +57,7 @@ func TestParseURL(t *testing.T) {
 		{name: "cluster=false", url: "redis://node:7000/0?cluster=false",
 			want: redis.UniversalOptions{Addrs: []string{"node:7000"}}},
 
-		{name: "bad db", url: "redis://localhost:6379/zero", err: `REDIS_URL database "zero"`},
+		{name: "bad db", url: "redis://localhost:6379/zero", err: `REDIS_URL database: after the host comes a number`},
 		{name: "negative db", url: "redis://localhost:6379/-1", err: "REDIS_URL database"},
 		{name: "db with more path", url: "redis://localhost:6379/0/1", err: "REDIS_URL database"},
 		{name: "unknown option", url: "redis://localhost:6379/0?dial_timeout=5s", err: `REDIS_URL: unknown option "dial_timeout"`},

@@ -65,6 +65,11 @@ func (l *LocalLimiter) reserve(chat int64) (at, now time.Time) {
 	}
 	// Per chat: allowed once the chat's due time minus the burst allowance
 	// has passed.
+	// Chat 0 is a call that is not a message to a chat (a button answer,
+	// an edit, the menu): the global rate only.
+	if chat == 0 {
+		return l.slot(now, at), now
+	}
 	tolerance := time.Duration(l.burst-1) * l.chatGap
 	due := l.chats[chat]
 	if t := due.Add(-tolerance); t.After(at) {

@@ -262,3 +262,15 @@ func TestLimiterWait(t *testing.T) {
 		}
 	})
 }
+
+// TestLimiterChatZeroIsGlobalOnly: button answers and edits (chat 0) are
+// spaced by the global rate only, never by a per-chat interval.
+func TestLimiterChatZeroIsGlobalOnly(t *testing.T) {
+	l, _ := fakeLimiter(25, time.Second, 3)
+	got := offsets(l, 0, 0, 0, 0, 0, 0)
+	for i, at := range got {
+		if want := time.Duration(i) * 40 * time.Millisecond; at != want {
+			t.Fatalf("call %d of chat 0 at %v, want %v (global spacing only)", i, at, want)
+		}
+	}
+}

@@ -21,6 +21,35 @@ func (t *turn) safeguard(ctx context.Context, text string) {
 	}
 }
 
+// safeguardAnyPilot checks a message from someone not in any dialogue (yet,
+// or any more) against every pilot's risk phrases: they get the general help
+// text, and the coordinators of the pilots whose phrases matched an alert.
+func (t *turn) safeguardAnyPilot(ctx context.Context, text string) {
+	if text == "" {
+		return
+	}
+	var matched []*flow.Flow
+	for _, f := range t.s.Flows().List() {
+		if matchRisk(f.Pilot.Safeguarding, text) {
+			matched = append(matched, f)
+		}
+	}
+	if len(matched) == 0 {
+		return
+	}
+	if len(matched) == 1 {
+		t.f = matched[0]
+		t.lang = matchLang(t.in.Lang, t.f.Pilot.Languages)
+		t.helpNow(ctx, text)
+		t.f = nil
+		return
+	}
+	t.text(t.say("safeguard.fallback", nil))
+	for _, f := range matched {
+		t.alert(f, text)
+	}
+}
+
 // matchRisk reports whether text contains any risk phrase of any of the
 // pilot's languages: people often mix languages.
 func matchRisk(s flow.Safeguarding, text string) bool {
@@ -73,12 +102,19 @@ func (t *turn) helpNow(_ context.Context, text string) {
 		help = t.say("safeguard.fallback", nil)
 	}
 	t.text(help)
-	t.count("alerts", 1)
+	t.alert(t.f, text)
+}
+
+// alert tells a pilot's coordinators at once, with a pseudonymous reference.
+func (t *turn) alert(f *flow.Flow, text string) {
+	if t.sess != nil && t.f == f { // counted in the pilot of the dialogue
+		t.count("alerts", 1)
+	}
 	ref := t.user[:8]
-	pilotLang := t.f.DefaultLanguage()
-	for _, id := range t.s.Coordinators(t.f.Pilot.ID) {
+	pilotLang := f.DefaultLanguage()
+	for _, id := range t.s.Coordinators(f.Pilot.ID) {
 		say := func(msg string, data map[string]any) string { return t.s.words.Say(pilotLang, msg, data) }
-		data := map[string]any{"Pilot": t.f.Pilot.Name.Render(pilotLang, nil), "Ref": ref}
+		data := map[string]any{"Pilot": f.Pilot.Name.Render(pilotLang, nil), "Ref": ref}
 		var b strings.Builder
 		b.WriteString(say("alert.title", data))
 		b.WriteString("\n\n")

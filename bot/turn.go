@@ -142,6 +142,7 @@ func isCommand(s string) bool {
 // flowInput feeds typed text, media or anything else to the flow.
 func (t *turn) flowInput(ctx context.Context) {
 	if t.sess == nil {
+		t.safeguardAnyPilot(ctx, t.in.Text)
 		t.menuOrOnly("")
 		return
 	}

@@ -58,13 +58,31 @@ func (s *Sender) Send(_ context.Context, chat int64, m flow.Message) error {
 	for _, row := range m.Buttons {
 		flat = append(flat, row...)
 	}
-	if len(flat) > 0 {
+	// Only the newest message's buttons can be pressed by number, and only
+	// when it offers a choice: at a number question with just "Skip", a
+	// typed number is the answer.
+	s.buttons = nil
+	if offersChoice(flat) {
 		s.buttons = flat
-		for i, b := range flat {
-			fmt.Fprintf(s.w, "     [%d] %s\n", i+1, b.Text)
-		}
+	}
+	for i, b := range flat {
+		fmt.Fprintf(s.w, "     [%d] %s\n", i+1, b.Text)
 	}
 	return nil
+}
+
+// offersChoice reports whether buttons include an answer option, not only
+// the bot's own Skip and help buttons.
+func offersChoice(buttons []flow.Button) bool {
+	for _, b := range buttons {
+		if _, _, opt, ok := flow.ParseButtonData(b.Data); ok && opt != "_skip" {
+			return true
+		}
+		if strings.HasPrefix(b.Data, "L:") || strings.HasPrefix(b.Data, "P:") || strings.HasPrefix(b.Data, "F:") {
+			return true
+		}
+	}
+	return false
 }
 
 // Acknowledge shows the short notice a button press gets, if any.
@@ -111,7 +129,8 @@ type Options struct {
 
 // Run reads lines from in until EOF or /quit and feeds them to the service.
 func Run(ctx context.Context, in io.Reader, out io.Writer, svc *bot.Service, send *Sender, clock *bot.ManualClock, opts Options) error {
-	fmt.Fprintln(out, "Type your answers. A number presses a button. /wait 3d moves time forward, /voice /photo /sticker send those, /quit ends.")
+	fmt.Fprintln(out, "Type your answers. A number presses a button of the last question. /wait 3d moves time forward,")
+	fmt.Fprintln(out, "/voice /photo /sticker send those, /quit ends.")
 	var update int64
 	inbound := func() bot.Inbound {
 		update++

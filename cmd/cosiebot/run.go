@@ -126,12 +126,21 @@ func newFlags(e *env, name string) *flag.FlagSet {
 }
 
 // parse parses flags; -h prints usage and stops without an error.
+// Flags may come before or after file names ("graph FILE --lang fi").
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return usageErr("%v", err)
 		}
-		return usageErr("%v", err)
+		if fs.NArg() == 0 {
+			break
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	return nil
+	return fs.Parse(append([]string{"--"}, rest...))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -38,38 +37,10 @@ type Intake struct {
 }
 
 type job struct {
-	ctx   context.Context
-	upd   *models.Update
-	batch *batch
-	done  chan error
+	ctx  context.Context
+	upd  *models.Update
+	done func(error)
 }
-
-// batch tracks the chats whose update failed, so later updates of the same
-// chat in the batch wait rather than overtake it.
-type batch struct {
-	mu     sync.Mutex
-	failed map[int64]bool
-}
-
-func (b *batch) blocked(chat int64) bool {
-	if b == nil {
-		return false
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.failed[chat]
-}
-
-func (b *batch) fail(chat int64) {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	b.failed[chat] = true
-	b.mu.Unlock()
-}
-
-var errSkipped = errors.New("an earlier update of this chat failed")
 
 // IntakeOptions tunes an Intake.
 type IntakeOptions struct {
@@ -109,17 +80,13 @@ func (in *Intake) Close() {
 func (in *Intake) worker(jobs chan job) {
 	defer in.wg.Done()
 	for j := range jobs {
-		j.done <- in.run(j)
+		j.done(in.run(j))
 	}
 }
 
 // run handles one update; a panic is logged and counted as handled, so one
 // poisonous update cannot stop the bot.
 func (in *Intake) run(j job) (err error) {
-	chat := chatOf(j.upd)
-	if j.batch.blocked(chat) {
-		return errSkipped
-	}
 	defer func() {
 		if p := recover(); p != nil {
 			in.Panics.Add(1)
@@ -135,7 +102,6 @@ func (in *Intake) run(j job) (err error) {
 	defer cancel()
 	if err := in.h.Handle(ctx, ib); err != nil {
 		in.Failed.Add(1)
-		j.batch.fail(chat)
 		return err
 	}
 	in.Handled.Add(1)
@@ -148,90 +114,6 @@ func (in *Intake) shard(chat int64) chan job {
 	u *= 0xff51afd7ed558ccd
 	u ^= u >> 33
 	return in.shards[u%uint64(len(in.shards))]
-}
-
-// process handles a batch in order per chat and returns the first update id
-// that must be delivered again, or 0 when all were handled.
-func (in *Intake) process(ctx context.Context, updates []models.Update) (retryFrom int64, err error) {
-	b := &batch{failed: map[int64]bool{}}
-	dones := make([]chan error, len(updates))
-	for i := range updates {
-		dones[i] = make(chan error, 1)
-		in.shard(chatOf(&updates[i])) <- job{ctx: ctx, upd: &updates[i], batch: b, done: dones[i]}
-	}
-	for i, d := range dones {
-		if e := <-d; e != nil && retryFrom == 0 {
-			retryFrom = updates[i].ID
-			if !errors.Is(e, errSkipped) {
-				err = e
-			}
-		} else if e != nil && err == nil && !errors.Is(e, errSkipped) {
-			err = e
-		}
-	}
-	return retryFrom, err
-}
-
-// Poll runs the getUpdates loop until ctx ends, then finishes the batch in
-// hand and confirms it to Telegram so it is not delivered again.
-func (in *Intake) Poll(ctx context.Context, p *poller) error {
-	var offset int64
-	backoff := time.Second
-	work := context.WithoutCancel(ctx) // updates in hand finish even while stopping
-	defer in.draining.Store(true)
-	for {
-		if ctx.Err() != nil {
-			return nil
-		}
-		updates, err := p.getUpdates(ctx, offset)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			wait := backoff
-			var ae *apiError
-			if errors.As(err, &ae) && ae.RetryAfter > 0 {
-				wait = time.Duration(ae.RetryAfter) * time.Second
-			}
-			if errors.As(err, &ae) && ae.Code == http.StatusUnauthorized {
-				return fmt.Errorf("telegram refused the bot token (401): check TELEGRAM_BOT_TOKEN")
-			}
-			in.log.Warn("getUpdates failed; retrying", "err", err, "in", wait)
-			if !sleep(ctx, wait) {
-				return nil
-			}
-			backoff = min(backoff*2, 30*time.Second)
-			continue
-		}
-		if len(updates) == 0 {
-			backoff = time.Second
-			continue
-		}
-		retryFrom, err := in.process(work, updates)
-		if retryFrom != 0 {
-			// Not handled (the store is down, most likely): ask for it again,
-			// with the updates after it, once the store may be back.
-			offset = retryFrom
-			in.log.Warn("updates not handled; they will be delivered again", "from", retryFrom, "err", err, "in", backoff)
-			if !sleep(ctx, backoff) {
-				return nil
-			}
-			backoff = min(backoff*2, 30*time.Second)
-			continue
-		}
-		backoff = time.Second
-		offset = updates[len(updates)-1].ID + 1
-		if ctx.Err() != nil {
-			// Confirm the last batch before leaving, so a clean restart
-			// does not see it again.
-			confirm := *p
-			confirm.timeout = 0
-			cctx, cancel := context.WithTimeout(work, 5*time.Second)
-			_, _ = confirm.getUpdates(cctx, offset)
-			cancel()
-			return nil
-		}
-	}
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
@@ -273,7 +155,7 @@ func (in *Intake) Webhook(secret string) http.Handler {
 			return
 		}
 		done := make(chan error, 1)
-		in.shard(chatOf(&u)) <- job{ctx: context.WithoutCancel(r.Context()), upd: &u, done: done}
+		in.shard(chatOf(&u)) <- job{ctx: context.WithoutCancel(r.Context()), upd: &u, done: func(err error) { done <- err }}
 		if err := <-done; err != nil {
 			http.Error(w, "not handled yet", http.StatusInternalServerError)
 			return

@@ -117,32 +117,41 @@ func (c *Client) Run(ctx context.Context, intake *Intake) error {
 }
 
 // commandIDs are the commands shown in Telegram's menu, with the message
-// id of their description.
-var commandIDs = []string{"start", "language", "help", "stop", "forget", "mydata", "restart"}
+// id of their description; coordinators also see coordinatorIDs.
+var (
+	commandIDs     = []string{"start", "language", "help", "stop", "forget", "mydata", "restart"}
+	coordinatorIDs = []string{"digest", "stats", "export"}
+)
 
 // SetCommands sets the command menu in each language (Telegram picks the
-// list by the user's app language) and a default in English.
-func (c *Client) SetCommands(ctx context.Context, words *locales.Catalog, langs []string) error {
-	set := func(lang string) error {
-		cmds := make([]models.BotCommand, 0, len(commandIDs))
-		for _, id := range commandIDs {
-			l := lang
-			if l == "" {
-				l = locales.Source
-			}
-			cmds = append(cmds, models.BotCommand{Command: id, Description: words.Say(l, "cmd."+id, nil)})
+// list by the user's app language) with a default in English, and for each
+// coordinator (user id -> language) a menu that adds their commands.
+func (c *Client) SetCommands(ctx context.Context, words *locales.Catalog, langs []string, coordinators map[int64]string) error {
+	list := func(lang string, ids []string) []models.BotCommand {
+		if lang == "" {
+			lang = locales.Source
 		}
+		cmds := make([]models.BotCommand, 0, len(ids))
+		for _, id := range ids {
+			cmds = append(cmds, models.BotCommand{Command: id, Description: words.Say(lang, "cmd."+id, nil)})
+		}
+		return cmds
+	}
+	set := func(p *tg.SetMyCommandsParams) error {
 		return c.sender.call(ctx, 0, "setMyCommands", func(ctx context.Context) error {
-			_, err := c.b.SetMyCommands(ctx, &tg.SetMyCommandsParams{Commands: cmds, Scope: &models.BotCommandScopeAllPrivateChats{}, LanguageCode: lang})
+			_, err := c.b.SetMyCommands(ctx, p)
 			return err
 		})
 	}
-	if err := set(""); err != nil {
-		return fmt.Errorf("set command menu: %w", err)
+	for _, l := range append([]string{""}, langs...) {
+		if err := set(&tg.SetMyCommandsParams{Commands: list(l, commandIDs), Scope: &models.BotCommandScopeAllPrivateChats{}, LanguageCode: l}); err != nil {
+			return fmt.Errorf("set command menu %q: %w", l, err)
+		}
 	}
-	for _, l := range langs {
-		if err := set(l); err != nil {
-			return fmt.Errorf("set command menu in %s: %w", l, err)
+	for id, l := range coordinators {
+		cmds := list(l, append(append([]string(nil), commandIDs...), coordinatorIDs...))
+		if err := set(&tg.SetMyCommandsParams{Commands: cmds, Scope: &models.BotCommandScopeChat{ChatID: id}}); err != nil {
+			return fmt.Errorf("set a coordinator's command menu: %w", err)
 		}
 	}
 	return nil

@@ -23,13 +23,20 @@ func TestSetCommands(t *testing.T) {
 	srv, c := connect(t, nil)
 	words := catalog(t)
 	langs := []string{"fi", "sv", "et"}
-	if err := c.SetCommands(testCtx(t), words, langs); err != nil {
+	if err := c.SetCommands(testCtx(t), words, langs, map[int64]string{9001: "fi"}); err != nil {
 		t.Fatalf("SetCommands: %v", err)
 	}
 	sets := srv.Commands()
-	if len(sets) != 1+len(langs) {
-		t.Fatalf("%d command lists set, want a default and one per language (%d)", len(sets), 1+len(langs))
+	if len(sets) != 2+len(langs) {
+		t.Fatalf("%d command lists set, want a default, one per language (%d) and one per coordinator", len(sets), 1+len(langs))
 	}
+	// A coordinator's own menu adds their commands, in their language.
+	coord := sets[len(sets)-1]
+	if coord.Scope != "chat:9001" || len(coord.Commands) != len(commandIDs)+len(coordinatorIDs) ||
+		coord.Commands[len(coord.Commands)-1].Command != "export" || coord.Commands[len(coord.Commands)-1].Description != words.Say("fi", "cmd.export", nil) {
+		t.Errorf("coordinator menu = %+v", coord)
+	}
+	sets = sets[:len(sets)-1]
 	for i, lang := range append([]string{""}, langs...) {
 		set := sets[i]
 		if set.LanguageCode != lang || set.Scope != "all_private_chats" {
@@ -62,7 +69,7 @@ func TestSetCommandsError(t *testing.T) {
 	t.Parallel()
 	srv, c := connect(t, nil)
 	srv.Fail("setMyCommands", 2, telegramtest.Failure{Code: http.StatusBadRequest, Description: "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID"})
-	err := c.SetCommands(testCtx(t), catalog(t), []string{"fi"})
+	err := c.SetCommands(testCtx(t), catalog(t), []string{"fi"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "BOT_COMMAND_DESCRIPTION_INVALID") {
 		t.Errorf("SetCommands = %v, want the API's error", err)
 	}

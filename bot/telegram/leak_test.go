@@ -108,7 +108,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 			noToken(t, "MarkChosen", s.MarkChosen(ctx, 77, 1, "OK"))
 			noToken(t, "SendDocument", s.SendDocument(ctx, 77, "a.json", []byte("{}"), "data"))
 			c := &Client{cfg: Config{Token: testToken}, b: b, sender: s, log: log}
-			noToken(t, "SetCommands", c.SetCommands(ctx, catalog(t), nil))
+			noToken(t, "SetCommands", c.SetCommands(ctx, catalog(t), nil, nil))
 
 			if strings.Contains(logs.String(), testToken) {
 				t.Errorf("the log shows the token:\n%s", logs)

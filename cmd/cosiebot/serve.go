@@ -54,7 +54,13 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	defer a.intake.Close()
 	store, client, svc, intake := a.store, a.client, a.svc, a.intake
 	log.Info("cosiebot started", "bot", client.Username, "pilots", len(set.List()), "flows", src.name(), "mode", mode(cfg))
-	if err := client.SetCommands(ctx, words, pilotLanguages(set)); err != nil {
+	coordinators := map[int64]string{}
+	for _, f := range set.List() {
+		for _, id := range svc.Coordinators(f.Pilot.ID) {
+			coordinators[id] = f.DefaultLanguage()
+		}
+	}
+	if err := client.SetCommands(ctx, words, pilotLanguages(set), coordinators); err != nil {
 		log.Warn("could not set the command menu", "err", err)
 	}
 	rl := &reloader{src: src, words: words, svc: svc, log: log}

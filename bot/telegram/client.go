@@ -110,7 +110,13 @@ func (c *Client) Run(ctx context.Context, intake *Intake) error {
 	}
 	// getUpdates answers 409 while a webhook is set; keep pending updates.
 	if _, err := c.b.DeleteWebhook(ctx, &tg.DeleteWebhookParams{DropPendingUpdates: false}); err != nil {
-		return fmt.Errorf("delete webhook before polling: %w", hideToken(redact(err), c.cfg.Token))
+		err = hideToken(redact(err), c.cfg.Token)
+		if errors.Is(err, tg.ErrorUnauthorized) {
+			return fmt.Errorf("delete webhook before polling: %w", err)
+		}
+		// Polling still works when no webhook was set (some local Bot API
+		// servers do not know this method).
+		c.log.Warn("could not delete a webhook before polling", "err", err)
 	}
 	c.log.Info("receiving updates by long polling")
 	return intake.Poll(ctx, c.poll)

@@ -49,10 +49,10 @@ func decode(u *models.Update) (bot.Inbound, bool) {
 		case q.Message.Message != nil:
 			in.ChatID = q.Message.Message.Chat.ID
 			in.MessageID = q.Message.Message.ID
-			in.Private = q.Message.Message.Chat.Type == models.ChatTypePrivate
+			in.Private = isPrivate(q.Message.Message.Chat)
 		case q.Message.InaccessibleMessage != nil:
 			in.ChatID = q.Message.InaccessibleMessage.Chat.ID
-			in.Private = q.Message.InaccessibleMessage.Chat.Type == models.ChatTypePrivate
+			in.Private = isPrivate(q.Message.InaccessibleMessage.Chat)
 		}
 		if in.Data == "" {
 			in.Data = "?" // a game button or similar: answered as stale
@@ -73,7 +73,7 @@ func decode(u *models.Update) (bot.Inbound, bool) {
 
 func fromMessage(in *bot.Inbound, m *models.Message) {
 	in.ChatID = m.Chat.ID
-	in.Private = m.Chat.Type == models.ChatTypePrivate
+	in.Private = isPrivate(m.Chat)
 	if m.From != nil {
 		in.UserID = m.From.ID
 		in.Lang = m.From.LanguageCode
@@ -81,6 +81,16 @@ func fromMessage(in *bot.Inbound, m *models.Message) {
 	} else {
 		in.UserID = m.Chat.ID
 	}
+}
+
+// isPrivate reports whether a chat is a one-to-one chat. Some Bot API
+// emulators leave the type out; private chat ids are positive, group ids
+// negative.
+func isPrivate(c models.Chat) bool {
+	if c.Type == "" {
+		return c.ID > 0
+	}
+	return c.Type == models.ChatTypePrivate
 }
 
 // otherKind names a message the bot cannot use as an answer.

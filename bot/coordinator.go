@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cosie/cosiebot/bot/flow"
@@ -22,6 +23,7 @@ func (t *turn) coordinatorCommand(ctx context.Context, name, payload string) boo
 		return false
 	}
 	if payload != "" {
+		payload = strings.ToLower(payload) // like /start: "/digest Turku"
 		if !contains(pilots, payload) {
 			t.text(t.s.words.Say(matchLang(t.in.Lang, t.s.words.Languages()), "coord.only", nil))
 			return true

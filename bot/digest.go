@@ -132,7 +132,8 @@ func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catal
 			b.WriteString("\n\n")
 			b.WriteString(say("digest.texts", nil))
 			for _, r := range texts {
-				fmt.Fprintf(&b, "\n  • [%s] %s: “%s”", r.User[:min(6, len(r.User))], r.Result, shorten(r.Text, textLen))
+				// The same 8-character reference as in safeguarding alerts.
+				fmt.Fprintf(&b, "\n  • [%s] %s: “%s”", r.User[:min(8, len(r.User))], r.Result, shorten(r.Text, textLen))
 			}
 		}
 	}

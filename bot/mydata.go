@@ -48,6 +48,8 @@ func (t *turn) shown(r Record) string {
 		parts = append(parts, t.say("button.dontknow", nil))
 	case r.Kind == flow.KindYesNo:
 		parts = append(parts, t.say("button."+r.Value, nil))
+	case r.Kind == flow.KindRating && len(r.Value) == 1 && r.Value >= "1" && r.Value <= "5":
+		parts = append(parts, t.say("rating."+r.Value, nil)) // the button they pressed, not its score
 	case r.Kind == flow.KindChoice:
 		label := r.Value
 		if f := t.s.Flows().Get(r.Pilot); f != nil {

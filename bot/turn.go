@@ -165,9 +165,16 @@ func (t *turn) step(in flow.Input) flow.Result {
 	if res.Stale {
 		return res
 	}
-	hadAnswers := len(t.sess.Flow.Answers) > 0
+	prev := t.sess.Flow
+	hadAnswers := len(prev.Answers) > 0
 	t.sess.Flow = res.State
 	c := t.commit()
+	// Agreeing to a consent node records no answer: count it, so that the
+	// digest's drop-off (asked − answered) does not list everyone there.
+	if n := t.f.Node(prev.Node); n != nil && n.Kind == flow.KindConsent && res.State.Run == prev.Run &&
+		res.State.Node != "" && res.State.Node != prev.Node {
+		t.count("answered:"+n.ID, 1)
+	}
 	for _, e := range res.Effects {
 		switch e.Kind {
 		case flow.EffAnswer:
@@ -317,7 +324,7 @@ func (t *turn) press(ctx context.Context) {
 		f := t.s.Flows().Get(strings.TrimPrefix(data, "P:"))
 		if f == nil {
 			t.ack(t.say("stale.short", nil))
-			t.menuOrOnly("")
+			t.staleMenu()
 			return
 		}
 		t.ack("")
@@ -379,6 +386,17 @@ func (t *turn) command(ctx context.Context) {
 	}
 }
 
+// staleMenu answers a stale menu button: someone in a dialogue gets the
+// current question again (menuOrOnly would restart the only pilot's
+// dialogue); someone without one gets the menu.
+func (t *turn) staleMenu() {
+	if t.sess != nil {
+		t.repeat()
+		return
+	}
+	t.menuOrOnly("")
+}
+
 func (t *turn) languageMenu() {
 	if t.sess == nil {
 		t.menuOrOnly("")
@@ -399,7 +417,7 @@ func (t *turn) languageMenu() {
 func (t *turn) setLanguage(lang string) {
 	if t.sess == nil || !contains(t.f.Pilot.Languages, lang) {
 		t.ack(t.say("stale.short", nil))
-		t.menuOrOnly("")
+		t.staleMenu()
 		return
 	}
 	t.ack("")
@@ -519,7 +537,12 @@ func (t *turn) deliver(ctx context.Context) {
 			out = append(out, o)
 		}
 	}
+	stopped := false // the citizen's messages stop at a gap; coordinators' alerts still go
 	for _, o := range out {
+		toCitizen := o.kind == outAck || o.chat == t.in.ChatID
+		if stopped && toCitizen {
+			continue
+		}
 		var err error
 		switch o.kind {
 		case outMessage:
@@ -531,17 +554,25 @@ func (t *turn) deliver(ctx context.Context) {
 		case outDocument:
 			err = t.s.sender.SendDocument(ctx, o.chat, o.text, o.doc, o.msg.Text)
 		}
+		if err == nil {
+			continue
+		}
+		if !toCitizen {
+			// A safeguarding alert to a coordinator: whatever went wrong
+			// concerns that coordinator, not the citizen.
+			t.s.log.Warn("send to a coordinator", "kind", o.kind, "err", err)
+			continue
+		}
 		if errors.Is(err, ErrBlocked) {
 			if err := t.s.blocked(ctx, t.user); err != nil {
 				t.s.log.Warn("opt out a citizen who blocked the bot", "err", err)
 			}
-			return
+			stopped = true
+			continue
 		}
-		if err != nil {
-			t.s.log.Warn("send reply", "kind", o.kind, "err", err)
-			if o.kind == outMessage {
-				return // keep the order: do not send later messages past a gap
-			}
+		t.s.log.Warn("send reply", "kind", o.kind, "err", err)
+		if o.kind == outMessage {
+			stopped = true // keep the order: do not send later messages past a gap
 		}
 	}
 }
@@ -559,10 +590,12 @@ func (s *Service) blocked(ctx context.Context, user string) error {
 		sess.OptOut = true
 		f := s.Flows().Get(sess.Pilot)
 		day := s.clock.Now().UTC().Format(time.DateOnly)
+		var keep time.Duration // the store's default
 		if f != nil {
 			day = dayOf(f, s.clock.Now())
+			keep = time.Duration(f.Pilot.RetentionDays+1) * 24 * time.Hour // as save does
 		}
-		err = s.store.Commit(ctx, &Commit{User: user, Pilot: sess.Pilot, Session: sess, TTL: s.ttl, Cancel: true, Day: day, Counts: map[string]int64{"blocked": 1}})
+		err = s.store.Commit(ctx, &Commit{User: user, Pilot: sess.Pilot, Session: sess, TTL: s.ttl, Keep: keep, Cancel: true, Day: day, Counts: map[string]int64{"blocked": 1}})
 		if !errors.Is(err, ErrConflict) {
 			return err
 		}

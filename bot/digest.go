@@ -77,7 +77,14 @@ func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catal
 	b.WriteString("\n\n👥 ")
 	b.WriteString(say("digest.participants", map[string]any{"Count": int(c["started"])}))
 	b.WriteString("\n✅ ")
-	b.WriteString(say("digest.completed", map[string]any{"Done": c["completed"], "Started": c["started"], "Rate": percent(c["completed"], c["started"])}))
+	// Of the dialogues started in the period, how many are complete by now:
+	// counted on the day each started, so a follow-up answered weeks later
+	// still counts for its own week.
+	done := c["completed_of_started"]
+	if allTime {
+		done = c["completed"]
+	}
+	b.WriteString(say("digest.completed", map[string]any{"Done": done, "Started": c["started"], "Rate": percent(done, c["started"])}))
 
 	// Where people stopped: asked but not answered, per question.
 	var stops []row

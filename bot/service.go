@@ -213,6 +213,13 @@ func (s *Service) unavailable(ctx context.Context, in Inbound, err error) error 
 	if !told || now.Sub(last) > 10*time.Minute {
 		s.apologised[in.ChatID] = now
 	}
+	if len(s.apologised) > 10000 { // a long outage: forget old apologies
+		for c, t := range s.apologised {
+			if now.Sub(t) > 10*time.Minute {
+				delete(s.apologised, c)
+			}
+		}
+	}
 	s.mu.Unlock()
 	if in.CallbackID != "" {
 		_ = s.sender.Acknowledge(ctx, in.CallbackID, "")

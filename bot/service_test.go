@@ -380,6 +380,15 @@ func TestForget(t *testing.T) {
 			t.Errorf("acks %+v", acks)
 		}
 	})
+	t.Run("an old yes button does nothing", func(t *testing.T) {
+		e, c := setup(t)
+		c.say("/forget")
+		e.advance(11 * time.Minute)
+		c.press("F:yes")
+		if n := len(c.answers()); n != 3 {
+			t.Fatalf("a yes pressed after ten minutes deleted answers: %d left", n)
+		}
+	})
 	t.Run("yes deletes everything", func(t *testing.T) {
 		e, c := setup(t)
 		c.say("/forget")

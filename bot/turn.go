@@ -191,10 +191,18 @@ func (t *turn) step(in flow.Input) flow.Result {
 			c.Prompts = nil
 		case flow.EffStart:
 			t.sess.FollowedUp = false
+			t.sess.RunDay = dayOf(t.f, t.now)
 			t.count("started", 1)
 			t.count("lang:"+t.sess.Flow.Lang, 1)
 		case flow.EffComplete:
 			t.count("completed", 1)
+			if t.sess.RunDay != "" {
+				c.CohortDay = t.sess.RunDay
+				if c.Cohort == nil {
+					c.Cohort = map[string]int64{}
+				}
+				c.Cohort["completed_of_started"]++
+			}
 		case flow.EffDecline:
 			t.count("declined", 1)
 			c.Session = nil
@@ -456,7 +464,9 @@ func (t *turn) forget() {
 		t.text(t.say("forget.done", nil))
 		return
 	}
-	t.sess.Confirm = "forget"
+	// The confirmation is valid for ten minutes: an old "yes" button found
+	// days later must not delete anything.
+	t.sess.Confirm = "forget:" + strconv.FormatInt(t.now.Add(10*time.Minute).Unix(), 10)
 	t.commit()
 	t.send(flow.Message{Text: t.say("forget.confirm", nil), Buttons: [][]flow.Button{
 		{{Text: t.say("forget.yes", nil), Data: "F:yes"}},
@@ -465,7 +475,8 @@ func (t *turn) forget() {
 }
 
 func (t *turn) confirmForget(yes bool) {
-	if t.sess == nil || t.sess.Confirm != "forget" {
+	until, _ := strconv.ParseInt(strings.TrimPrefix(t.sessConfirm(), "forget:"), 10, 64)
+	if t.sess == nil || !strings.HasPrefix(t.sessConfirm(), "forget:") || t.now.Unix() > until {
 		t.ack(t.say("stale.short", nil))
 		if t.sess == nil {
 			t.text(t.say("mydata.none", nil))
@@ -485,6 +496,13 @@ func (t *turn) confirmForget(yes bool) {
 	t.c = nil
 	t.post = append(t.post, func(ctx context.Context) error { return t.s.store.Forget(ctx, t.user, "") })
 	t.text(t.say("forget.done", nil))
+}
+
+func (t *turn) sessConfirm() string {
+	if t.sess == nil {
+		return ""
+	}
+	return t.sess.Confirm
 }
 
 // save commits the turn, then runs the follow-up store calls.

@@ -36,6 +36,7 @@ type Session struct {
 	LastUpdate int64      `json:"u,omitempty"`  // highest update id applied: redelivery dedupe
 	OptOut     bool       `json:"o,omitempty"`  // /stop or blocked: no prompts
 	FollowedUp bool       `json:"fu,omitempty"` // a follow-up was sent and not yet answered
+	RunDay     string     `json:"rd,omitempty"` // day the current dialogue started (pilot time zone)
 	Confirm    string     `json:"x,omitempty"`  // a pending confirmation ("forget")
 	Created    int64      `json:"t0"`
 	Updated    int64      `json:"t1"`
@@ -54,9 +55,13 @@ type Commit struct {
 	Answers []Record
 	Day     string           // counter bucket, yyyy-mm-dd in the pilot's time zone
 	Counts  map[string]int64 // counter increments
-	Cancel  bool             // drop the citizen's scheduled prompts in Pilot first
-	Release []flow.PromptKind
-	Prompts []Prompt // then schedule these, replacing prompts of the same kind
+	// Cohort counters go to the day the dialogue started, so a digest can
+	// say how many of the dialogues started in its period were completed.
+	CohortDay string
+	Cohort    map[string]int64
+	Cancel    bool // drop the citizen's scheduled prompts in Pilot first
+	Release   []flow.PromptKind
+	Prompts   []Prompt // then schedule these, replacing prompts of the same kind
 }
 
 // Record is one answer as stored: pseudonymous, with its context.

@@ -33,6 +33,8 @@ func ParseURL(raw string) (*redis.UniversalOptions, error) {
 		ReadTimeout:           3 * time.Second,
 		WriteTimeout:          3 * time.Second,
 		MaxRetries:            2,
+		// Fail fast while Redis is down: the update is retried later anyway.
+		DialerRetries: 2,
 	}
 	if at := strings.LastIndex(hosts, "@"); at >= 0 {
 		user, pass, hasPass := strings.Cut(hosts[:at], ":")

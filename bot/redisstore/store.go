@@ -129,7 +129,8 @@ func decodeSession(raw string) (*bot.Session, error) {
 // day counters, all counters, due, prompts. ARGV: expected rev (-1: any),
 // session json ("" deletes), session ttl ms, user, cancel (1/0), release
 // kinds (comma separated), index ttl ms, then counts: n prompts (kind,
-// payload, due ms)..., n counters (field, incr)..., n answers (json)...
+// payload, due ms)..., n counters (field, incr)..., n cohort counters for
+// the dialogue's start day (KEYS[8])..., n answers (json)...
 var commitScript = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
 local rev = 0
@@ -171,6 +172,11 @@ if n > 0 then
 end
 n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
+  redis.call('HINCRBY', KEYS[8], ARGV[i], ARGV[i+1])
+  i = i + 2
+end
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
   local id = redis.call('XADD', KEYS[2], '*', 'j', ARGV[i])
   redis.call('SADD', KEYS[3], id)
   i = i + 1
@@ -185,6 +191,7 @@ func (s *Store) Commit(ctx context.Context, c *bot.Commit) error {
 	keys := []string{
 		s.sessionKey(pilot, user), s.streamKey(pilot), s.indexKey(pilot, user),
 		s.dayKey(pilot, c.Day), s.allKey(pilot), s.dueKey(pilot), s.promptKey(pilot),
+		s.dayKey(pilot, cmpOr(c.CohortDay, c.Day)),
 	}
 	want, body := int64(-1), ""
 	if c.Session != nil {
@@ -227,6 +234,10 @@ func (s *Store) Commit(ctx context.Context, c *bot.Commit) error {
 	for _, f := range fields {
 		args = append(args, f, c.Counts[f])
 	}
+	args = append(args, len(c.Cohort))
+	for _, f := range sortedKeys(c.Cohort) {
+		args = append(args, f, c.Cohort[f])
+	}
 	args = append(args, len(c.Answers))
 	for _, a := range c.Answers {
 		b, err := json.Marshal(a)
@@ -246,6 +257,22 @@ func (s *Store) Commit(ctx context.Context, c *bot.Commit) error {
 		c.Session.Rev = rev
 	}
 	return nil
+}
+
+func sortedKeys(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // Move points the citizen at a pilot and drops their session in the pilot

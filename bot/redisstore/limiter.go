@@ -56,11 +56,12 @@ return {at - now, 1}
 `)
 
 // pauseScript pushes the common pause forward. KEYS: pause. ARGV: µs.
+// ("until" is a Lua keyword: a variable of that name does not compile.)
 var pauseScript = redis.NewScript(`
 local t = redis.call('TIME')
-local until = tonumber(t[1]) * 1000000 + tonumber(t[2]) + tonumber(ARGV[1])
+local upto = tonumber(t[1]) * 1000000 + tonumber(t[2]) + tonumber(ARGV[1])
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if until > cur then redis.call('SET', KEYS[1], until, 'PX', math.floor(tonumber(ARGV[1]) / 1000) + 1000) end
+if upto > cur then redis.call('SET', KEYS[1], upto, 'PX', math.floor(tonumber(ARGV[1]) / 1000) + 1000) end
 return 1
 `)
 

@@ -24,6 +24,11 @@ func (s *Service) FireDue(ctx context.Context) (int, error) {
 	sent := 0
 	var errs []error
 	for _, f := range s.Flows().List() {
+		// A prompt due before the quiet hours but still unsent (replicas
+		// were down, or a claim expired) waits until they end.
+		if now := s.clock.Now().In(f.Pilot.Timezone); f.Pilot.QuietHours.Contains(now.Hour()*60 + now.Minute()) {
+			continue
+		}
 		for {
 			due, err := s.store.ClaimDue(ctx, f.Pilot.ID, s.clock.Now(), s.lease, claimBatch)
 			if err != nil {

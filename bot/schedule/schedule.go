@@ -91,6 +91,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		return fmt.Errorf("schedule the retention purge: %w", err)
 	}
 	for _, f := range s.jobs.Flows().List() {
+		if f.Pilot.Digest == "" {
+			continue // digest is optional
+		}
 		sched, err := digestSchedule(f)
 		if err != nil {
 			return err
@@ -133,6 +136,12 @@ func digestSchedule(f *flow.Flow) (sched cron.Schedule, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("digest schedule of %s: %w", f.Pilot.ID, err)
 	}
+	// "@every 24h" parses too, but its times depend on when it is asked,
+	// so replicas (and restarts) would each see slots of their own and
+	// send the digest again.
+	if _, ok := sched.(*cron.SpecSchedule); !ok {
+		return nil, fmt.Errorf("digest schedule of %s: %q is not a calendar schedule; use five fields like \"0 9 * * MON\"", f.Pilot.ID, f.Pilot.Digest)
+	}
 	return sched, nil
 }
 
@@ -147,13 +156,20 @@ func (s *Scheduler) dispatch(ctx context.Context) {
 }
 
 // lastSlot is the most recent time the schedule fired at or before now,
-// looking back at most window; zero if none.
+// looking back at most window; zero if none. It looks back over growing
+// spans, so a frequent schedule costs a few steps rather than one per slot
+// in the whole window.
 func lastSlot(sched cron.Schedule, now time.Time, window time.Duration) time.Time {
-	var last time.Time
-	for t := sched.Next(now.Add(-window)); !t.IsZero() && !t.After(now); t = sched.Next(t) {
-		last = t
+	for span := time.Hour; ; span *= 4 {
+		span = min(span, window)
+		var last time.Time
+		for t := sched.Next(now.Add(-span)); !t.IsZero() && !t.After(now); t = sched.Next(t) {
+			last = t
+		}
+		if !last.IsZero() || span >= window {
+			return last
+		}
 	}
-	return last
 }
 
 // Digest sends a pilot's digest for its most recent slot, unless some
@@ -163,7 +179,7 @@ func lastSlot(sched cron.Schedule, now time.Time, window time.Duration) time.Tim
 func (s *Scheduler) Digest(ctx context.Context, pilot string, now time.Time) {
 	start := time.Now()
 	f := s.jobs.Flows().Get(pilot)
-	if f == nil {
+	if f == nil || f.Pilot.Digest == "" {
 		return
 	}
 	sched, err := digestSchedule(f)

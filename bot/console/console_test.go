@@ -1,0 +1,76 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/console"
+	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/cosie/cosiebot/bot/redisstore"
+	"github.com/cosie/cosiebot/flows"
+	"github.com/cosie/cosiebot/locales"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts")
+
+// TestTranscript chats with a shipped flow the way a person at the terminal
+// would, through the follow-up two weeks later, and compares what the
+// terminal shows with a golden file.
+func TestTranscript(t *testing.T) {
+	tests := []struct {
+		name, pilot, lang, input string
+	}{
+		{"turku.sv", "turku", "sv", "1\n2\n5\nbussen går för sällan\n/voice 4\n1\nhej?\n/wait 14d\n1\n3\n/language\n3\n/photo\nmore staff\n/quit\n"},
+		{"hull.en", "hull", "en", "what?\n1\n/sticker\n4\n1\nnothing\n2\n/mydata\n/quit\n"},
+	}
+	words, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _, err := flows.Load(flows.Shipped(), "", flow.Options{Languages: words.Languages()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rdb, stop, err := redisstore.Embedded()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop()
+			set := bot.NewFlows(all...)
+			f := set.Get(tc.pilot)
+			clock := bot.NewManualClock(time.Date(2026, 3, 2, 10, 0, 0, 0, f.Pilot.Timezone))
+			var out bytes.Buffer
+			send := console.NewSender(&out)
+			svc, err := bot.New(bot.Config{Store: redisstore.New(rdb, redisstore.Options{}), Sender: send, Clock: clock,
+				Words: words, Flows: set, PseudonymKey: []byte("console-test-pseudonym-key")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = console.Run(context.Background(), strings.NewReader(tc.input), &out, svc, send, clock, console.Options{Pilot: tc.pilot, Lang: tc.lang})
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := "testdata/" + tc.name + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got := out.String(); got != string(want) {
+				t.Errorf("the transcript differs from %s (run with -update after checking):\n%s", golden, got)
+			}
+		})
+	}
+}

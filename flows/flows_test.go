@@ -1,0 +1,97 @@
+package flows_test
+
+import (
+	"context"
+	"io/fs"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/cosie/cosiebot/bot/scenario"
+	"github.com/cosie/cosiebot/flows"
+	"github.com/cosie/cosiebot/locales"
+	"golang.org/x/text/language"
+)
+
+// TestShippedFlows: every shipped flow loads without a single warning, and
+// has scenario tests that pass, walk each of its languages and reach its
+// follow-up.
+func TestShippedFlows(t *testing.T) {
+	words, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, diags, err := flows.Load(flows.Shipped(), "", flow.Options{Languages: words.Languages()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diags) > 0 {
+		t.Fatalf("the shipped flows have problems:\n%s", diags)
+	}
+	if len(all) != 10 {
+		t.Fatalf("%d shipped pilots, want the ten CoSIE pilots", len(all))
+	}
+	for _, f := range all {
+		t.Run(f.Pilot.ID, func(t *testing.T) {
+			name := strings.TrimSuffix(f.File, ".yaml") + ".test.yaml"
+			data, err := fs.ReadFile(flows.Shipped(), name)
+			if err != nil {
+				t.Fatalf("no scenario file %s: %v", name, err)
+			}
+			sf, ds := scenario.Parse(name, data)
+			if sf == nil {
+				t.Fatalf("scenario file:\n%s", ds)
+			}
+			// Each language is walked by some scenario.
+			walked := map[string]bool{}
+			reachesFollowUp := false
+			var followUps []*flow.Node
+			for _, n := range f.Nodes {
+				if n.Kind == flow.KindFollowup {
+					followUps = append(followUps, n)
+				}
+			}
+			for _, sc := range sf.Scenarios {
+				walked[best(sc.Lang, f.Pilot.Languages)] = true
+				for _, st := range sc.Steps {
+					for _, n := range followUps {
+						if st.Action == scenario.Wait && st.Wait >= n.After {
+							reachesFollowUp = true
+						}
+					}
+				}
+			}
+			for _, l := range f.Pilot.Languages {
+				if !walked[l] {
+					t.Errorf("no scenario in %s", l)
+				}
+			}
+			if len(followUps) > 0 && !reachesFollowUp {
+				t.Error("no scenario waits long enough to reach the follow-up")
+			}
+			rep, err := scenario.Run(context.Background(), sf, f, words)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, fail := range rep.Failures {
+				t.Error(fail)
+			}
+		})
+	}
+}
+
+func best(code string, langs []string) string {
+	if slices.Contains(langs, code) {
+		return code
+	}
+	tags := make([]language.Tag, len(langs))
+	for i, l := range langs {
+		tags[i] = language.Make(l)
+	}
+	_, i, conf := language.NewMatcher(tags).Match(language.Make(code))
+	if conf == language.No {
+		return langs[0]
+	}
+	return langs[i]
+}

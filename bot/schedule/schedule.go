@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/cosie/cosiebot/bot"
@@ -31,6 +32,7 @@ type Store interface {
 	Once(ctx context.Context, key string, ttl time.Duration) (bool, error)
 	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), ok bool, err error)
 	RecordRun(ctx context.Context, name string, at time.Time, outcome string, took time.Duration) error
+	LastRun(ctx context.Context, name string) (map[string]string, error)
 	Purge(ctx context.Context, pilot string, before time.Time) (int64, error)
 }
 
@@ -51,6 +53,11 @@ type Scheduler struct {
 	opts  Options
 	log   *slog.Logger
 	cron  *cron.Cron
+	ctx   context.Context
+	// digests maps each pilot to its cron entry, so a flow reload can
+	// replace them.
+	mu      sync.Mutex
+	digests map[string]cron.EntryID
 }
 
 // New makes a scheduler; Start runs it.
@@ -90,6 +97,23 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	if _, err := s.cron.AddFunc("CRON_TZ=UTC 17 3 * * *", func() { s.Purge(ctx, s.opts.Clock.Now()) }); err != nil {
 		return fmt.Errorf("schedule the retention purge: %w", err)
 	}
+	s.ctx = ctx
+	if err := s.Reload(); err != nil {
+		return err
+	}
+	// Catch up on digests that fell due while every replica was down.
+	now := s.opts.Clock.Now()
+	for _, f := range s.jobs.Flows().List() {
+		s.Digest(ctx, f.Pilot.ID, now)
+	}
+	s.cron.Start()
+	return nil
+}
+
+// Reload registers each pilot's digest from the current flows, replacing
+// the entries of the previous set: serve calls it after a flow reload.
+func (s *Scheduler) Reload() error {
+	entries := map[string]cron.Schedule{}
 	for _, f := range s.jobs.Flows().List() {
 		if f.Pilot.Digest == "" {
 			continue // digest is optional
@@ -98,15 +122,17 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		pilot := f.Pilot.ID
-		s.cron.Schedule(sched, cron.FuncJob(func() { s.Digest(ctx, pilot, s.opts.Clock.Now()) }))
+		entries[f.Pilot.ID] = sched
 	}
-	// Catch up on digests that fell due while every replica was down.
-	now := s.opts.Clock.Now()
-	for _, f := range s.jobs.Flows().List() {
-		s.Digest(ctx, f.Pilot.ID, now)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range s.digests {
+		s.cron.Remove(id)
 	}
-	s.cron.Start()
+	s.digests = map[string]cron.EntryID{}
+	for pilot, sched := range entries {
+		s.digests[pilot] = s.cron.Schedule(sched, cron.FuncJob(func() { s.Digest(s.ctx, pilot, s.opts.Clock.Now()) }))
+	}
 	return nil
 }
 
@@ -198,6 +224,13 @@ func (s *Scheduler) Digest(ctx context.Context, pilot string, now time.Time) {
 		prev = slot.Add(-7 * 24 * time.Hour)
 	}
 	name := "digest:" + pilot
+	// After missed digests, cover everything since the last one sent (up
+	// to a month), so no day falls between two digests.
+	if last, err := s.store.LastRun(ctx, name); err == nil {
+		if at, err := time.Parse(time.RFC3339, last["at"]); err == nil && at.Before(prev) && slot.Sub(at) <= 31*24*time.Hour {
+			prev = at
+		}
+	}
 	first, err := s.store.Once(ctx, fmt.Sprintf("%s:%d", name, slot.Unix()), s.opts.CatchUp+24*time.Hour)
 	if err != nil {
 		s.log.Warn("digest: Redis unavailable; will retry at the next run", "pilot", pilot, "err", err)

@@ -97,6 +97,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err := sched.Start(runCtx); err != nil {
 		return err
 	}
+	rl.onReload = func() {
+		if err := sched.Reload(); err != nil {
+			log.Error("digest schedules after reload", "err", err)
+		}
+	}
 	spawn("reload", func() error { rl.watch(runCtx); return nil })
 
 	<-runCtx.Done()
@@ -236,10 +241,11 @@ func routes(cfg *serveConfig, store *redisstore.Store, svc *bot.Service, intake 
 // reloader re-reads the flow files on SIGHUP and when they change. A broken
 // edit keeps the running flows and logs every problem.
 type reloader struct {
-	src   source
-	words *locales.Catalog
-	svc   *bot.Service
-	log   *slog.Logger
+	src      source
+	words    *locales.Catalog
+	svc      *bot.Service
+	log      *slog.Logger
+	onReload func() // after a successful swap
 }
 
 func (rl *reloader) reload() bool {
@@ -256,6 +262,9 @@ func (rl *reloader) reload() bool {
 	}
 	rl.svc.SetFlows(bot.NewFlows(fl...))
 	rl.log.Info("flows reloaded", "pilots", len(fl))
+	if rl.onReload != nil {
+		rl.onReload()
+	}
 	return true
 }
 

@@ -483,6 +483,11 @@ func checkCron(spec string) (err error) {
 	if strings.Contains(spec, "TZ=") {
 		return fmt.Errorf("remove the TZ= part: the digest always follows the pilot's timezone")
 	}
+	if strings.HasPrefix(strings.TrimSpace(spec), "@every") {
+		// Its times depend on when the bot started, so every restart would
+		// send a digest of its own.
+		return fmt.Errorf("@every is not allowed here; use a calendar schedule like \"0 9 * * MON\" (Mondays at 9:00) or \"0 9 * * *\" (every day at 9:00)")
+	}
 	defer func() {
 		if recover() != nil {
 			err = fmt.Errorf("not a cron schedule; use five fields: minute hour day month weekday, like \"0 9 * * MON\"")

@@ -870,23 +870,14 @@ func TestDigestSpecs(t *testing.T) {
 		}
 	})
 	t.Run("@every", func(t *testing.T) {
-		st := openStore(t)
-		jobs := newJobs(t, "every_day")
-		s := schedule.New(jobs, st, schedule.Options{})
-		err := s.Start(ctx)
-		if err == nil {
-			s.Stop(ctx)
-			t.Fatal("Start accepted the digest \"@every 24h\"")
+		// The checker refuses it, so no flow with it ever reaches Start.
+		data, err := os.ReadFile(filepath.Join("testdata", "every_day.yaml"))
+		if err != nil {
+			t.Fatal(err)
 		}
-		if !strings.Contains(err.Error(), "every_day") || !strings.Contains(err.Error(), "not a calendar schedule") {
-			t.Fatalf("error %q", err)
-		}
-		// Replicas calling at different times each see "their" slot; none may send.
-		for _, now := range []time.Time{hel(2026, 3, 30, 9, 0), hel(2026, 3, 30, 9, 0).Add(1500 * time.Millisecond)} {
-			s.Digest(ctx, "every_day", now)
-		}
-		if got := jobs.sent(""); len(got) != 0 {
-			t.Fatalf("sent:%s", showCalls(got))
+		f, diags := flow.Load("every_day.yaml", data, flow.Options{})
+		if f != nil || !strings.Contains(diags.String(), "@every is not allowed") {
+			t.Fatalf("Load accepted \"@every 24h\": %s", diags)
 		}
 	})
 	t.Run("every minute", func(t *testing.T) {

@@ -259,6 +259,10 @@ func sendMessage(s *Server, _ context.Context, c *Call) (any, *apiError) {
 	msg.Entities = ents
 	msg.ReplyMarkup = mk.echo
 	s.messages[msgKey{chatID, msg.MessageID}] = &storedMessage{msg: msg, buttons: mk.buttons}
+	if s.sentByChat == nil {
+		s.sentByChat = map[int64][]int{}
+	}
+	s.sentByChat[chatID] = append(s.sentByChat[chatID], len(s.sent))
 	s.sent = append(s.sent, Sent{ChatID: chatID, Text: text, MessageID: msg.MessageID, Buttons: mk.buttons})
 	s.deliveredLocked(chatID, now)
 	s.broadcastLocked()

@@ -195,15 +195,14 @@ func (s *Server) WaitSent(tb testing.TB, n int, timeout time.Duration) []Sent {
 func (s *Server) WaitSentTo(tb testing.TB, chatID int64, n int, timeout time.Duration) []Sent {
 	tb.Helper()
 	count := func() []Sent {
-		var out []Sent
-		for _, m := range s.sent {
-			if m.ChatID == chatID {
-				out = append(out, m)
-			}
+		idx := s.sentByChat[chatID]
+		out := make([]Sent, len(idx))
+		for i, j := range idx {
+			out[i] = s.sent[j]
 		}
 		return out
 	}
-	if s.waitFor(timeout, func() bool { return len(count()) >= n }) {
+	if s.waitFor(timeout, func() bool { return len(s.sentByChat[chatID]) >= n }) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return count()

@@ -73,6 +73,7 @@ type Server struct {
 
 	calls       []Call
 	sent        []Sent
+	sentByChat  map[int64][]int // indexes into sent, so waiting on one chat stays cheap
 	edits       []Edit
 	answers     []CallbackAnswer
 	commandSets []CommandSet

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ func (t *turn) coordinatorCommand(ctx context.Context, name, payload string) boo
 	}
 	if payload != "" {
 		payload = strings.ToLower(payload) // like /start: "/digest Turku"
-		if !contains(pilots, payload) {
+		if !slices.Contains(pilots, payload) {
 			t.text(t.s.words.Say(matchLang(t.in.Lang, t.s.words.Languages()), "coord.only", nil))
 			return true
 		}
@@ -85,7 +86,7 @@ func (t *turn) coordinatorReport(ctx context.Context, f *flow.Flow, name, lang s
 func (s *Service) coordinatorOf(userID int64) []string {
 	var out []string
 	for _, f := range s.Flows().List() {
-		if containsID(s.Coordinators(f.Pilot.ID), userID) {
+		if slices.Contains(s.Coordinators(f.Pilot.ID), userID) {
 			out = append(out, f.Pilot.ID)
 		}
 	}

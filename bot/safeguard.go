@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -140,18 +141,9 @@ func (s *Service) Coordinators(pilot string) []int64 {
 		out = append(out, f.Pilot.Coordinators...)
 	}
 	for _, id := range s.extra[pilot] {
-		if !containsID(out, id) {
+		if !slices.Contains(out, id) {
 			out = append(out, id)
 		}
 	}
 	return out
-}
-
-func containsID(list []int64, id int64) bool {
-	for _, x := range list {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -265,7 +266,7 @@ func (t *turn) start(f *flow.Flow) {
 	prev := t.sess
 	if prev == nil || prev.Pilot != f.Pilot.ID {
 		lang := matchLang(t.in.Lang, f.Pilot.Languages)
-		if prev != nil && contains(f.Pilot.Languages, prev.Flow.Lang) {
+		if prev != nil && slices.Contains(f.Pilot.Languages, prev.Flow.Lang) {
 			lang = prev.Flow.Lang
 		}
 		t.sess = &Session{Pilot: f.Pilot.ID, Chat: t.in.ChatID, Created: t.now.Unix(), Flow: flow.State{Lang: lang}}
@@ -280,15 +281,6 @@ func (t *turn) start(f *flow.Flow) {
 	t.sess.OptOut = false
 	t.sess.Confirm = ""
 	t.step(flow.Input{Kind: flow.InStart, FirstName: t.in.FirstName})
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // menuOrOnly starts the only pilot, or offers the pilots as buttons.
@@ -423,7 +415,7 @@ func (t *turn) languageMenu() {
 }
 
 func (t *turn) setLanguage(lang string) {
-	if t.sess == nil || !contains(t.f.Pilot.Languages, lang) {
+	if t.sess == nil || !slices.Contains(t.f.Pilot.Languages, lang) {
 		t.ack(t.say("stale.short", nil))
 		t.staleMenu()
 		return

@@ -3,6 +3,7 @@
 package flows
 
 import (
+	"cmp"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -88,18 +89,11 @@ func LoadFiles(dir string, files []File, opts flow.Options) ([]*flow.Flow, flow.
 func Load(fsys fs.FS, dir string, opts flow.Options) ([]*flow.Flow, flow.Diagnostics, error) {
 	files, err := ReadDir(fsys)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", cmpOr(dir, "flows"), err)
+		return nil, nil, fmt.Errorf("%s: %w", cmp.Or(dir, "flows"), err)
 	}
 	if len(files) == 0 {
-		return nil, nil, fmt.Errorf("no flow files (*.yaml) in %s", cmpOr(dir, "the folder"))
+		return nil, nil, fmt.Errorf("no flow files (*.yaml) in %s", cmp.Or(dir, "the folder"))
 	}
 	fl, diags := LoadFiles(dir, files, opts)
 	return fl, diags, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -1,7 +1,9 @@
 package flow
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -169,7 +171,7 @@ func (e *Engine) Step(f *Flow, st State, in Input, now time.Time) Result {
 	r := &stepper{e: e, f: f, now: now}
 	r.res.State = st
 	r.st = &r.res.State
-	if !containsLang(f.Pilot.Languages, r.st.Lang) {
+	if !slices.Contains(f.Pilot.Languages, r.st.Lang) {
 		r.st.Lang = f.DefaultLanguage()
 	}
 	if in.FirstName != "" && f.usesName {
@@ -177,15 +179,6 @@ func (e *Engine) Step(f *Flow, st State, in Input, now time.Time) Result {
 	}
 	r.step(in)
 	return r.res
-}
-
-func containsLang(langs []string, l string) bool {
-	for _, x := range langs {
-		if x == l {
-			return true
-		}
-	}
-	return false
 }
 
 type stepper struct {
@@ -473,18 +466,11 @@ func (r *stepper) choose(n *Node, opt string) {
 			return
 		}
 		r.record(n, opt, "", nil)
-		r.enter(cmpOr(o.Next, n.Next))
+		r.enter(cmp.Or(o.Next, n.Next))
 	default:
 		r.record(n, opt, "", nil)
 		r.enter(n.Next)
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func (r *stepper) decline() {
@@ -529,7 +515,7 @@ func (r *stepper) otherText(n *Node, o *Option, in Input) {
 	}
 	r.record(n, o.ID, strings.TrimSpace(in.Text), m)
 	r.st.Await = ""
-	r.enter(cmpOr(o.Next, n.Next))
+	r.enter(cmp.Or(o.Next, n.Next))
 }
 
 // typed handles text, media and unusable input at a question.
@@ -840,7 +826,7 @@ func (b *Branch) matches(answers map[string]string) bool {
 	case OpSkipped:
 		return !answered
 	case OpEquals, OpIn:
-		return answered && contains(b.Values, v)
+		return answered && slices.Contains(b.Values, v)
 	case OpLessThan, OpGreaterThan:
 		x, err := strconv.ParseFloat(v, 64)
 		if !answered || err != nil {

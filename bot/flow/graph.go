@@ -2,13 +2,14 @@ package flow
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // Mermaid draws the flow as a Mermaid flowchart, with texts in lang, so a
 // pilot team can see it in any Markdown viewer.
 func Mermaid(f *Flow, lang string) string {
-	if !containsLang(f.Pilot.Languages, lang) {
+	if !slices.Contains(f.Pilot.Languages, lang) {
 		lang = f.DefaultLanguage()
 	}
 	var b strings.Builder

@@ -97,7 +97,7 @@ func (r *reporter) mapping(n *yaml.Node, what string, allowed []string, unknown 
 			r.errorf(pos(k), "key %q appears twice in %s; the first is at line %d: keep only one", k.Value, what, prev.key.Line)
 			continue
 		}
-		if !contains(allowed, k.Value) {
+		if !slices.Contains(allowed, k.Value) {
 			msg := ""
 			if unknown != nil {
 				msg = unknown(k.Value)
@@ -126,15 +126,6 @@ func unknownKey(key, what string, allowed, free []string) string {
 		return fmt.Sprintf("unknown key %q in %s; did you mean %q?", key, what, s)
 	}
 	return fmt.Sprintf("unknown key %q in %s; valid keys are %s (to keep a note, start the line with #)", key, what, strings.Join(allowed, ", "))
-}
-
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // scalar returns the plain value of p, reporting anything that is not a single value.

@@ -24,6 +24,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -191,7 +192,7 @@ func (s *Store) Commit(ctx context.Context, c *bot.Commit) error {
 	keys := []string{
 		s.sessionKey(pilot, user), s.streamKey(pilot), s.indexKey(pilot, user),
 		s.dayKey(pilot, c.Day), s.allKey(pilot), s.dueKey(pilot), s.promptKey(pilot),
-		s.dayKey(pilot, cmpOr(c.CohortDay, c.Day)),
+		s.dayKey(pilot, cmp.Or(c.CohortDay, c.Day)),
 	}
 	want, body := int64(-1), ""
 	if c.Session != nil {
@@ -266,13 +267,6 @@ func sortedKeys(m map[string]int64) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Move points the citizen at a pilot and drops their session in the pilot

@@ -6,6 +6,7 @@ package scenario
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -186,7 +187,7 @@ func (p *parser) step(n *yaml.Node) *Step {
 			kbNode = val
 			continue
 		}
-		if !contains(actions, Action(key)) {
+		if !slices.Contains(actions, Action(key)) {
 			p.errorf(kv[0], "unknown step %q; steps are %s", key, actionList())
 			continue
 		}
@@ -237,15 +238,6 @@ func (p *parser) step(n *yaml.Node) *Step {
 		return nil
 	}
 	return st
-}
-
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func actionList() string {

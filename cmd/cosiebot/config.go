@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -123,7 +124,7 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 	}
 	switch logFormat {
 	case "", "text", "json":
-		c.logFormat = cmpOr(logFormat, "text")
+		c.logFormat = cmp.Or(logFormat, "text")
 	default:
 		return nil, fmt.Errorf("COSIE_LOG_FORMAT %q: use text or json", logFormat)
 	}
@@ -206,13 +207,6 @@ func parseCoordinators(s string) (map[string][]int64, error) {
 		}
 	}
 	return out, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // newLogger builds the process logger. The bot never logs message texts or

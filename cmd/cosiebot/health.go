@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -19,7 +20,7 @@ func cmdHealth(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	addr := cmpOr(e.getenv("COSIE_HTTP_ADDR"), ":8080")
+	addr := cmp.Or(e.getenv("COSIE_HTTP_ADDR"), ":8080")
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("COSIE_HTTP_ADDR %q: %w", addr, err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -65,7 +66,7 @@ func cmdDigest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	from, to := bot.LastDays(f, time.Now(), int(d/(24*time.Hour)))
-	text, err := bot.Digest(ctx, store, f, words, bot.DigestOptions{From: from, To: to, Lang: cmpOr(*lang, f.DefaultLanguage())})
+	text, err := bot.Digest(ctx, store, f, words, bot.DigestOptions{From: from, To: to, Lang: cmp.Or(*lang, f.DefaultLanguage())})
 	if err != nil {
 		return err
 	}

@@ -345,6 +345,10 @@ var reservedStart = regexp.MustCompile("^\\s*(?:-\\s+)?(?:[^\\s:\"']+:\\s+)?([*&
 // quote but goes on after the closing quote.
 var quotedThenMore = regexp.MustCompile(`^\s*(?:-\s+)?[^\s:]+:\s+(?:"[^"]*"|'[^']*')\s*[^\s#]`)
 
+// unquotedInBraces matches { } or [ ] holding an unquoted text with ? or :
+// followed by more text.
+var unquotedInBraces = regexp.MustCompile(`[{\[,]\s*(?:[\w-]+:\s+)?[^"'\s{}\[\],][^"'{}\[\],]*[?:]`)
+
 func syntaxHint(problem, line string) string {
 	switch {
 	case strings.Contains(problem, "tab character"):
@@ -364,6 +368,11 @@ func syntaxHint(problem, line string) string {
 		return "this line does not line up with the lines above it; keys of the same block must start in the same column, and list items start with \"- \""
 	case strings.Contains(problem, "found unexpected end of stream"):
 		return "a quote opened here is never closed; end the text with the same quote mark"
+	case (strings.Contains(problem, "did not find expected ',' or") || strings.Contains(problem, "did not find expected node content")) &&
+		unquotedInBraces.MatchString(line):
+		// The YAML library cannot read a ? (or : ) inside an unquoted text
+		// in { } or [ ]: questions hit this all the time.
+		return "a text inside { } or [ ] that contains ? or : must be in quotes, like {en: \"How was it?\"}"
 	case strings.Contains(problem, "did not find expected ',' or ']'"):
 		return "a list in [ ] opened here is not closed with ], or its items are not separated by commas"
 	case strings.Contains(problem, "did not find expected ',' or '}'"):

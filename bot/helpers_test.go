@@ -523,11 +523,4 @@ func mustContain(t testing.TB, texts []string, sub string) {
 	}
 }
 
-func mustNotContain(t testing.TB, texts []string, sub string) {
-	t.Helper()
-	if anyContains(texts, sub) {
-		t.Fatalf("a reply contains %q; the replies were:\n%s", sub, strings.Join(texts, "\n---\n"))
-	}
-}
-
 var errDown = errors.New("telegram is down")

@@ -213,12 +213,11 @@ func (e *env) tag(pilot string) string       { return e.ns + ":{p:" + pilot + "}
 func (e *env) sessionKey(pilot, user string) string {
 	return e.tag(pilot) + ":s:" + user
 }
-func (e *env) streamKey(pilot string) string      { return e.tag(pilot) + ":a" }
-func (e *env) indexKey(pilot, user string) string { return e.tag(pilot) + ":i:" + user }
-func (e *env) dayKey(pilot, day string) string    { return e.tag(pilot) + ":c:" + day }
-func (e *env) allKey(pilot string) string         { return e.tag(pilot) + ":c:all" }
-func (e *env) dueKey(pilot string) string         { return e.tag(pilot) + ":due" }
-func (e *env) promptKey(pilot string) string      { return e.tag(pilot) + ":pr" }
+func (e *env) streamKey(pilot string) string   { return e.tag(pilot) + ":a" }
+func (e *env) dayKey(pilot, day string) string { return e.tag(pilot) + ":c:" + day }
+func (e *env) allKey(pilot string) string      { return e.tag(pilot) + ":c:all" }
+func (e *env) dueKey(pilot string) string      { return e.tag(pilot) + ":due" }
+func (e *env) promptKey(pilot string) string   { return e.tag(pilot) + ":pr" }
 
 // snapshot reads every key of the namespace with its contents (not TTLs,
 // which tick on a real Redis).

@@ -224,17 +224,26 @@ func getMe(*Server, context.Context, *Call) (any, *apiError) {
 	return botInfo{ID: BotID, IsBot: true, FirstName: BotFirstName, Username: BotUsername, CanJoinGroups: true}, nil
 }
 
+// checkText rejects what Telegram rejects: an empty text or one over 4096
+// UTF-16 code units.
+func checkText(text string) *apiError {
+	if strings.TrimSpace(text) == "" {
+		return badRequest("message text is empty")
+	}
+	if utf16Len(text) > 4096 {
+		return badRequest("message is too long")
+	}
+	return nil
+}
+
 func sendMessage(s *Server, _ context.Context, c *Call) (any, *apiError) {
 	chatID, e := chatIDParam(c.Form)
 	if e != nil {
 		return nil, e
 	}
 	text := c.Form["text"]
-	if strings.TrimSpace(text) == "" {
-		return nil, badRequest("message text is empty")
-	}
-	if utf16Len(text) > 4096 {
-		return nil, badRequest("message is too long")
+	if e := checkText(text); e != nil {
+		return nil, e
 	}
 	mk, e := parseMarkup(c.Form["reply_markup"])
 	if e != nil {
@@ -274,11 +283,8 @@ func editMessage(name string) func(*Server, context.Context, *Call) (any, *apiEr
 	return func(s *Server, _ context.Context, c *Call) (any, *apiError) {
 		text := c.Form["text"]
 		if isText {
-			if strings.TrimSpace(text) == "" {
-				return nil, badRequest("message text is empty")
-			}
-			if utf16Len(text) > 4096 {
-				return nil, badRequest("message is too long")
+			if e := checkText(text); e != nil {
+				return nil, e
 			}
 		}
 		mk, e := parseMarkup(c.Form["reply_markup"])

@@ -33,8 +33,7 @@ func (t *turn) coordinatorCommand(ctx context.Context, name, payload string) boo
 	}
 	lang := matchLang(t.in.Lang, t.s.words.Languages())
 	// Remember the coordinator's language for scheduled digests.
-	user := t.user
-	t.post = append(t.post, func(ctx context.Context) error { return t.s.store.SetPref(ctx, coordLangKey(user), lang) })
+	t.setPref(coordLangKey(t.user), lang)
 	for _, p := range pilots {
 		f := t.s.Flows().Get(p)
 		if f == nil {
@@ -76,8 +75,8 @@ func (t *turn) coordinatorReport(ctx context.Context, f *flow.Flow, name, lang s
 			return nil
 		}
 		caption := t.s.words.Say(lang, "export.caption", map[string]any{"Pilot": f.Pilot.Name.Render(matchLang(lang, f.Pilot.Languages), nil), "Count": n})
-		t.out = append(t.out, outbound{kind: outDocument, chat: t.in.ChatID, text: fmt.Sprintf("%s-%s.csv", f.Pilot.ID, t.now.In(f.Pilot.Timezone).Format("20060102")),
-			doc: buf.Bytes(), msg: flow.Message{Text: caption}})
+		t.out = append(t.out, Out{Lane: t.lane, Chat: t.in.ChatID, File: fmt.Sprintf("%s-%s.csv", f.Pilot.ID, t.now.In(f.Pilot.Timezone).Format("20060102")),
+			Data: buf.Bytes(), Text: caption, Since: t.since()})
 	}
 	return nil
 }
@@ -93,16 +92,25 @@ func (s *Service) coordinatorOf(userID int64) []string {
 	return out
 }
 
-// SendDigest sends a pilot's digest for a period to each of its
+// ErrNoCoordinators means a pilot has nobody to send its digest to.
+var ErrNoCoordinators = errors.New("the pilot has no coordinators")
+
+// SendDigest queues a pilot's digest for a period to each of its
 // coordinators, in the language each last used with the bot (else the
-// pilot's first language).
-func (s *Service) SendDigest(ctx context.Context, pilot string, from, to time.Time) error {
+// pilot's first language). once names the digest's slot: the messages and
+// the slot's marker are one commit, so each slot's digest goes out once,
+// whichever replica gets there first (ErrDone for the others).
+func (s *Service) SendDigest(ctx context.Context, pilot string, from, to time.Time, once string) error {
 	f := s.Flows().Get(pilot)
 	if f == nil {
 		return fmt.Errorf("digest: no pilot %q", pilot)
 	}
-	var errs []error
-	for _, id := range s.Coordinators(pilot) {
+	ids := s.Coordinators(pilot)
+	if len(ids) == 0 {
+		return ErrNoCoordinators
+	}
+	c := &Commit{Pilot: pilot, Once: once, OnceTTL: 40 * 24 * time.Hour}
+	for _, id := range ids {
 		lang, err := s.store.Pref(ctx, coordLangKey(s.Pseudonym(id)))
 		if err != nil {
 			return err
@@ -114,9 +122,11 @@ func (s *Service) SendDigest(ctx context.Context, pilot string, from, to time.Ti
 		if err != nil {
 			return err
 		}
-		if err := s.sender.Send(ctx, id, flow.Message{Text: text}); err != nil && !errors.Is(err, ErrBlocked) {
-			errs = append(errs, fmt.Errorf("send digest to a coordinator of %s: %w", pilot, err))
-		}
+		c.Out = append(c.Out, Out{Lane: LaneBulk, Chat: id, Text: text})
 	}
-	return errors.Join(errs...)
+	if err := s.store.Commit(ctx, c); err != nil {
+		return err
+	}
+	s.kick(c)
+	return nil
 }

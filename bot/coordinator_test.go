@@ -3,6 +3,7 @@ package bot_test
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -160,7 +161,7 @@ func TestCoordinatorCommands(t *testing.T) {
 		mark := e.rec.mark()
 		f := shippedFlow(t, "turku")
 		from, to := bot.LastDays(f, e.clock.Now(), 7)
-		if err := e.svc.SendDigest(e.ctx, "turku", from, to); err != nil {
+		if err := e.svc.SendDigest(e.ctx, "turku", from, to, "slot-sv"); err != nil {
 			t.Fatal(err)
 		}
 		sv := e.rec.texts(9001, mark)
@@ -189,19 +190,27 @@ func TestCoordinatorDefaults(t *testing.T) {
 	f := shippedFlow(t, "turku")
 	from, to := bot.LastDays(f, e.clock.Now(), 7)
 	mark := e.rec.mark()
-	if err := e.svc.SendDigest(e.ctx, "turku", from, to); err != nil {
+	if err := e.svc.SendDigest(e.ctx, "turku", from, to, "slot-1"); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.rec.texts(9002, mark); len(got) != 1 || !strings.Contains(got[0], say(t, "fi", "digest.none")) {
 		t.Fatalf("got %q", got)
 	}
-	if err := e.svc.SendDigest(e.ctx, "atlantis", from, to); err == nil {
+	// A slot's digest goes once, whoever asks again.
+	mark = e.rec.mark()
+	if err := e.svc.SendDigest(e.ctx, "turku", from, to, "slot-1"); !errors.Is(err, bot.ErrDone) {
+		t.Fatalf("the same slot again: err = %v, want ErrDone", err)
+	}
+	if got := e.rec.texts(9002, mark); len(got) != 0 {
+		t.Fatalf("the same slot again sent %q", got)
+	}
+	if err := e.svc.SendDigest(e.ctx, "atlantis", from, to, "slot-x"); err == nil {
 		t.Fatal("SendDigest for an unknown pilot returned no error")
 	}
 	// A coordinator who blocked the bot does not stop the others.
 	e.rec.block(9001)
 	mark = e.rec.mark()
-	if err := e.svc.SendDigest(e.ctx, "turku", from, to); err != nil {
+	if err := e.svc.SendDigest(e.ctx, "turku", from, to, "slot-2"); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.rec.texts(9002, mark); len(got) != 1 {

@@ -68,6 +68,7 @@ func (s *Service) fire(ctx context.Context, f *flow.Flow, d Due) (bool, error) {
 			return false, s.store.Release(ctx, f.Pilot.ID, d)
 		}
 		t := s.newTurn(d.User, sess, Inbound{ChatID: sess.Chat, Private: true})
+		t.lane = LaneBulk
 		if t.sess == nil {
 			return false, s.store.Release(ctx, f.Pilot.ID, d)
 		}
@@ -85,12 +86,14 @@ func (s *Service) fire(ctx context.Context, f *flow.Flow, d Due) (bool, error) {
 		}
 		err = t.save(ctx)
 		if errors.Is(err, ErrConflict) {
+			s.obs.Conflict()
 			continue
 		}
 		if err != nil {
 			return false, fmt.Errorf("commit a due prompt: %w", err)
 		}
-		t.deliver(ctx)
+		s.obs.PromptSent(d.Kind, t.now.Sub(d.Due))
+		s.kick(t.c)
 		return true, nil
 	}
 	return false, fmt.Errorf("fire a due prompt: %w", ErrConflict)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/courier"
 	"github.com/cosie/cosiebot/bot/flow"
 	"github.com/cosie/cosiebot/bot/redisstore"
 	"github.com/cosie/cosiebot/flows"
@@ -124,8 +125,9 @@ type event struct {
 	Err       error  // what the sender returned
 }
 
-// recorder is a bot.Sender that records every call. It can be told to
-// answer ErrBlocked for a chat, or to fail every call.
+// recorder is the transport of a direct courier and the service's Acker:
+// it records every message delivered and every press answered. It can be
+// told to answer ErrBlocked for a chat, or to fail every call.
 type recorder struct {
 	mu      sync.Mutex
 	events  []event
@@ -135,7 +137,21 @@ type recorder struct {
 	failAll error
 }
 
-var _ bot.Sender = (*recorder)(nil)
+var (
+	_ bot.Acker         = (*recorder)(nil)
+	_ courier.Transport = (*recorder)(nil)
+)
+
+// Deliver records one message of the outbox as the Bot API call it makes.
+func (r *recorder) Deliver(ctx context.Context, o bot.Out) error {
+	switch {
+	case o.Edit != 0:
+		return r.MarkChosen(ctx, o.Chat, o.Edit, o.Text)
+	case o.File != "":
+		return r.SendDocument(ctx, o.Chat, o.File, o.Data, o.Text)
+	}
+	return r.Send(ctx, o.Chat, flow.Message{Text: o.Text, Buttons: o.Buttons})
+}
 
 func newRecorder() *recorder {
 	return &recorder{blocked: map[int64]bool{}, failing: map[int64]error{}}
@@ -358,10 +374,12 @@ func newEnv(t testing.TB, o envOptions) *env {
 		e.rdb = rdb
 		t.Cleanup(stop)
 	}
-	e.store = redisstore.New(e.rdb, redisstore.Options{})
+	key := []byte("test-pseudonym-key-0123456789")
+	e.store = redisstore.New(e.rdb, redisstore.Options{ChatKey: func(chat int64) string { return bot.ChatKey(key, chat) }})
+	blocked := func(ctx context.Context, chat int64) error { return e.svc.Blocked(ctx, chat) }
 	svc, err := bot.New(bot.Config{
-		Store: e.store, Sender: e.rec, Clock: e.clock, Words: words, Flows: bot.NewFlows(o.flows...),
-		PseudonymKey: []byte("test-pseudonym-key-0123456789"), Coordinators: o.coordinators,
+		Store: e.store, Acker: e.rec, Courier: courier.NewDirect(e.store, e.rec, blocked, nil), Clock: e.clock,
+		Words: words, Flows: bot.NewFlows(o.flows...), PseudonymKey: key, Coordinators: o.coordinators,
 	})
 	if err != nil {
 		t.Fatal(err)

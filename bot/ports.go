@@ -9,19 +9,16 @@ import (
 	"github.com/cosie/cosiebot/bot/flow"
 )
 
-// Store keeps sessions, answers, counters and scheduled prompts. The Redis
-// store implements it; tests run the same implementation on an in-process
-// server.
+// Store keeps sessions, answers, counters, scheduled prompts and the
+// outbox. The Redis store implements it; tests run the same implementation
+// on an in-process server.
 type Store interface {
 	// Load returns the citizen's session, or nil if there is none.
 	Load(ctx context.Context, user string) (*Session, error)
-	// Commit applies one step atomically: session, answers, counters and
-	// prompts. It fails with ErrConflict when the session changed since it
-	// was loaded.
+	// Commit applies one step (see Commit). It fails with ErrConflict when
+	// the session changed since it was loaded, and with ErrDone when its
+	// Once marker is set already; either way it changed nothing.
 	Commit(ctx context.Context, c *Commit) error
-	// Move points the citizen at another pilot's session; called after the
-	// first commit in that pilot.
-	Move(ctx context.Context, user, pilot string) error
 	// Forget deletes everything stored about the citizen in one pilot, or in
 	// every pilot when pilot is "".
 	Forget(ctx context.Context, user, pilot string) error
@@ -32,8 +29,6 @@ type Store interface {
 	ClaimDue(ctx context.Context, pilot string, now time.Time, lease time.Duration, max int) ([]Due, error)
 	// Release removes a claimed prompt that turned out stale.
 	Release(ctx context.Context, pilot string, d Due) error
-	// Once reports true the first time key is seen within ttl.
-	Once(ctx context.Context, key string, ttl time.Duration) (bool, error)
 	// Pref and SetPref keep small settings, such as a coordinator's language.
 	Pref(ctx context.Context, key string) (string, error)
 	SetPref(ctx context.Context, key, value string) error
@@ -55,17 +50,36 @@ type Reports interface {
 // loads again and retries.
 var ErrConflict = errors.New("session changed concurrently")
 
-// Sender delivers messages to Telegram (or a terminal, or a test).
-type Sender interface {
-	// Send sends one message; long texts are split by the sender.
-	Send(ctx context.Context, chat int64, m flow.Message) error
-	// Acknowledge answers a button press (Telegram needs every press answered).
+// ErrDone means a commit's Once marker was set already: what it would do
+// was done before.
+var ErrDone = errors.New("done already")
+
+// Acker answers button presses (Telegram needs every press answered).
+type Acker interface {
 	Acknowledge(ctx context.Context, callbackID, text string) error
-	// MarkChosen replaces the keyboard of an earlier message with the chosen option.
-	MarkChosen(ctx context.Context, chat int64, messageID int, label string) error
-	// SendDocument sends a file, such as an export.
-	SendDocument(ctx context.Context, chat int64, name string, data []byte, caption string) error
 }
+
+// Courier delivers what commits put in the outbox. Kick says that a
+// commit in a partition (a pilot, or Lobby) added messages.
+type Courier interface {
+	Kick(partition string)
+}
+
+// Observer is told what the service does, for metrics.
+type Observer interface {
+	// PromptSent: a follow-up or reminder was committed late after its due time.
+	PromptSent(kind flow.PromptKind, late time.Duration)
+	// Conflict: a commit found the session changed and was retried.
+	Conflict()
+	// Alert: coordinators of a pilot were alerted.
+	Alert(pilot string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) PromptSent(flow.PromptKind, time.Duration) {}
+func (nopObserver) Conflict()                                 {}
+func (nopObserver) Alert(string)                              {}
 
 // ChosenData is the button data of the mark that replaces an answered
 // question's keyboard; pressing it does nothing.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/courier"
 	"github.com/cosie/cosiebot/bot/flow"
 	"github.com/cosie/cosiebot/bot/redisstore"
 	"github.com/cosie/cosiebot/bot/schedule"
@@ -40,29 +41,27 @@ type replicaMsg struct {
 	text string
 }
 
-// replicaSender is a bot.Sender that records what one replica sent.
+// replicaSender records what one replica's courier delivered.
 type replicaSender struct {
 	mu   sync.Mutex
 	msgs []replicaMsg
 }
 
-func (r *replicaSender) Send(_ context.Context, chat int64, m flow.Message) error {
+func (r *replicaSender) Deliver(_ context.Context, o bot.Out) error {
+	if o.Edit != 0 {
+		return nil
+	}
+	text := o.Text
+	if o.File != "" {
+		text = "document " + o.File
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.msgs = append(r.msgs, replicaMsg{chat, m.Text})
+	r.msgs = append(r.msgs, replicaMsg{o.Chat, text})
 	return nil
 }
 
 func (r *replicaSender) Acknowledge(context.Context, string, string) error { return nil }
-
-func (r *replicaSender) MarkChosen(context.Context, int64, int, string) error { return nil }
-
-func (r *replicaSender) SendDocument(_ context.Context, chat int64, name string, _ []byte, _ string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.msgs = append(r.msgs, replicaMsg{chat, "document " + name})
-	return nil
-}
 
 func (r *replicaSender) all() []replicaMsg {
 	r.mu.Lock()
@@ -155,8 +154,8 @@ func newReplicas(t *testing.T, n int, flowName string, start time.Time) *replica
 		st := redisstore.New(rdb, redisstore.Options{})
 		snd := &replicaSender{}
 		svc, err := bot.New(bot.Config{
-			Store: st, Sender: snd, Clock: c.clock, Words: words, Flows: bot.NewFlows(c.flow),
-			PseudonymKey: replicaKey,
+			Store: st, Acker: snd, Courier: courier.NewDirect(st, snd, nil, nil), Clock: c.clock, Words: words,
+			Flows: bot.NewFlows(c.flow), PseudonymKey: replicaKey,
 		})
 		if err != nil {
 			t.Fatal(err)

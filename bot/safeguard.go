@@ -111,6 +111,7 @@ func (t *turn) alert(f *flow.Flow, text string) {
 	if t.sess != nil && t.f == f { // counted in the pilot of the dialogue
 		t.count("alerts", 1)
 	}
+	t.s.obs.Alert(f.Pilot.ID)
 	ref := t.user[:8]
 	pilotLang := f.DefaultLanguage()
 	for _, id := range t.s.Coordinators(f.Pilot.ID) {
@@ -129,7 +130,7 @@ func (t *turn) alert(f *flow.Flow, text string) {
 		}
 		b.WriteString("\n\n")
 		b.WriteString(say("alert.note", nil))
-		t.out = append(t.out, outbound{kind: outMessage, chat: id, msg: flow.Message{Text: b.String()}})
+		t.sendTo(id, flow.Message{Text: b.String()})
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unicode"
@@ -76,9 +75,14 @@ func (s *Flows) List() []*flow.Flow {
 
 // Config holds what a Service needs.
 type Config struct {
-	Store        Store
-	Sender       Sender
+	Store Store
+	// Acker answers button presses at once; Courier delivers what the
+	// commits put in the outbox (nil: the outbox is drained by someone
+	// else, such as another replica's courier).
+	Acker        Acker
+	Courier      Courier
 	Clock        Clock
+	Observer     Observer // may be nil
 	Words        *locales.Catalog
 	Flows        *Flows
 	Logger       *slog.Logger
@@ -93,20 +97,19 @@ type Config struct {
 // Service runs conversations. It is safe for concurrent use; the caller
 // keeps the updates of one chat in order.
 type Service struct {
-	flows  atomic.Pointer[Flows]
-	store  Store
-	sender Sender
-	clock  Clock
-	words  *locales.Catalog
-	engine flow.Engine
-	log    *slog.Logger
-	key    []byte
-	ttl    time.Duration
-	lease  time.Duration
-	extra  map[string][]int64
-
-	mu         sync.Mutex
-	apologised map[int64]time.Time // chats told "back shortly", so a Redis outage does not spam them
+	flows   atomic.Pointer[Flows]
+	store   Store
+	acker   Acker
+	courier Courier
+	obs     Observer
+	clock   Clock
+	words   *locales.Catalog
+	engine  flow.Engine
+	log     *slog.Logger
+	key     []byte
+	ttl     time.Duration
+	lease   time.Duration
+	extra   map[string][]int64
 }
 
 // New checks the configuration and builds a Service.
@@ -114,20 +117,24 @@ func New(cfg Config) (*Service, error) {
 	switch {
 	case cfg.Store == nil:
 		return nil, errors.New("bot: no store")
-	case cfg.Sender == nil:
-		return nil, errors.New("bot: no sender")
+	case cfg.Acker == nil:
+		return nil, errors.New("bot: nothing to answer button presses with (Acker)")
 	case cfg.Words == nil:
 		return nil, errors.New("bot: no words (locales)")
 	case len(cfg.PseudonymKey) < 16:
 		return nil, errors.New("bot: the pseudonym key must be at least 16 bytes")
 	}
 	s := &Service{
-		store: cfg.Store, sender: cfg.Sender, clock: cfg.Clock, words: cfg.Words,
+		store: cfg.Store, acker: cfg.Acker, courier: cfg.Courier, clock: cfg.Clock, words: cfg.Words,
 		engine: flow.Engine{Words: cfg.Words}, log: cfg.Logger, key: cfg.PseudonymKey,
-		ttl: cfg.SessionTTL, extra: cfg.Coordinators, apologised: map[int64]time.Time{},
+		ttl: cfg.SessionTTL, extra: cfg.Coordinators,
 	}
 	if s.clock == nil {
 		s.clock = SystemClock{}
+	}
+	s.obs = cfg.Observer
+	if s.obs == nil {
+		s.obs = nopObserver{}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -166,98 +173,92 @@ func ChatKey(key []byte, id int64) string {
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-// Handle processes one inbound event. An error means the event was not
-// applied (the store is unreachable) and should be retried later.
+// Handle processes one inbound event. An error means it was not applied
+// (the store is unreachable, most likely) and should be tried again; an
+// update applied before (a retry after a crash) changes nothing.
 func (s *Service) Handle(ctx context.Context, in Inbound) error {
-	if !in.Private {
-		return s.group(ctx, in)
-	}
 	user := s.Pseudonym(in.UserID)
-	if in.Other == OtherBlocked {
-		return s.blocked(ctx, user)
+	if !in.Private {
+		user = s.Pseudonym(in.ChatID)
 	}
 	in.Text = cleanText(in.Text)
 	for range maxAttempts {
 		sess, err := s.store.Load(ctx, user)
 		if err != nil {
-			return s.unavailable(ctx, in, err)
+			s.acknowledge(ctx, in, "")
+			return fmt.Errorf("handle update %d: %w", in.UpdateID, err)
+		}
+		if sess != nil && sess.HasApplied(in.UpdateID) {
+			s.acknowledge(ctx, in, "")
+			return nil
 		}
 		t := s.newTurn(user, sess, in)
-		if sess != nil && in.UpdateID != 0 && in.UpdateID <= sess.LastUpdate {
-			// Applied before: the reply may have been lost in a crash
-			// between commit and send, so say the current question again.
-			t.repeat()
-		} else {
-			t.handle(ctx)
-		}
+		t.run(ctx)
 		err = t.save(ctx)
 		if errors.Is(err, ErrConflict) {
+			s.obs.Conflict()
 			continue
 		}
-		if err != nil {
-			return s.unavailable(ctx, in, err)
+		if errors.Is(err, ErrDone) {
+			err = nil // a notice given once already
 		}
-		s.apologisedOK(in.ChatID)
-		t.deliver(ctx)
+		s.acknowledge(ctx, in, t.ackText)
+		if err != nil {
+			return fmt.Errorf("handle update %d: %w", in.UpdateID, err)
+		}
+		s.kick(t.c)
 		return nil
 	}
 	return fmt.Errorf("handle update %d: %w %d times", in.UpdateID, ErrConflict, maxAttempts)
 }
 
-// unavailable tells the citizen, at most once in a while, that the bot will
-// be back shortly, and returns the error so the update is retried.
-func (s *Service) unavailable(ctx context.Context, in Inbound, err error) error {
-	s.mu.Lock()
-	last, told := s.apologised[in.ChatID]
-	now := time.Now()
-	if !told || now.Sub(last) > 10*time.Minute {
-		s.apologised[in.ChatID] = now
+// acknowledge answers a button press, so the spinner on the citizen's
+// button stops. It is not part of the commit: a lost answer only leaves
+// the spinner a little longer.
+func (s *Service) acknowledge(ctx context.Context, in Inbound, text string) {
+	if in.CallbackID == "" {
+		return
 	}
-	if len(s.apologised) > 10000 { // a long outage: forget old apologies
-		for c, t := range s.apologised {
-			if now.Sub(t) > 10*time.Minute {
-				delete(s.apologised, c)
-			}
-		}
+	if err := s.acker.Acknowledge(ctx, in.CallbackID, text); err != nil {
+		s.log.Debug("answer a button press", "err", err)
 	}
-	s.mu.Unlock()
-	if in.CallbackID != "" {
-		_ = s.sender.Acknowledge(ctx, in.CallbackID, "")
-	}
-	if !told || now.Sub(last) > 10*time.Minute {
-		lang := matchLang(in.Lang, s.words.Languages())
-		_ = s.sender.Send(ctx, in.ChatID, flow.Message{Text: s.words.Say(lang, "error.later", nil)})
-	}
-	return fmt.Errorf("handle update %d: %w", in.UpdateID, err)
 }
 
-func (s *Service) apologisedOK(chat int64) {
-	s.mu.Lock()
-	delete(s.apologised, chat)
-	s.mu.Unlock()
+// kick tells the courier that a commit put messages in the outbox.
+func (s *Service) kick(c *Commit) {
+	if c != nil && len(c.Out) > 0 && s.courier != nil {
+		s.courier.Kick(c.Pilot)
+	}
+}
+
+// run decides what the turn does with its inbound event.
+func (t *turn) run(ctx context.Context) {
+	switch {
+	case !t.in.Private:
+		t.group()
+	case t.in.Other == OtherBlocked:
+		t.blockedNow()
+	case t.in.Other == OtherSlowDown:
+		// The intake dropped some of this citizen's messages: say so once.
+		t.text(t.say("intake.slowdown", nil))
+	default:
+		t.handle(ctx)
+	}
 }
 
 // group answers a group chat once, then stays silent: the bot is for
 // private conversations only.
-func (s *Service) group(ctx context.Context, in Inbound) error {
-	first, err := s.store.Once(ctx, "group:"+s.Pseudonym(in.ChatID), 365*24*time.Hour)
-	if err != nil {
-		return fmt.Errorf("group chat: %w", err)
-	}
-	if in.CallbackID != "" {
-		_ = s.sender.Acknowledge(ctx, in.CallbackID, "")
-	}
-	if first {
-		lang := matchLang(in.Lang, s.words.Languages())
-		if err := s.sender.Send(ctx, in.ChatID, flow.Message{Text: s.words.Say(lang, "private.only", nil)}); err != nil {
-			s.log.Warn("reply to group chat", "err", err)
-		}
-	}
-	return nil
+func (t *turn) group() {
+	t.ack("")
+	c := t.lobby()
+	c.Once, c.OnceTTL = "group:"+t.user, 365*24*time.Hour
+	t.text(t.say("private.only", nil))
 }
 
-// matchLang picks the best of langs for a client language tag like "sv-FI"
-// or "pt-br"; the first of langs when nothing fits.
+// MatchLanguage picks the best of langs for a client language tag like
+// "sv-FI" or "pt-br"; the first of langs when nothing fits.
+func MatchLanguage(code string, langs []string) string { return matchLang(code, langs) }
+
 func matchLang(code string, langs []string) string {
 	if len(langs) == 0 {
 		return locales.Source

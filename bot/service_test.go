@@ -510,45 +510,45 @@ func TestRedelivery(t *testing.T) {
 	if len(c.answers()) != 1 {
 		t.Fatal("answer not recorded")
 	}
-	for _, tc := range []struct {
-		name string
-		in   bot.Inbound
-	}{
-		{"same update", in},
-		{"older update", func() bot.Inbound { old := in; old.UpdateID--; old.Data = "garbage"; return old }()},
-		{"older typed update", func() bot.Inbound {
-			old := in
-			old.UpdateID, old.Data, old.CallbackID, old.Text = 1, "", "", "something else"
-			return old
-		}()},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			mark := e.rec.mark()
-			c.handle(tc.in)
-			got := e.rec.texts(c.id, mark)
-			if len(got) != 1 || !strings.Contains(got[0], q2FI) {
-				t.Fatalf("a repeat should say the current question again, got %q", got)
-			}
-			if n := len(c.answers()); n != 1 {
-				t.Fatalf("%d answers after a repeat, want 1", n)
-			}
-			if after := e.counters("turku"); !equalCounts(before, after) {
-				t.Fatalf("counters changed: %v -> %v", before, after)
-			}
-			if s := c.session(); s.Rev != sess.Rev || s.Flow.Node != "ask_reason" {
-				t.Fatalf("session changed: rev %d -> %d, node %q", sess.Rev, s.Rev, s.Flow.Node)
-			}
-			if tc.in.CallbackID != "" {
-				if acks := e.rec.ofKind("ack", mark); len(acks) != 1 || acks[0].Callback != tc.in.CallbackID {
-					t.Fatalf("acks %+v, want one", acks)
-				}
-			}
-		})
+	// Handled again (a retry after a crash between the commit and the
+	// inbox's acknowledgement): nothing changes and nothing is said, the
+	// first handling's replies are in the outbox already.
+	mark := e.rec.mark()
+	c.handle(in)
+	if got := e.rec.texts(c.id, mark); len(got) != 0 {
+		t.Fatalf("a repeated update said %q", got)
+	}
+	if n := len(c.answers()); n != 1 {
+		t.Fatalf("%d answers after a repeat, want 1", n)
+	}
+	if after := e.counters("turku"); !equalCounts(before, after) {
+		t.Fatalf("counters changed: %v -> %v", before, after)
+	}
+	if s := c.session(); s.Rev != sess.Rev || s.Flow.Node != "ask_reason" {
+		t.Fatalf("session changed: rev %d -> %d, node %q", sess.Rev, s.Rev, s.Flow.Node)
+	}
+	if acks := e.rec.ofKind("ack", mark); len(acks) != 1 || acks[0].Callback != in.CallbackID {
+		t.Fatalf("acks %+v, want one", acks)
+	}
+	// An update with a lower id that was never applied (two replicas got
+	// two updates of the chat at once) is applied, not taken for a repeat.
+	newer := c.inbound()
+	newer.UpdateID, newer.Text = in.UpdateID+100, "/help"
+	c.handle(newer)
+	late := c.pressIn(":ask_reason:staff")
+	late.UpdateID = in.UpdateID + 50
+	mark = e.rec.mark()
+	c.handle(late)
+	if got := e.rec.texts(c.id, mark); len(got) != 1 || !strings.Contains(got[0], "3/4") {
+		t.Fatalf("the late update got %q, want question 3", got)
+	}
+	if n := len(c.answers()); n != 2 {
+		t.Fatalf("%d answers after the late update, want 2", n)
 	}
 	// Updates without an id (the terminal) are never deduplicated.
 	noID := c.inbound()
 	noID.UpdateID, noID.Text = 0, "/whoami"
-	mark := e.rec.mark()
+	mark = e.rec.mark()
 	c.handle(noID)
 	c.handle(noID)
 	if got := e.rec.texts(c.id, mark); len(got) != 2 {
@@ -793,20 +793,13 @@ func TestStoreDown(t *testing.T) {
 	in := c.inbound()
 	in.Text = "Längre öppettider"
 	mark := e.rec.mark()
+	// The update is not applied: the error makes the inbox keep it (the
+	// intake, not the service, tells the citizen the bot is back shortly).
 	if err := e.svc.Handle(e.ctx, in); err == nil {
 		t.Fatal("Handle with Redis down returned no error")
 	}
-	got := e.rec.texts(c.id, mark)
-	if len(got) != 1 || got[0] != say(t, "sv", "error.later") {
-		t.Fatalf("with Redis down the citizen got %q, want error.later in Swedish", got)
-	}
-	// The immediate retry fails again, silently.
-	mark = e.rec.mark()
-	if err := e.svc.Handle(e.ctx, in); err == nil {
-		t.Fatal("retry returned no error")
-	}
 	if got := e.rec.texts(c.id, mark); len(got) != 0 {
-		t.Fatalf("the retry said %q again", got)
+		t.Fatalf("with Redis down the service said %q", got)
 	}
 	// A press during the outage is still acknowledged, once.
 	press := c.pressIn(":ask_idea:_skip")
@@ -826,27 +819,13 @@ func TestStoreDown(t *testing.T) {
 	}
 	mark = e.rec.mark()
 	c.handle(in)
-	got = e.rec.texts(c.id, mark)
+	got := e.rec.texts(c.id, mark)
 	if len(got) != 1 || !strings.Contains(got[0], "Fråga 4/4") {
 		t.Fatalf("after Redis is back got %q, want question 4", got)
 	}
 	recs := c.answers()
 	if len(recs) != before+1 || recs[len(recs)-1].Text != "Längre öppettider" {
 		t.Fatalf("answers %+v", recs)
-	}
-	// The next outage is announced again.
-	e.mr.Close()
-	in = c.inbound()
-	in.Text = "/mydata"
-	mark = e.rec.mark()
-	if err := e.svc.Handle(e.ctx, in); err == nil {
-		t.Fatal("no error")
-	}
-	if got := e.rec.texts(c.id, mark); len(got) != 1 {
-		t.Fatalf("second outage said %q", got)
-	}
-	if err := e.mr.Restart(); err != nil {
-		t.Fatal(err)
 	}
 }
 

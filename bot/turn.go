@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,8 +10,9 @@ import (
 	"github.com/cosie/cosiebot/bot/flow"
 )
 
-// A turn is the handling of one inbound event: it decides, then saves, then
-// sends. Nothing is sent before the store has the new state (invariant 1).
+// A turn is the handling of one inbound event: it decides, then commits.
+// What it sends is part of the commit (the outbox), so nothing is said that
+// the store does not have, and nothing committed is lost (invariant 1).
 type turn struct {
 	s    *Service
 	user string
@@ -22,32 +22,15 @@ type turn struct {
 	sess *Session // working copy; nil when the citizen has no session
 	f    *flow.Flow
 	lang string
+	lane Lane // how this turn's messages are paced
 
-	c    *Commit                           // what to store; nil when nothing changed
-	pre  []func(ctx context.Context) error // store calls before the commit
-	post []func(ctx context.Context) error // store calls after the commit
-	out  []outbound
-	err  error // a store read failed while deciding
+	c     *Commit // what to store; nil until something changes
+	out   []Out
+	prefs map[string]string // small settings stored after the commit
+	err   error             // a store read failed while deciding
 
-	acked bool
-}
-
-type outKind int
-
-const (
-	outMessage outKind = iota
-	outAck
-	outChosen
-	outDocument
-)
-
-type outbound struct {
-	kind      outKind
-	chat      int64
-	msg       flow.Message
-	text      string
-	messageID int
-	doc       []byte
+	ackText string // what the button press is answered with
+	acked   bool
 }
 
 func (s *Service) newTurn(user string, sess *Session, in Inbound) *turn {
@@ -78,23 +61,38 @@ func (t *turn) say(id string, data map[string]any) string {
 	return t.s.words.Say(t.lang, id, data)
 }
 
-func (t *turn) send(m flow.Message) {
-	t.out = append(t.out, outbound{kind: outMessage, chat: t.in.ChatID, msg: m})
+// since is when the update arrived, for the reply-time metric.
+func (t *turn) since() int64 {
+	if t.lane != LaneReply || t.in.Received.IsZero() {
+		return 0
+	}
+	return t.in.Received.UnixMilli()
+}
+
+func (t *turn) send(m flow.Message) { t.sendTo(t.in.ChatID, m) }
+
+func (t *turn) sendTo(chat int64, m flow.Message) {
+	t.out = append(t.out, Out{Lane: t.lane, Chat: chat, Text: m.Text, Buttons: m.Buttons, Since: t.since()})
 }
 
 func (t *turn) text(s string) { t.send(flow.Message{Text: s}) }
 
+// ack sets what the button press is answered with; the first call wins.
 func (t *turn) ack(text string) {
 	if t.in.CallbackID == "" || t.acked {
 		return
 	}
 	t.acked = true
-	t.out = append(t.out, outbound{kind: outAck, text: text})
+	t.ackText = text
 }
 
+// chosen replaces the pressed keyboard with the chosen option: cosmetic,
+// so it goes only when the chat's budget has room for it and everything
+// after it.
 func (t *turn) chosen(label string) {
 	if t.in.MessageID != 0 && label != "" {
-		t.out = append(t.out, outbound{kind: outChosen, chat: t.in.ChatID, messageID: t.in.MessageID, text: label})
+		// First: it answers the message above the turn's replies.
+		t.out = slices.Insert(t.out, 0, Out{Lane: LaneCosmetic, Chat: t.in.ChatID, Edit: t.in.MessageID, Text: label})
 	}
 }
 
@@ -167,7 +165,6 @@ func (t *turn) step(in flow.Input) flow.Result {
 		return res
 	}
 	prev := t.sess.Flow
-	hadAnswers := len(prev.Answers) > 0
 	t.sess.Flow = res.State
 	c := t.commit()
 	// Agreeing to a consent node records no answer: count it, so that the
@@ -205,12 +202,10 @@ func (t *turn) step(in flow.Input) flow.Result {
 				c.Cohort["completed_of_started"]++
 			}
 		case flow.EffDecline:
+			// Nothing about a declined dialogue is kept: not even the
+			// pointer that says this citizen contacted this pilot.
 			t.count("declined", 1)
-			c.Session = nil
-			if hadAnswers {
-				pilot := t.sess.Pilot
-				t.post = append(t.post, func(ctx context.Context) error { return t.s.store.Forget(ctx, t.user, pilot) })
-			}
+			c.Session, c.Drop, c.Erase = nil, true, ErasePilot
 		}
 	}
 	for _, m := range res.Messages {
@@ -275,8 +270,7 @@ func (t *turn) start(f *flow.Flow) {
 		t.c = nil
 		// Point at the pilot before the first commit there, so /forget
 		// always finds what the commit stores.
-		pilot := f.Pilot.ID
-		t.pre = append(t.pre, func(ctx context.Context) error { return t.s.store.Move(ctx, t.user, pilot) })
+		t.commit().Point = true
 	}
 	t.sess.OptOut = false
 	t.sess.Confirm = ""
@@ -452,7 +446,7 @@ func (t *turn) stop() {
 func (t *turn) forget() {
 	if t.sess == nil {
 		// There may still be answers from a pilot whose session expired.
-		t.post = append(t.post, func(ctx context.Context) error { return t.s.store.Forget(ctx, t.user, "") })
+		t.lobby().Erase = EraseAll
 		t.text(t.say("forget.done", nil))
 		return
 	}
@@ -485,8 +479,8 @@ func (t *turn) confirmForget(yes bool) {
 		return
 	}
 	t.chosen(t.say("forget.yes", nil))
-	t.c = nil
-	t.post = append(t.post, func(ctx context.Context) error { return t.s.store.Forget(ctx, t.user, "") })
+	// Nothing of the session is written: the erase deletes it.
+	t.c = &Commit{User: t.user, Pilot: t.sess.Pilot, Erase: EraseAll}
 	t.text(t.say("forget.done", nil))
 }
 
@@ -497,118 +491,87 @@ func (t *turn) sessConfirm() string {
 	return t.sess.Confirm
 }
 
-// save commits the turn, then runs the follow-up store calls.
+// lobby returns the commit of a turn outside any pilot: only messages
+// (and erasure), in the lobby partition.
+func (t *turn) lobby() *Commit {
+	if t.c == nil {
+		t.c = &Commit{User: t.user, Pilot: Lobby}
+	}
+	return t.c
+}
+
+// finish completes the commit: the update is marked applied, the messages
+// join it, and a turn that only talks gets a commit of its own.
+func (t *turn) finish() *Commit {
+	if t.sess != nil && t.c == nil && t.in.UpdateID != 0 {
+		t.commit() // remember the update as applied
+	}
+	if t.c == nil && len(t.out) > 0 {
+		t.lobby()
+	}
+	c := t.c
+	if c == nil {
+		return nil
+	}
+	c.Out = t.out
+	if c.Session != nil {
+		c.Session.markApplied(t.in.UpdateID)
+		c.Session.Updated = t.now.Unix()
+		if c.Session.Chat == 0 {
+			c.Session.Chat = t.in.ChatID
+		}
+	}
+	if t.f != nil && c.Pilot != Lobby {
+		c.Keep = time.Duration(t.f.Pilot.RetentionDays+1) * 24 * time.Hour
+	}
+	c.TTL = t.s.ttl
+	if t.sess != nil && t.sess.Flow.Due > 0 {
+		// Keep the session until a week after its follow-up is due.
+		c.TTL = max(c.TTL, time.Unix(t.sess.Flow.Due, 0).Sub(t.now)+7*24*time.Hour)
+	}
+	return c
+}
+
+// save commits the turn, then stores its small settings.
 func (t *turn) save(ctx context.Context) error {
 	if t.err != nil {
 		return t.err
 	}
-	for _, p := range t.pre {
-		if err := p(ctx); err != nil {
+	c := t.finish()
+	if c != nil {
+		if err := t.s.store.Commit(ctx, c); err != nil {
 			return err
 		}
 	}
-	if t.c != nil {
-		t.c.Keep = time.Duration(t.f.Pilot.RetentionDays+1) * 24 * time.Hour
-		if t.c.Session != nil {
-			t.c.Session.LastUpdate = max(t.c.Session.LastUpdate, t.in.UpdateID)
-			t.c.Session.Updated = t.now.Unix()
-			if t.c.Session.Chat == 0 {
-				t.c.Session.Chat = t.in.ChatID
-			}
-		}
-		t.c.TTL = t.s.ttl
-		if t.sess != nil && t.sess.Flow.Due > 0 {
-			// Keep the session until a week after its follow-up is due.
-			t.c.TTL = max(t.c.TTL, time.Unix(t.sess.Flow.Due, 0).Sub(t.now)+7*24*time.Hour)
-		}
-		if err := t.s.store.Commit(ctx, t.c); err != nil {
-			return err
-		}
-	}
-	for _, p := range t.post {
-		if err := p(ctx); err != nil {
+	for k, v := range t.prefs {
+		if err := t.s.store.SetPref(ctx, k, v); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// deliver sends the replies in order, after first answering a button press
-// and marking the chosen option. A blocked bot opts the citizen out.
-func (t *turn) deliver(ctx context.Context) {
-	out := make([]outbound, 0, len(t.out))
-	for _, o := range t.out {
-		if o.kind == outAck || o.kind == outChosen {
-			out = append(out, o)
-		}
+// blockedNow opts out a citizen who blocked the bot and cancels their
+// prompts: nothing more can reach them.
+func (t *turn) blockedNow() {
+	if t.sess == nil || t.sess.OptOut && t.orig != nil && t.orig.OptOut {
+		return // counted once
 	}
-	for _, o := range t.out {
-		if o.kind != outAck && o.kind != outChosen {
-			out = append(out, o)
-		}
-	}
-	stopped := false // the citizen's messages stop at a gap; coordinators' alerts still go
-	for _, o := range out {
-		toCitizen := o.kind == outAck || o.chat == t.in.ChatID
-		if stopped && toCitizen {
-			continue
-		}
-		var err error
-		switch o.kind {
-		case outMessage:
-			err = t.s.sender.Send(ctx, o.chat, o.msg)
-		case outAck:
-			err = t.s.sender.Acknowledge(ctx, t.in.CallbackID, o.text)
-		case outChosen:
-			err = t.s.sender.MarkChosen(ctx, o.chat, o.messageID, o.text)
-		case outDocument:
-			err = t.s.sender.SendDocument(ctx, o.chat, o.text, o.doc, o.msg.Text)
-		}
-		if err == nil {
-			continue
-		}
-		if !toCitizen {
-			// A safeguarding alert to a coordinator: whatever went wrong
-			// concerns that coordinator, not the citizen.
-			t.s.log.Warn("send to a coordinator", "kind", o.kind, "err", err)
-			continue
-		}
-		if errors.Is(err, ErrBlocked) {
-			if err := t.s.blocked(ctx, t.user); err != nil {
-				t.s.log.Warn("opt out a citizen who blocked the bot", "err", err)
-			}
-			stopped = true
-			continue
-		}
-		t.s.log.Warn("send reply", "kind", o.kind, "err", err)
-		if o.kind == outMessage {
-			stopped = true // keep the order: do not send later messages past a gap
-		}
-	}
+	t.sess.OptOut = true
+	t.commit().Cancel = true
+	t.count("blocked", 1)
 }
 
-// blocked opts out a citizen who blocked the bot and cancels their prompts.
-func (s *Service) blocked(ctx context.Context, user string) error {
-	for range maxAttempts {
-		sess, err := s.store.Load(ctx, user)
-		if err != nil {
-			return err
-		}
-		if sess == nil {
-			return nil
-		}
-		sess.OptOut = true
-		f := s.Flows().Get(sess.Pilot)
-		day := s.clock.Now().UTC().Format(time.DateOnly)
-		var keep time.Duration // the store's default
-		if f != nil {
-			day = dayOf(f, s.clock.Now())
-			keep = time.Duration(f.Pilot.RetentionDays+1) * 24 * time.Hour // as save does
-		}
-		err = s.store.Commit(ctx, &Commit{User: user, Pilot: sess.Pilot, Session: sess, TTL: s.ttl, Keep: keep, Cancel: true, Day: day, Counts: map[string]int64{"blocked": 1}})
-		if !errors.Is(err, ErrConflict) {
-			return err
-		}
+// Blocked records that a private chat blocked the bot (Telegram refused a
+// message with 403).
+func (s *Service) Blocked(ctx context.Context, chat int64) error {
+	return s.Handle(ctx, Inbound{ChatID: chat, UserID: chat, Private: true, Other: OtherBlocked})
+}
+
+// setPref stores a small setting after the commit.
+func (t *turn) setPref(key, value string) {
+	if t.prefs == nil {
+		t.prefs = map[string]string{}
 	}
-	return ErrConflict
+	t.prefs[key] = value
 }

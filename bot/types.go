@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"time"
 
 	"github.com/cosie/cosiebot/bot/flow"
@@ -21,10 +22,22 @@ type Inbound struct {
 	MessageID  int         // the message that carried the pressed button
 	Media      *flow.Media // a voice note or photo
 	Other      string      // something the bot cannot use: "sticker", "location", "edited", ...
+	// Received is when the update reached the bot; replies carry it so the
+	// time to answer can be measured. Zero means now.
+	Received time.Time
 }
 
 // OtherBlocked marks an Inbound that says the citizen blocked the bot.
 const OtherBlocked = "blocked"
+
+// OtherSlowDown marks an Inbound made by the intake for a citizen who sent
+// more messages than it keeps waiting: they get one polite note.
+const OtherSlowDown = "slowdown"
+
+// appliedKept is how many applied update ids a session remembers, so an
+// update handled again after a crash is recognised whatever the order in
+// which updates arrived.
+const appliedKept = 32
 
 // Session is what is stored per citizen: where they are in a pilot's flow.
 // It holds the chat id (needed to write to them later) but is keyed by a
@@ -33,7 +46,7 @@ type Session struct {
 	Pilot      string     `json:"p"`
 	Chat       int64      `json:"c"`
 	Flow       flow.State `json:"f"`
-	LastUpdate int64      `json:"u,omitempty"`  // highest update id applied: redelivery dedupe
+	Applied    []int64    `json:"ap,omitempty"` // the last update ids applied, oldest first
 	OptOut     bool       `json:"o,omitempty"`  // /stop or blocked: no prompts
 	FollowedUp bool       `json:"fu,omitempty"` // a follow-up was sent and not yet answered
 	RunDay     string     `json:"rd,omitempty"` // day the current dialogue started (pilot time zone)
@@ -45,11 +58,49 @@ type Session struct {
 	Rev int64 `json:"-"`
 }
 
-// Commit is one atomic change to the store.
+// HasApplied reports whether the update was applied to this session before.
+func (s *Session) HasApplied(update int64) bool {
+	return update != 0 && slices.Contains(s.Applied, update)
+}
+
+// markApplied remembers an applied update id.
+func (s *Session) markApplied(update int64) {
+	if update == 0 || s.HasApplied(update) {
+		return
+	}
+	s.Applied = append(s.Applied, update)
+	if n := len(s.Applied) - appliedKept; n > 0 {
+		s.Applied = slices.Delete(s.Applied, 0, n)
+	}
+}
+
+// Lobby is the store partition of what concerns a citizen in no pilot
+// (the pilot menu, a group-chat notice).
+const Lobby = ""
+
+// Erase says what a commit deletes once it is applied.
+type Erase int
+
+// What a commit can erase.
+const (
+	EraseNone  Erase = iota
+	ErasePilot       // everything about the citizen in the commit's pilot
+	EraseAll         // everything about the citizen in every pilot
+)
+
+// Commit is one change to the store. Its session, answers, counters,
+// prompts and messages are applied atomically; Point and Erase are the
+// store calls before and after it, in that order, each safe to repeat.
 type Commit struct {
-	User    string
-	Pilot   string
-	Session *Session      // nil deletes the session in Pilot
+	User  string
+	Pilot string // the partition: a pilot, or Lobby
+	// Point makes Pilot the citizen's current pilot before the commit, so
+	// /forget always finds what the commit stores.
+	Point bool
+	// Session is written (compare-and-set on its Rev) unless nil; Drop
+	// deletes the citizen's session in Pilot instead.
+	Session *Session
+	Drop    bool
 	TTL     time.Duration // session expiry after inactivity
 	Keep    time.Duration // how long answer indexes and day counters are kept (retention)
 	Answers []Record
@@ -62,6 +113,62 @@ type Commit struct {
 	Cancel    bool // drop the citizen's scheduled prompts in Pilot first
 	Release   []flow.PromptKind
 	Prompts   []Prompt // then schedule these, replacing prompts of the same kind
+	Out       []Out    // messages to send, kept until Telegram accepts them
+	// Once names a marker: when it is already set (within OnceTTL), the
+	// whole commit is skipped and the store reports ErrDone.
+	Once    string
+	OnceTTL time.Duration
+	Erase   Erase // after the commit
+}
+
+// Lane says how a message is paced, following Telegram's limits.
+type Lane uint8
+
+// The lanes, most urgent first. Button presses are answered outside the
+// outbox, at once.
+const (
+	// LaneReply answers a citizen who just wrote: only the per-chat limit.
+	LaneReply Lane = iota
+	// LaneBulk is what the bot sends on its own (follow-ups, reminders,
+	// digests, broadcasts): a global cap shared by every replica, using
+	// the capacity replies leave.
+	LaneBulk
+	// LaneCosmetic marks an answered keyboard: sent only when the chat's
+	// budget has room to spare, never before a question, else skipped.
+	LaneCosmetic
+)
+
+// Out is one message the bot decided to send. It is written to the outbox
+// in the same commit as the decision and removed once Telegram accepted it.
+type Out struct {
+	Lane    Lane            `json:"l,omitempty"`
+	Chat    int64           `json:"c"`
+	Text    string          `json:"t,omitempty"`
+	Buttons [][]flow.Button `json:"b,omitempty"`
+	// Edit, when set, replaces that message's keyboard with the mark
+	// "✓ Text" instead of sending a new message.
+	Edit int `json:"e,omitempty"`
+	// File and Data make a document (an export) with Text as caption.
+	File string `json:"f,omitempty"`
+	Data []byte `json:"d,omitempty"`
+	// Since is when the update that caused it arrived (unix ms; 0 for
+	// messages the bot sends on its own), for the reply-time metric.
+	Since int64 `json:"s,omitempty"`
+	// Queued is when it was committed (unix ms), for the outbox's age.
+	Queued int64 `json:"q,omitempty"`
+}
+
+// Pending is a chat's next message in the outbox, claimed by a courier.
+type Pending struct {
+	Part string // the partition (a pilot, or Lobby)
+	Chat string // the chat's key
+	Raw  string // the entry as stored, so exactly it is removed
+	Out  Out
+	// Pace is the chat's pacing state (zero: none): the theoretical
+	// arrival time of the generic cell rate algorithm.
+	Pace time.Time
+	// Queued is how many messages wait for the chat, this one included.
+	Queued int
 }
 
 // Record is one answer as stored: pseudonymous, with its context.

@@ -35,10 +35,21 @@ type Sender struct {
 // NewSender writes to w.
 func NewSender(w io.Writer) *Sender { return &Sender{w: w} }
 
-var _ bot.Sender = (*Sender)(nil)
+var _ bot.Acker = (*Sender)(nil)
 
-// Send prints a message and its numbered buttons.
-func (s *Sender) Send(_ context.Context, chat int64, m flow.Message) error {
+// Deliver prints one message of the outbox.
+func (s *Sender) Deliver(ctx context.Context, o bot.Out) error {
+	switch {
+	case o.Edit != 0:
+		return s.markChosen(o.Text)
+	case o.File != "":
+		return s.sendDocument(o.File, o.Data, o.Text)
+	}
+	return s.send(o.Chat, flow.Message{Text: o.Text, Buttons: o.Buttons})
+}
+
+// send prints a message and its numbered buttons.
+func (s *Sender) send(chat int64, m flow.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.msgID++
@@ -95,16 +106,16 @@ func (s *Sender) Acknowledge(_ context.Context, _ string, text string) error {
 	return nil
 }
 
-// MarkChosen shows which option was chosen.
-func (s *Sender) MarkChosen(_ context.Context, _ int64, _ int, label string) error {
+// markChosen shows which option was chosen.
+func (s *Sender) markChosen(label string) error {
 	s.mu.Lock()
 	fmt.Fprintf(s.w, "     ✓ %s\n", label)
 	s.mu.Unlock()
 	return nil
 }
 
-// SendDocument reports a file instead of showing it.
-func (s *Sender) SendDocument(_ context.Context, _ int64, name string, data []byte, caption string) error {
+// sendDocument reports a file instead of showing it.
+func (s *Sender) sendDocument(name string, data []byte, caption string) error {
 	s.mu.Lock()
 	fmt.Fprintf(s.w, "bot: [file %s, %d bytes] %s\n", name, len(data), caption)
 	s.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/console"
+	"github.com/cosie/cosiebot/bot/courier"
 	"github.com/cosie/cosiebot/bot/flow"
 	"github.com/cosie/cosiebot/bot/redisstore"
 	"github.com/cosie/cosiebot/flows"
@@ -49,7 +50,8 @@ func TestTranscript(t *testing.T) {
 			clock := bot.NewManualClock(time.Date(2026, 3, 2, 10, 0, 0, 0, f.Pilot.Timezone))
 			var out bytes.Buffer
 			send := console.NewSender(&out)
-			svc, err := bot.New(bot.Config{Store: redisstore.New(rdb, redisstore.Options{}), Sender: send, Clock: clock,
+			store := redisstore.New(rdb, redisstore.Options{})
+			svc, err := bot.New(bot.Config{Store: store, Acker: send, Courier: courier.NewDirect(store, send, nil, nil), Clock: clock,
 				Words: words, Flows: set, PseudonymKey: []byte("console-test-pseudonym-key")})
 			if err != nil {
 				t.Fatal(err)

@@ -44,54 +44,110 @@ func (s *Store) Counters(ctx context.Context, pilot string, days []string) (map[
 	return out, nil
 }
 
+// answersScript reads answers through the pilot's time index: members
+// "<user>|<n>" point into the citizen's hash (same slot, named from
+// ARGV[1]). KEYS: index. ARGV: prefix, then how to range: "rev", max ms,
+// min ms, count; or "fwd", start rank, stop rank. Returns member, score,
+// json triples; an answer forgotten meanwhile is left out.
+var answersScript = redis.NewScript(`
+local ms
+if ARGV[2] == 'rev' then
+  ms = redis.call('ZRANGE', KEYS[1], ARGV[3], ARGV[4], 'BYSCORE', 'REV', 'LIMIT', 0, ARGV[5], 'WITHSCORES')
+else
+  ms = redis.call('ZRANGE', KEYS[1], ARGV[3], ARGV[4], 'WITHSCORES')
+end
+local out = {}
+for i = 1, #ms, 2 do
+  local user, seq = string.match(ms[i], '^(.*)|(%d+)$')
+  if user then
+    local j = redis.call('HGET', ARGV[1] .. 'h:' .. user, seq)
+    if j then
+      out[#out + 1] = ms[i]
+      out[#out + 1] = ms[i + 1]
+      out[#out + 1] = j
+    end
+  end
+end
+return out
+`)
+
+func (s *Store) readAnswers(ctx context.Context, pilot string, args ...any) ([]bot.Record, int, error) {
+	res, err := answersScript.Run(ctx, s.rdb, []string{s.indexKey(pilot)}, append([]any{s.tag(pilot) + ":"}, args...)...).StringSlice()
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]bot.Record, 0, len(res)/3)
+	for i := 0; i+2 < len(res); i += 3 {
+		if r, ok := decodeRecord(pilot, res[i], res[i+2]); ok {
+			out = append(out, r)
+		}
+	}
+	return out, len(res) / 3, nil
+}
+
 // RecentAnswers returns up to max answers recorded since a time, newest
 // first. It reads at most max entries, so its cost does not grow with the
 // number of answers stored.
 func (s *Store) RecentAnswers(ctx context.Context, pilot string, since time.Time, max int) ([]bot.Record, error) {
-	msgs, err := s.rdb.XRevRangeN(ctx, s.streamKey(pilot), "+", strconv.FormatInt(since.UnixMilli(), 10), int64(max)).Result()
+	out, _, err := s.readAnswers(ctx, pilot, "rev", "+inf", since.UnixMilli()*1000, max)
 	if err != nil {
 		return nil, fmt.Errorf("read recent answers: %w", err)
-	}
-	out := make([]bot.Record, 0, len(msgs))
-	for _, m := range msgs {
-		if r, ok := decodeRecord(pilot, m); ok {
-			out = append(out, r)
-		}
 	}
 	return out, nil
 }
 
+// answerPage is how many answers one read of EachAnswer takes.
+const answerPage = 1000
+
 // EachAnswer calls fn for every stored answer of a pilot, oldest first,
-// reading the stream in pages.
+// reading the time index in pages.
 func (s *Store) EachAnswer(ctx context.Context, pilot string, fn func(bot.Record) error) error {
-	start := "-"
-	for {
-		msgs, err := s.rdb.XRangeN(ctx, s.streamKey(pilot), start, "+", 1000).Result()
+	for start := 0; ; start += answerPage {
+		page, _, err := s.readAnswers(ctx, pilot, "fwd", start, start+answerPage-1)
 		if err != nil {
 			return fmt.Errorf("read answers: %w", err)
 		}
-		for _, m := range msgs {
-			if r, ok := decodeRecord(pilot, m); ok {
-				if err := fn(r); err != nil {
-					return err
-				}
+		n, err := s.rdb.ZCard(ctx, s.indexKey(pilot)).Result()
+		if err != nil {
+			return fmt.Errorf("read answers: %w", err)
+		}
+		for _, r := range page {
+			if err := fn(r); err != nil {
+				return err
 			}
 		}
-		if len(msgs) < 1000 {
+		if int64(start+answerPage) >= n {
 			return nil
 		}
-		start = "(" + msgs[len(msgs)-1].ID
 	}
 }
 
-// Purge deletes a pilot's answers recorded before a time (retention). The
-// citizens' indexes of answer ids expire on their own.
+// purgeScript deletes up to ARGV[3] answers older than a time from the
+// index and the citizens' hashes (named from ARGV[1]). KEYS: index. ARGV:
+// prefix, before ms (exclusive), max.
+var purgeScript = redis.NewScript(`
+local ms = redis.call('ZRANGE', KEYS[1], '-inf', '(' .. ARGV[2], 'BYSCORE', 'LIMIT', 0, ARGV[3])
+for _, m in ipairs(ms) do
+  local user, seq = string.match(m, '^(.*)|(%d+)$')
+  if user then redis.call('HDEL', ARGV[1] .. 'h:' .. user, seq) end
+  redis.call('ZREM', KEYS[1], m)
+end
+return #ms
+`)
+
+// Purge deletes a pilot's answers recorded before a time (retention).
 func (s *Store) Purge(ctx context.Context, pilot string, before time.Time) (int64, error) {
-	n, err := s.rdb.XTrimMinID(ctx, s.streamKey(pilot), strconv.FormatInt(before.UnixMilli(), 10)).Result()
-	if err != nil {
-		return 0, fmt.Errorf("purge answers of %s: %w", pilot, err)
+	var total int64
+	for {
+		n, err := purgeScript.Run(ctx, s.rdb, []string{s.indexKey(pilot)}, s.tag(pilot)+":", before.UnixMilli()*1000, 500).Int64()
+		if err != nil {
+			return total, fmt.Errorf("purge answers of %s: %w", pilot, err)
+		}
+		total += n
+		if n < 500 {
+			return total, nil
+		}
 	}
-	return n, nil
 }
 
 // Pref reads a small stored preference ("" if unset).

@@ -1,30 +1,42 @@
 // Package redisstore keeps cosiebot's state in Redis: sessions, answers,
-// counters, scheduled prompts and locks. It works with a single server,
-// Sentinel and Cluster (redis.UniversalClient), and with the embedded
-// in-process server used when no REDIS_URL is set.
+// counters, scheduled prompts, the outbox, the durable inbox and locks. It
+// works with a single server, Sentinel and Cluster (redis.UniversalClient),
+// and with the embedded in-process server used when no REDIS_URL is set.
 //
-// Key schema. Keys that change together share the hash tag {p:<pilot>}, so
-// every commit is one Lua script in one Cluster slot. <user> is the
-// citizen's pseudonym (an HMAC of the Telegram user id), never the id.
+// Key schema. Keys that change together share a hash tag: {p:<pilot>} for a
+// pilot's partition ({p:} for the lobby, where citizens in no pilot are
+// answered), so every commit is one Lua script in one Cluster slot, and
+// {in:<shard>} for the inbox. <user> is the citizen's pseudonym (an HMAC of
+// the Telegram user id), <chat> the same HMAC of a chat id; never the ids.
 //
-//	<ns>:u:{<user>}                hash: "pilot" -> current pilot; "p:<pilot>" -> 1 for
-//	                               every pilot they answered (for /forget and /mydata)
-//	<ns>:{p:<pilot>}:s:<user>      string "<rev>\n<session json>", expires after inactivity
-//	<ns>:{p:<pilot>}:a             stream of answers, in time order (field j: record json)
-//	<ns>:{p:<pilot>}:i:<user>      set of the citizen's answer ids in that stream
+//	<ns>:u:{<user>}                 hash: "pilot" -> current pilot; "p:<pilot>" -> 1 for
+//	                                every pilot they have data in (for /forget and /mydata)
+//	<ns>:parts                      set of every partition that ever had data
+//	<ns>:{p:<pilot>}:s:<user>       string "<rev>\n<session json>", expires after inactivity
+//	<ns>:{p:<pilot>}:h:<user>       hash of the citizen's answers: "n" -> last number,
+//	                                "<n>" -> record json
+//	<ns>:{p:<pilot>}:at             sorted set "<user>|<n>" by time (unix ms × 1000 + a
+//	                                counter, so answers of one millisecond keep their order)
+//	<ns>:{p:<pilot>}:aseq           that counter
 //	<ns>:{p:<pilot>}:c:<yyyy-mm-dd> hash of counters for a day (pilot's time zone)
-//	<ns>:{p:<pilot>}:c:all         hash of counters since the start
-//	<ns>:{p:<pilot>}:due           sorted set: "<user>|<kind>" by due time (unix ms)
-//	<ns>:{p:<pilot>}:pr            hash: "<user>|<kind>" -> "<node>|<seq>|<due ms>"
-//	<ns>:once:<key>                marker for things done once (group chat notice)
-//	<ns>:lock:<name>, <ns>:run:<name>  scheduler locks and run records
+//	<ns>:{p:<pilot>}:c:all          hash of counters since the start
+//	<ns>:{p:<pilot>}:due            sorted set: "<user>|<kind>" by due time (unix ms)
+//	<ns>:{p:<pilot>}:pr             hash: "<user>|<kind>" -> "<node>|<seq>|<due ms>"
+//	<ns>:{p:<pilot>}:once:<name>    marker of something done once (a digest slot, a notice)
+//	<ns>:{p:<pilot>}:o:<chat>       list: the chat's messages waiting to be sent (outbox)
+//	<ns>:{p:<pilot>}:or             sorted set: chat -> when its next message may go (ms)
+//	<ns>:{p:<pilot>}:ol             sorted set: chat -> end of a courier's lease (ms)
+//	<ns>:{p:<pilot>}:ot:<chat>      the chat's pacing state, expires by itself
+//	<ns>:{in:<k>}:...               the inbox, see inbox.go
+//	<ns>:pref:<key>, <ns>:lock:<name>, <ns>:run:<name>  settings, locks, run records
 //
-// Handling one update costs two round trips to read (pointer, session) and
-// one to commit.
+// Answers are kept in hashes and sorted sets, never in streams: a stream
+// only marks a deleted entry, so its text would stay in memory and in
+// snapshots after /forget. Handling one update costs two round trips to read
+// (pointer, session) and one to commit.
 package redisstore
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,9 +55,11 @@ import (
 type Store struct {
 	rdb redis.UniversalClient
 	ns  string
-	// retention is how long a citizen's answer index and pointer live; the
-	// answers themselves are trimmed per pilot by Purge.
+	// retention is how long a citizen's pointer lives without activity;
+	// answers are purged per pilot by Purge.
 	retention time.Duration
+	// keyOf names a chat in key names (a pseudonym, never the id).
+	keyOf func(chat int64) string
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -54,6 +68,10 @@ var _ bot.Store = (*Store)(nil)
 type Options struct {
 	Namespace string        // key prefix, default "cosie"
 	Retention time.Duration // default 10 years; pilots purge their own answers sooner
+	// ChatKey names a chat in the outbox and inbox keys; the service's
+	// pseudonym function, so /forget finds the citizen's chat. Default: a
+	// plain hash (tests).
+	ChatKey func(chat int64) string
 }
 
 // New wraps a connected client.
@@ -64,7 +82,10 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Retention <= 0 {
 		opts.Retention = 3650 * 24 * time.Hour
 	}
-	return &Store{rdb: rdb, ns: opts.Namespace, retention: opts.Retention}
+	if opts.ChatKey == nil {
+		opts.ChatKey = func(chat int64) string { return bot.ChatKey([]byte("cosiebot-default-chat-key"), chat) }
+	}
+	return &Store{rdb: rdb, ns: opts.Namespace, retention: opts.Retention, keyOf: opts.ChatKey}
 }
 
 // Client returns the underlying client.
@@ -74,16 +95,18 @@ func (s *Store) Client() redis.UniversalClient { return s.rdb }
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 
 func (s *Store) pointerKey(user string) string { return s.ns + ":u:{" + user + "}" }
+func (s *Store) partsKey() string              { return s.ns + ":parts" }
 func (s *Store) tag(pilot string) string       { return s.ns + ":{p:" + pilot + "}" }
 func (s *Store) sessionKey(pilot, user string) string {
 	return s.tag(pilot) + ":s:" + user
 }
-func (s *Store) streamKey(pilot string) string      { return s.tag(pilot) + ":a" }
-func (s *Store) indexKey(pilot, user string) string { return s.tag(pilot) + ":i:" + user }
-func (s *Store) dayKey(pilot, day string) string    { return s.tag(pilot) + ":c:" + day }
-func (s *Store) allKey(pilot string) string         { return s.tag(pilot) + ":c:all" }
-func (s *Store) dueKey(pilot string) string         { return s.tag(pilot) + ":due" }
-func (s *Store) promptKey(pilot string) string      { return s.tag(pilot) + ":pr" }
+func (s *Store) answersKey(pilot, user string) string { return s.tag(pilot) + ":h:" + user }
+func (s *Store) indexKey(pilot string) string         { return s.tag(pilot) + ":at" }
+func (s *Store) dayKey(pilot, day string) string      { return s.tag(pilot) + ":c:" + day }
+func (s *Store) allKey(pilot string) string           { return s.tag(pilot) + ":c:all" }
+func (s *Store) dueKey(pilot string) string           { return s.tag(pilot) + ":due" }
+func (s *Store) promptKey(pilot string) string        { return s.tag(pilot) + ":pr" }
+func (s *Store) onceKey(pilot, name string) string    { return s.tag(pilot) + ":once:" + name }
 
 // Load returns the citizen's current session, or nil.
 func (s *Store) Load(ctx context.Context, user string) (*bot.Session, error) {
@@ -126,164 +149,42 @@ func decodeSession(raw string) (*bot.Session, error) {
 	return &sess, nil
 }
 
-// commitScript applies a commit atomically. KEYS: session, stream, index,
-// day counters, all counters, due, prompts. ARGV: expected rev (-1: any),
-// session json ("" deletes), session ttl ms, user, cancel (1/0), release
-// kinds (comma separated), index ttl ms, then counts: n prompts (kind,
-// payload, due ms)..., n counters (field, incr)..., n cohort counters for
-// the dialogue's start day (KEYS[8])..., n answers (json)...
-var commitScript = redis.NewScript(`
-local cur = redis.call('GET', KEYS[1])
-local rev = 0
-if cur then rev = tonumber(string.match(cur, '^(%d+)\n')) or 0 end
-local want = tonumber(ARGV[1])
-if want >= 0 and want ~= rev then return redis.error_reply('CONFLICT session changed') end
-local user = ARGV[4]
-local newrev = rev + 1
-if ARGV[2] == '' then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('SET', KEYS[1], newrev .. '\n' .. ARGV[2], 'PX', ARGV[3])
-end
-local function drop(kind)
-  local m = user .. '|' .. kind
-  redis.call('ZREM', KEYS[6], m)
-  redis.call('HDEL', KEYS[7], m)
-end
-if ARGV[5] == '1' then drop('followup'); drop('reminder') end
-if ARGV[6] ~= '' then
-  for kind in string.gmatch(ARGV[6], '[^,]+') do drop(kind) end
-end
-local i = 8
-local n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  local m = user .. '|' .. ARGV[i]
-  redis.call('ZADD', KEYS[6], ARGV[i+2], m)
-  redis.call('HSET', KEYS[7], m, ARGV[i+1])
-  i = i + 3
-end
-n = tonumber(ARGV[i]); i = i + 1
-if n > 0 then
-  for _ = 1, n do
-    redis.call('HINCRBY', KEYS[4], ARGV[i], ARGV[i+1])
-    redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i+1])
-    i = i + 2
-  end
-  redis.call('PEXPIRE', KEYS[4], ARGV[7])
-end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  redis.call('HINCRBY', KEYS[8], ARGV[i], ARGV[i+1])
-  i = i + 2
-end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  local id = redis.call('XADD', KEYS[2], '*', 'j', ARGV[i])
-  redis.call('SADD', KEYS[3], id)
-  i = i + 1
-end
-if n > 0 then redis.call('PEXPIRE', KEYS[3], ARGV[7]) end
-return newrev
-`)
-
-// Commit applies one step atomically.
+// Commit applies one step: the pointer first (Point), then everything else
+// in one script, then the erasure (Erase).
 func (s *Store) Commit(ctx context.Context, c *bot.Commit) error {
-	pilot, user := c.Pilot, c.User
-	keys := []string{
-		s.sessionKey(pilot, user), s.streamKey(pilot), s.indexKey(pilot, user),
-		s.dayKey(pilot, c.Day), s.allKey(pilot), s.dueKey(pilot), s.promptKey(pilot),
-		s.dayKey(pilot, cmp.Or(c.CohortDay, c.Day)),
-	}
-	want, body := int64(-1), ""
-	if c.Session != nil {
-		want = c.Session.Rev
-		b, err := json.Marshal(c.Session)
-		if err != nil {
-			return fmt.Errorf("encode session: %w", err)
+	if c.Point {
+		if err := s.point(ctx, c.User, c.Pilot); err != nil {
+			return err
 		}
-		body = string(b)
 	}
-	ttl := c.TTL
-	if ttl <= 0 {
-		ttl = bot.DefaultSessionTTL
+	if err := s.apply(ctx, c); err != nil {
+		return err
 	}
-	release := make([]string, len(c.Release))
-	for i, k := range c.Release {
-		release[i] = string(k)
-	}
-	cancel := "0"
-	if c.Cancel {
-		cancel = "1"
-	}
-	args := make([]any, 0, 10+3*len(c.Prompts)+2*len(c.Counts)+len(c.Answers))
-	keep := c.Keep
-	if keep <= 0 {
-		keep = s.retention
-	}
-	args = append(args, want, body, ttl.Milliseconds(), user, cancel, strings.Join(release, ","), keep.Milliseconds())
-	args = append(args, len(c.Prompts))
-	for _, p := range c.Prompts {
-		due := p.Due.UnixMilli()
-		args = append(args, string(p.Kind), p.Node+"|"+strconv.Itoa(p.Seq)+"|"+strconv.FormatInt(due, 10), due)
-	}
-	args = append(args, len(c.Counts))
-	fields := make([]string, 0, len(c.Counts))
-	for f := range c.Counts {
-		fields = append(fields, f)
-	}
-	slices.Sort(fields)
-	for _, f := range fields {
-		args = append(args, f, c.Counts[f])
-	}
-	args = append(args, len(c.Cohort))
-	for _, f := range sortedKeys(c.Cohort) {
-		args = append(args, f, c.Cohort[f])
-	}
-	args = append(args, len(c.Answers))
-	for _, a := range c.Answers {
-		b, err := json.Marshal(a)
-		if err != nil {
-			return fmt.Errorf("encode answer: %w", err)
-		}
-		args = append(args, string(b))
-	}
-	rev, err := commitScript.Run(ctx, s.rdb, keys, args...).Int64()
-	if err != nil {
-		if strings.HasPrefix(err.Error(), "CONFLICT") {
-			return bot.ErrConflict
-		}
-		return fmt.Errorf("commit: %w", err)
-	}
-	if c.Session != nil {
-		c.Session.Rev = rev
+	switch c.Erase {
+	case bot.ErasePilot:
+		return s.Forget(ctx, c.User, c.Pilot)
+	case bot.EraseAll:
+		return s.Forget(ctx, c.User, "")
 	}
 	return nil
 }
 
-func sortedKeys(m map[string]int64) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-// Move points the citizen at a pilot and drops their session in the pilot
-// they were in before (its answers stay).
-func (s *Store) Move(ctx context.Context, user, pilot string) error {
+// point makes pilot the citizen's current pilot and drops their session in
+// the pilot they were in before (its answers stay).
+func (s *Store) point(ctx context.Context, user, pilot string) error {
 	pk := s.pointerKey(user)
 	prev, err := s.rdb.HGet(ctx, pk, "pilot").Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("move session: %w", err)
+		return fmt.Errorf("point at pilot: %w", err)
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, pk, "pilot", pilot, "p:"+pilot, 1)
 		p.PExpire(ctx, pk, s.retention)
+		p.SAdd(ctx, s.partsKey(), pilot)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("move session: %w", err)
+		return fmt.Errorf("point at pilot: %w", err)
 	}
 	if prev != "" && prev != pilot {
 		if err := dropScript.Run(ctx, s.rdb, []string{s.sessionKey(prev, user), s.dueKey(prev), s.promptKey(prev)}, user).Err(); err != nil {
@@ -304,22 +205,267 @@ end
 return 1
 `)
 
-// forgetScript deletes everything of one citizen in one pilot. KEYS:
-// session, stream, index, due, prompts.
+// maxCounter bounds every counter: an increment that would take a counter
+// past it is refused before anything is written (HINCRBY would fail half
+// way through the script otherwise, after the session was saved).
+const maxCounter = 1 << 62
+
+// apply runs the commit script; see commitScript for its arguments.
+func (s *Store) apply(ctx context.Context, c *bot.Commit) error {
+	keys, args, err := s.commitArgs(c)
+	if err != nil {
+		return err
+	}
+	rev, err := commitScript.Run(ctx, s.rdb, keys, args...).Int64()
+	if err != nil {
+		msg := err.Error()
+		switch {
+		case strings.HasPrefix(msg, "CONFLICT"):
+			return bot.ErrConflict
+		case strings.HasPrefix(msg, "DONE"):
+			return bot.ErrDone
+		}
+		return fmt.Errorf("commit: %w", err)
+	}
+	if c.Session != nil {
+		c.Session.Rev = rev
+	}
+	return nil
+}
+
+// commitArgs encodes a commit for the script. Everything that can fail in
+// Go (encoding, bounds) fails here, before Redis is touched.
+func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
+	pilot, user := c.Pilot, c.User
+	day := c.Day
+	if day == "" {
+		day = time.Now().UTC().Format(time.DateOnly)
+	}
+	once := s.onceKey(pilot, c.Once)
+	keys := []string{
+		s.sessionKey(pilot, user), s.answersKey(pilot, user), s.indexKey(pilot),
+		s.dayKey(pilot, day), s.allKey(pilot), s.dueKey(pilot), s.promptKey(pilot),
+		s.dayKey(pilot, cmpOr(c.CohortDay, day)), once, s.outReadyKey(pilot), s.outLeaseKey(pilot), s.outCountKey(pilot),
+		s.tag(pilot) + ":aseq",
+	}
+	mode, want, body := "-", int64(-1), ""
+	switch {
+	case c.Drop:
+		mode = "d"
+	case c.Session != nil:
+		mode, want = "w", c.Session.Rev
+		b, err := json.Marshal(c.Session)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode session: %w", err)
+		}
+		body = string(b)
+	}
+	ttl := c.TTL
+	if ttl <= 0 {
+		ttl = bot.DefaultSessionTTL
+	}
+	keep := c.Keep
+	if keep <= 0 {
+		keep = s.retention
+	}
+	release := make([]string, len(c.Release))
+	for i, k := range c.Release {
+		release[i] = string(k)
+	}
+	onceTTL := int64(0)
+	if c.Once != "" {
+		onceTTL = max(c.OnceTTL, time.Second).Milliseconds()
+	}
+	args := make([]any, 0, 16+3*len(c.Prompts)+2*len(c.Counts)+2*len(c.Answers)+2*len(c.Out))
+	args = append(args, want, body, mode, ttl.Milliseconds(), user, boolArg(c.Cancel), strings.Join(release, ","),
+		keep.Milliseconds(), onceTTL, time.Now().UnixMilli())
+	args = append(args, len(c.Prompts))
+	for _, p := range c.Prompts {
+		due := p.Due.UnixMilli()
+		args = append(args, string(p.Kind), p.Node+"|"+strconv.Itoa(p.Seq)+"|"+strconv.FormatInt(due, 10), due)
+	}
+	for _, m := range []map[string]int64{c.Counts, c.Cohort} {
+		args = append(args, len(m))
+		for _, f := range sortedKeys(m) {
+			if v := m[f]; v > maxCounter || v < -maxCounter {
+				return nil, nil, fmt.Errorf("counter %s: increment %d out of bounds", f, v)
+			}
+			args = append(args, f, m[f])
+		}
+	}
+	args = append(args, len(c.Answers))
+	for _, a := range c.Answers {
+		b, err := json.Marshal(a)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode answer: %w", err)
+		}
+		args = append(args, string(b), a.At)
+	}
+	args = append(args, len(c.Out))
+	queued := time.Now().UnixMilli()
+	for _, o := range c.Out {
+		o.Queued = queued
+		b, err := json.Marshal(o)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode message: %w", err)
+		}
+		chat := s.keyOf(o.Chat)
+		keys = append(keys, s.outKey(pilot, chat))
+		args = append(args, chat, string(b), int(o.Lane))
+	}
+	return keys, args, nil
+}
+
+// commitScript applies a commit atomically. It first checks everything
+// that could make it fail (the session's revision, the once marker,
+// counter bounds, numbers), then writes: a failed commit writes nothing.
+//
+// KEYS: session, answers, answer index, day counters, all counters, due,
+// prompts, cohort day counters, once marker, outbox ready, outbox lease,
+// outbox counts by lane, answer sequence, then one outbox list per message. ARGV: expected rev, session json, mode
+// (w write, d drop, - leave), session ttl ms, user, cancel (1/0), release
+// kinds (comma separated), keep ms, once ttl ms (0: none), now ms; then
+// counted groups: prompts (kind, payload, due ms), counters (field,
+// incr), cohort counters (field, incr), answers (json, at ms), messages
+// (chat, json, lane).
+var commitScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+local rev = 0
+if cur then rev = tonumber(string.match(cur, '^(%d+)\n')) or 0 end
+local mode = ARGV[3]
+if mode == 'w' and tonumber(ARGV[1]) ~= rev then return redis.error_reply('CONFLICT session changed') end
+if ARGV[9] ~= '0' and redis.call('EXISTS', KEYS[9]) == 1 then return redis.error_reply('DONE once') end
+local function num(i)
+  local v = tonumber(ARGV[i])
+  if not v then error('bad number in argument ' .. i) end
+  return v
+end
+local limit = 4611686018427387904
+-- Read the groups and check them.
+local i = 11
+local prompts, counts, cohort, answers, outs = {}, {}, {}, {}, {}
+local n = num(i); i = i + 1
+for _ = 1, n do prompts[#prompts + 1] = {ARGV[i], ARGV[i+1], num(i+2)}; i = i + 3 end
+local function counters(into, keys)
+  local m = num(i); i = i + 1
+  for _ = 1, m do
+    local f, by = ARGV[i], num(i+1)
+    for _, k in ipairs(keys) do
+      local v = redis.call('HGET', k, f)
+      local c = 0
+      if v then c = tonumber(v) end
+      if not c then return redis.error_reply('BADCOUNTER ' .. f .. ' is not a number') end
+      if c + by > limit or c + by < -limit then return redis.error_reply('OVERFLOW counter ' .. f) end
+    end
+    into[#into + 1] = {f, by}
+    i = i + 2
+  end
+end
+local e = counters(counts, {KEYS[4], KEYS[5]})
+if e then return e end
+e = counters(cohort, {KEYS[8]})
+if e then return e end
+n = num(i); i = i + 1
+for _ = 1, n do answers[#answers + 1] = {ARGV[i], num(i+1)}; i = i + 2 end
+n = num(i); i = i + 1
+for j = 1, n do outs[#outs + 1] = {KEYS[13 + j], ARGV[i], ARGV[i+1], ARGV[i+2]}; i = i + 3 end
+local ttl, keep, now = num(4), num(8), num(10)
+local last = redis.call('HGET', KEYS[2], 'n')
+if last and not tonumber(last) then return redis.error_reply('BADANSWERS answer numbering is corrupt') end
+
+-- Write.
+if ARGV[9] ~= '0' then redis.call('SET', KEYS[9], '1', 'PX', ARGV[9]) end
+local newrev = rev
+if mode == 'w' then
+  newrev = rev + 1
+  redis.call('SET', KEYS[1], newrev .. '\n' .. ARGV[2], 'PX', ttl)
+elseif mode == 'd' then
+  redis.call('DEL', KEYS[1])
+end
+local user = ARGV[5]
+local function drop(kind)
+  local m = user .. '|' .. kind
+  redis.call('ZREM', KEYS[6], m)
+  redis.call('HDEL', KEYS[7], m)
+end
+if ARGV[6] == '1' then drop('followup'); drop('reminder') end
+for kind in string.gmatch(ARGV[7], '[^,]+') do drop(kind) end
+for _, p in ipairs(prompts) do
+  local m = user .. '|' .. p[1]
+  redis.call('ZADD', KEYS[6], p[3], m)
+  redis.call('HSET', KEYS[7], m, p[2])
+end
+for _, c in ipairs(counts) do
+  redis.call('HINCRBY', KEYS[4], c[1], c[2])
+  redis.call('HINCRBY', KEYS[5], c[1], c[2])
+end
+if #counts > 0 then redis.call('PEXPIRE', KEYS[4], keep) end
+for _, c in ipairs(cohort) do redis.call('HINCRBY', KEYS[8], c[1], c[2]) end
+for _, a in ipairs(answers) do
+  local seq = redis.call('HINCRBY', KEYS[2], 'n', 1)
+  redis.call('HSET', KEYS[2], seq, a[1])
+  -- Answers given in the same millisecond keep their order.
+  local tie = redis.call('INCR', KEYS[13]) % 1000
+  redis.call('ZADD', KEYS[3], a[2] * 1000 + tie, user .. '|' .. seq)
+end
+if #answers > 0 then redis.call('PEXPIRE', KEYS[2], keep) end
+for _, o in ipairs(outs) do
+  redis.call('RPUSH', o[1], o[3])
+  redis.call('HINCRBY', KEYS[12], o[4], 1)
+  if not redis.call('ZSCORE', KEYS[11], o[2]) then
+    redis.call('ZADD', KEYS[10], 'NX', now, o[2])
+  end
+end
+return newrev
+`)
+
+func boolArg(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func sortedKeys(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// forgetScript deletes everything of one citizen in one pilot: session,
+// answers (from the hash and the pilot's time index) and prompts. KEYS:
+// session, answers, answer index, due, prompts. ARGV: user.
 var forgetScript = redis.NewScript(`
-local ids = redis.call('SMEMBERS', KEYS[3])
-for _, id in ipairs(ids) do redis.call('XDEL', KEYS[2], id) end
-redis.call('DEL', KEYS[3], KEYS[1])
+local last = tonumber(redis.call('HGET', KEYS[2], 'n') or '0') or 0
+local members = {}
+for seq = 1, last do
+  members[#members + 1] = ARGV[1] .. '|' .. seq
+  if #members == 500 then redis.call('ZREM', KEYS[3], unpack(members)); members = {} end
+end
+if #members > 0 then redis.call('ZREM', KEYS[3], unpack(members)) end
+local n = redis.call('HLEN', KEYS[2])
+redis.call('DEL', KEYS[1], KEYS[2])
 for _, kind in ipairs({'followup', 'reminder'}) do
   local m = ARGV[1] .. '|' .. kind
   redis.call('ZREM', KEYS[4], m)
   redis.call('HDEL', KEYS[5], m)
 end
-return #ids
+return n
 `)
 
-// Forget deletes the citizen's session, answers and prompts in one pilot,
-// or everywhere when pilot is "".
+// Forget deletes the citizen's session, answers, prompts and waiting
+// updates in one pilot, or everywhere when pilot is "". When nothing of
+// them is left in any pilot, the pointer goes too.
 func (s *Store) Forget(ctx context.Context, user, pilot string) error {
 	pk := s.pointerKey(user)
 	ptr, err := s.rdb.HGetAll(ctx, pk).Result()
@@ -331,10 +477,12 @@ func (s *Store) Forget(ctx context.Context, user, pilot string) error {
 		pilots = []string{pilot}
 	}
 	for _, p := range pilots {
-		keys := []string{s.sessionKey(p, user), s.streamKey(p), s.indexKey(p, user), s.dueKey(p), s.promptKey(p)}
-		if err := forgetScript.Run(ctx, s.rdb, keys, user).Err(); err != nil {
-			return fmt.Errorf("forget in %s: %w", p, err)
+		if err := s.forgetIn(ctx, user, p); err != nil {
+			return err
 		}
+	}
+	if err := s.forgetInbox(ctx, user); err != nil {
+		return err
 	}
 	if pilot == "" {
 		return s.rdb.Del(ctx, pk).Err()
@@ -343,7 +491,7 @@ func (s *Store) Forget(ctx context.Context, user, pilot string) error {
 	if ptr["pilot"] == pilot {
 		delete(ptr, "pilot")
 	}
-	if len(ptr) == 0 {
+	if len(pilotsOf(ptr)) == 0 {
 		return s.rdb.Del(ctx, pk).Err()
 	}
 	fields := []string{"p:" + pilot}
@@ -353,15 +501,23 @@ func (s *Store) Forget(ctx context.Context, user, pilot string) error {
 	return s.rdb.HDel(ctx, pk, fields...).Err()
 }
 
+func (s *Store) forgetIn(ctx context.Context, user, pilot string) error {
+	keys := []string{s.sessionKey(pilot, user), s.answersKey(pilot, user), s.indexKey(pilot), s.dueKey(pilot), s.promptKey(pilot)}
+	if err := forgetScript.Run(ctx, s.rdb, keys, user).Err(); err != nil {
+		return fmt.Errorf("forget in %s: %w", pilot, err)
+	}
+	return nil
+}
+
 func pilotsOf(ptr map[string]string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for k, v := range ptr {
-		p := strings.TrimPrefix(k, "p:")
+		p, ok := strings.CutPrefix(k, "p:")
 		if k == "pilot" {
-			p = v
+			p, ok = v, true
 		}
-		if p != "" && !seen[p] {
+		if ok && p != "" && !seen[p] {
 			seen[p] = true
 			out = append(out, p)
 		}
@@ -376,101 +532,61 @@ func (s *Store) Answers(ctx context.Context, user string) ([]bot.Record, error) 
 	if err != nil {
 		return nil, fmt.Errorf("read answers: %w", err)
 	}
-	var lists [][]bot.Record
-	for _, p := range pilotsOf(ptr) {
-		ids, err := s.rdb.SMembers(ctx, s.indexKey(p, user)).Result()
-		if err != nil {
-			return nil, fmt.Errorf("read answers: %w", err)
-		}
-		cmds := make([]*redis.XMessageSliceCmd, len(ids))
-		_, err = s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
-			for i, id := range ids {
-				cmds[i] = pl.XRange(ctx, s.streamKey(p), id, id)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read answers: %w", err)
-		}
-		var list []bot.Record
-		for _, c := range cmds {
-			for _, m := range c.Val() {
-				if r, ok := decodeRecord(p, m); ok {
-					list = append(list, r)
-				}
-			}
-		}
-		slices.SortFunc(list, func(a, b bot.Record) int { return compareIDs(a.ID, b.ID) })
-		lists = append(lists, list)
-	}
-	return mergeAnswers(lists), nil
-}
-
-// mergeAnswers merges the pilots' answers, each list in stream order, into
-// one. Ids of different streams only compare by their millisecond: answers
-// given in two pilots within one millisecond are ordered by their time.
-func mergeAnswers(lists [][]bot.Record) []bot.Record {
 	var out []bot.Record
-	for {
-		best := -1
-		for i, l := range lists {
-			if len(l) > 0 && (best < 0 || earlier(l[0], lists[best][0])) {
-				best = i
+	for _, p := range pilotsOf(ptr) {
+		all, err := s.rdb.HGetAll(ctx, s.answersKey(p, user)).Result()
+		if err != nil {
+			return nil, fmt.Errorf("read answers: %w", err)
+		}
+		for seq, j := range all {
+			if seq == "n" {
+				continue
+			}
+			if r, ok := decodeRecord(p, user+"|"+seq, j); ok {
+				out = append(out, r)
 			}
 		}
-		if best < 0 {
-			return out
-		}
-		out = append(out, lists[best][0])
-		lists[best] = lists[best][1:]
 	}
+	slices.SortFunc(out, compareRecords)
+	return out, nil
 }
 
-func earlier(a, b bot.Record) bool {
-	am, _, _ := strings.Cut(a.ID, "-")
-	bm, _, _ := strings.Cut(b.ID, "-")
-	x, _ := strconv.ParseInt(am, 10, 64)
-	y, _ := strconv.ParseInt(bm, 10, 64)
-	if x != y {
-		return x < y
-	}
+// compareRecords orders answers by time, then by their number.
+func compareRecords(a, b bot.Record) int {
 	if a.At != b.At {
-		return a.At < b.At
-	}
-	return compareIDs(a.ID, b.ID) < 0
-}
-
-func decodeRecord(pilot string, m redis.XMessage) (bot.Record, bool) {
-	var r bot.Record
-	j, _ := m.Values["j"].(string)
-	if err := json.Unmarshal([]byte(j), &r); err != nil {
-		return r, false
-	}
-	r.ID, r.Pilot = m.ID, pilot
-	return r, true
-}
-
-// compareIDs orders stream ids "ms-seq" numerically.
-func compareIDs(a, b string) int {
-	am, as, _ := strings.Cut(a, "-")
-	bm, bs, _ := strings.Cut(b, "-")
-	x, _ := strconv.ParseInt(am, 10, 64)
-	y, _ := strconv.ParseInt(bm, 10, 64)
-	if x != y {
-		if x < y {
+		if a.At < b.At {
 			return -1
 		}
 		return 1
 	}
-	u, _ := strconv.ParseInt(as, 10, 64)
-	v, _ := strconv.ParseInt(bs, 10, 64)
+	return compareIDs(a.ID, b.ID)
+}
+
+// compareIDs orders "<user>|<n>" ids by user, then numerically by n.
+func compareIDs(a, b string) int {
+	au, an, _ := strings.Cut(a, "|")
+	bu, bn, _ := strings.Cut(b, "|")
+	if c := strings.Compare(au, bu); c != 0 || a == b {
+		return c
+	}
+	x, _ := strconv.ParseInt(an, 10, 64)
+	y, _ := strconv.ParseInt(bn, 10, 64)
 	switch {
-	case u < v:
+	case x < y:
 		return -1
-	case u > v:
+	case x > y:
 		return 1
 	}
-	return 0
+	return strings.Compare(an, bn)
+}
+
+func decodeRecord(pilot, id, j string) (bot.Record, bool) {
+	var r bot.Record
+	if err := json.Unmarshal([]byte(j), &r); err != nil {
+		return r, false
+	}
+	r.ID, r.Pilot = id, pilot
+	return r, true
 }
 
 // claimScript leases due prompts: ZPOPMIN would also take future ones, so
@@ -531,11 +647,25 @@ func (s *Store) Release(ctx context.Context, pilot string, d bot.Due) error {
 	return nil
 }
 
-// Once reports true the first time key is seen within ttl.
-func (s *Store) Once(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	ok, err := s.rdb.SetNX(ctx, s.ns+":once:"+key, 1, ttl).Result()
+// DuePrompts counts a pilot's prompts due at now and not yet claimed.
+func (s *Store) DuePrompts(ctx context.Context, pilot string, now time.Time) (int64, error) {
+	n, err := s.rdb.ZCount(ctx, s.dueKey(pilot), "-inf", strconv.FormatInt(now.UnixMilli(), 10)).Result()
 	if err != nil {
-		return false, fmt.Errorf("once %s: %w", key, err)
+		return 0, fmt.Errorf("count due prompts: %w", err)
 	}
-	return ok, nil
+	return n, nil
+}
+
+// Partitions lists every partition that ever had data: the pilots in the
+// flow files and those removed from them, and the lobby.
+func (s *Store) Partitions(ctx context.Context) ([]string, error) {
+	parts, err := s.rdb.SMembers(ctx, s.partsKey()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list partitions: %w", err)
+	}
+	if !slices.Contains(parts, bot.Lobby) {
+		parts = append(parts, bot.Lobby)
+	}
+	slices.Sort(parts)
+	return parts, nil
 }

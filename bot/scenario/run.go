@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/courier"
 	"github.com/cosie/cosiebot/bot/flow"
 	"github.com/cosie/cosiebot/bot/redisstore"
 	"github.com/cosie/cosiebot/locales"
@@ -60,8 +61,8 @@ func Run(ctx context.Context, sf *File, f *flow.Flow, words *locales.Catalog) (*
 		}
 		r.clock = bot.NewManualClock(time.Date(start.Year(), start.Month(), start.Day(), start.Hour(), start.Minute(), 0, 0, f.Pilot.Timezone))
 		r.svc, err = bot.New(bot.Config{
-			Store: store, Sender: r.rec, Clock: r.clock, Words: words, Flows: bot.NewFlows(f),
-			PseudonymKey: []byte("scenario-tests-pseudonym-key"),
+			Store: store, Acker: r.rec, Courier: courier.NewDirect(store, r.rec, nil, nil), Clock: r.clock, Words: words,
+			Flows: bot.NewFlows(f), PseudonymKey: []byte("scenario-tests-pseudonym-key"),
 		})
 		if err != nil {
 			return nil, err
@@ -321,21 +322,25 @@ func (m reply) labels() []string {
 	return out
 }
 
-var _ bot.Sender = (*recorder)(nil)
+var _ bot.Acker = (*recorder)(nil)
 
-func (rc *recorder) Send(_ context.Context, chat int64, m flow.Message) error {
+// Deliver keeps a message of the outbox; documents are kept as their
+// name and caption, keyboard marks not at all.
+func (rc *recorder) Deliver(_ context.Context, o bot.Out) error {
+	if o.Edit != 0 {
+		return nil
+	}
+	text := o.Text
+	if o.File != "" {
+		text = "[" + o.File + "] " + o.Text
+	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	rc.replies = append(rc.replies, reply{index: len(rc.replies), chat: chat, text: m.Text, buttons: m.Buttons})
+	rc.replies = append(rc.replies, reply{index: len(rc.replies), chat: o.Chat, text: text, buttons: o.Buttons})
 	return nil
 }
 
-func (rc *recorder) Acknowledge(context.Context, string, string) error    { return nil }
-func (rc *recorder) MarkChosen(context.Context, int64, int, string) error { return nil }
-
-func (rc *recorder) SendDocument(_ context.Context, chat int64, name string, _ []byte, caption string) error {
-	return rc.Send(context.Background(), chat, flow.Message{Text: "[" + name + "] " + caption})
-}
+func (rc *recorder) Acknowledge(context.Context, string, string) error { return nil }
 
 func (rc *recorder) count() int {
 	rc.mu.Lock()

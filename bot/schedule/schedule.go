@@ -9,6 +9,7 @@ package schedule
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -22,14 +23,15 @@ import (
 // Jobs is the work the scheduler triggers; *bot.Service implements it.
 type Jobs interface {
 	FireDue(ctx context.Context) (int, error)
-	SendDigest(ctx context.Context, pilot string, from, to time.Time) error
+	// SendDigest queues a pilot's digest; once names its slot, so it is
+	// sent once whichever replica asks first (bot.ErrDone for the rest).
+	SendDigest(ctx context.Context, pilot string, from, to time.Time, once string) error
 	Flows() *bot.Flows
 }
 
 // Store holds the markers, locks and run records; the Redis store
 // implements it.
 type Store interface {
-	Once(ctx context.Context, key string, ttl time.Duration) (bool, error)
 	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), ok bool, err error)
 	RecordRun(ctx context.Context, name string, at time.Time, outcome string, took time.Duration) error
 	LastRun(ctx context.Context, name string) (map[string]string, error)
@@ -199,9 +201,9 @@ func lastSlot(sched cron.Schedule, now time.Time, window time.Duration) time.Tim
 }
 
 // Digest sends a pilot's digest for its most recent slot, unless some
-// replica already did: the slot is marked in Redis before sending, so it is
-// never sent twice (a crash while sending loses that digest rather than
-// repeating it). The period runs from the slot before to this one.
+// replica already did: the slot's marker and the digest's messages are one
+// commit, so it is neither sent twice nor lost in a crash. The period runs
+// from the slot before to this one.
 func (s *Scheduler) Digest(ctx context.Context, pilot string, now time.Time) {
 	start := time.Now()
 	f := s.jobs.Flows().Get(pilot)
@@ -231,21 +233,20 @@ func (s *Scheduler) Digest(ctx context.Context, pilot string, now time.Time) {
 			prev = at
 		}
 	}
-	first, err := s.store.Once(ctx, fmt.Sprintf("%s:%d", name, slot.Unix()), s.opts.CatchUp+24*time.Hour)
-	if err != nil {
-		s.log.Warn("digest: Redis unavailable; will retry at the next run", "pilot", pilot, "err", err)
-		return
-	}
-	if !first {
-		return // another replica, or an earlier run, has it
-	}
 	from, to := bot.DigestPeriod(f, prev, slot)
 	outcome := "sent"
-	if err := s.jobs.SendDigest(ctx, pilot, from, to); err != nil {
-		outcome = "failed: " + err.Error()
-		s.log.Error("digest", "pilot", pilot, "err", err)
-	} else {
-		s.log.Info("digest sent", "pilot", pilot, "slot", slot)
+	switch err := s.jobs.SendDigest(ctx, pilot, from, to, fmt.Sprintf("%s:%d", name, slot.Unix())); {
+	case errors.Is(err, bot.ErrDone):
+		return // another replica, or an earlier run, has it
+	case errors.Is(err, bot.ErrNoCoordinators):
+		s.log.Warn("digest not sent: the pilot has no coordinators (add them in the flow file or COSIE_COORDINATORS)", "pilot", pilot)
+		outcome = "no coordinators"
+	case err != nil:
+		// Not marked: the next run tries again.
+		s.log.Error("digest: will try again at the next run", "pilot", pilot, "err", err)
+		return
+	default:
+		s.log.Info("digest queued", "pilot", pilot, "slot", slot)
 	}
 	if err := s.store.RecordRun(ctx, name, slot, outcome, time.Since(start)); err != nil {
 		s.log.Warn("record digest run", "err", err)

@@ -16,22 +16,20 @@ import (
 
 // Config says how to reach Telegram.
 type Config struct {
-	Token         string
-	APIURL        string // default https://api.telegram.org
-	WebhookURL    string // set: webhook mode; empty: long polling
-	WebhookSecret string
-	PollTimeout   time.Duration // long-poll length; default 50s
-	Limiter       Limiter
-	Logger        *slog.Logger
+	Token       string
+	APIURL      string        // default https://api.telegram.org
+	PollTimeout time.Duration // long-poll length; default 50s
+	Logger      *slog.Logger
+	Calls       CallObserver // counts API calls; may be nil
 }
 
 // Client is a connected bot.
 type Client struct {
-	cfg    Config
-	b      *tg.Bot
-	poll   *poller
-	sender *Sender
-	log    *slog.Logger
+	cfg       Config
+	b         *tg.Bot
+	poll      *poller
+	transport *Transport
+	log       *slog.Logger
 	// Username is the bot's @name, for deep links.
 	Username string
 }
@@ -52,15 +50,12 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Limiter == nil {
-		cfg.Limiter = NewLocalLimiter(25, time.Second, 3)
-	}
 	log := cfg.Logger
 	// One host, many parallel chats: keep enough idle connections, or every
 	// call pays for a new one (the default keeps 2 per host).
 	transport := &http.Transport{
 		Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true, TLSHandshakeTimeout: 10 * time.Second,
-		MaxIdleConns: 128, MaxIdleConnsPerHost: 128, IdleConnTimeout: 90 * time.Second,
+		MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second,
 	}
 	b, err := tg.New(cfg.Token,
 		tg.WithServerURL(cfg.APIURL),
@@ -74,8 +69,8 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("telegram client: %w", err)
 	}
 	c := &Client{cfg: cfg, b: b, log: log,
-		poll:   &poller{base: cfg.APIURL + "/bot" + cfg.Token, client: &http.Client{Timeout: cfg.PollTimeout + 15*time.Second, Transport: transport}, timeout: cfg.PollTimeout},
-		sender: NewSender(b, cfg.Limiter, log),
+		poll:      &poller{base: cfg.APIURL + "/bot" + cfg.Token, client: &http.Client{Timeout: cfg.PollTimeout + 15*time.Second, Transport: transport}, timeout: cfg.PollTimeout},
+		transport: NewTransport(b, log, cfg.Calls),
 	}
 	gctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -90,25 +85,21 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// Sender returns the bot.Sender of this client.
-func (c *Client) Sender() *Sender { return c.sender }
+// Transport returns the client's Bot API calls for messages.
+func (c *Client) Transport() *Transport { return c.transport }
 
-// Run delivers updates to the intake until ctx ends: by webhook when a
-// webhook URL is configured (the HTTP server calls intake.Webhook), else by
-// long polling.
-func (c *Client) Run(ctx context.Context, intake *Intake) error {
-	if c.cfg.WebhookURL != "" {
-		_, err := c.b.SetWebhook(ctx, &tg.SetWebhookParams{
-			URL: c.cfg.WebhookURL, SecretToken: c.cfg.WebhookSecret, AllowedUpdates: allowedUpdates, MaxConnections: 40,
-		})
-		if err != nil {
-			return fmt.Errorf("set webhook: %w", hideToken(redact(err), c.cfg.Token))
-		}
-		c.log.Info("receiving updates by webhook")
-		<-ctx.Done()
-		return nil
+// SetWebhook tells Telegram to deliver updates to url.
+func (c *Client) SetWebhook(ctx context.Context, url, secret string) error {
+	_, err := c.b.SetWebhook(ctx, &tg.SetWebhookParams{URL: url, SecretToken: secret, AllowedUpdates: allowedUpdates, MaxConnections: 40})
+	if err != nil {
+		return fmt.Errorf("set webhook: %w", hideToken(redact(err), c.cfg.Token))
 	}
-	// getUpdates answers 409 while a webhook is set; keep pending updates.
+	return nil
+}
+
+// deleteWebhook makes getUpdates work (it answers 409 while a webhook is
+// set), keeping the updates Telegram holds.
+func (c *Client) deleteWebhook(ctx context.Context) error {
 	if _, err := c.b.DeleteWebhook(ctx, &tg.DeleteWebhookParams{DropPendingUpdates: false}); err != nil {
 		err = hideToken(redact(err), c.cfg.Token)
 		if errors.Is(err, tg.ErrorUnauthorized) {
@@ -118,8 +109,7 @@ func (c *Client) Run(ctx context.Context, intake *Intake) error {
 		// servers do not know this method).
 		c.log.Warn("could not delete a webhook before polling", "err", err)
 	}
-	c.log.Info("receiving updates by long polling")
-	return intake.Poll(ctx, c.poll)
+	return nil
 }
 
 // commandIDs are the commands shown in Telegram's menu, with the message
@@ -144,7 +134,7 @@ func (c *Client) SetCommands(ctx context.Context, words *locales.Catalog, langs 
 		return cmds
 	}
 	set := func(p *tg.SetMyCommandsParams) error {
-		return c.sender.call(ctx, 0, "setMyCommands", func(ctx context.Context) error {
+		return c.transport.call(ctx, "setMyCommands", func(ctx context.Context) error {
 			_, err := c.b.SetMyCommands(ctx, p)
 			return err
 		})

@@ -134,3 +134,18 @@ func chatOf(u *models.Update) int64 {
 	}
 	return 0
 }
+
+// updateKind names an update's kind, for metrics.
+func updateKind(u *models.Update) string {
+	switch {
+	case u.Message != nil:
+		return "message"
+	case u.EditedMessage != nil:
+		return "edited_message"
+	case u.CallbackQuery != nil:
+		return "callback_query"
+	case u.MyChatMember != nil:
+		return "my_chat_member"
+	}
+	return "other"
+}

@@ -12,14 +12,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/go-telegram/bot/models"
 )
 
 // The library's own polling loop moves Telegram's offset past an update
-// before it is handled (at-most-once). cosiebot owns this small getUpdates
-// call instead and moves the offset only past handled updates, so a crash
-// at any moment loses nothing: Telegram sends the unconfirmed updates again.
+// as soon as it is read, before anything keeps it (at-most-once). cosiebot
+// owns this small getUpdates call instead and moves the offset only past
+// updates written to the durable inbox, so a crash at any moment loses
+// nothing: Telegram sends the unconfirmed updates again.
 
 // allowedUpdates are the update types the bot asks Telegram for. Telegram
 // remembers the last list, so it is always sent.
@@ -43,16 +42,15 @@ type poller struct {
 	timeout time.Duration // long-poll length
 }
 
-// getUpdates asks for updates from offset on. Errors never contain the
-// token: they name the method only.
-func (p *poller) getUpdates(ctx context.Context, offset int64) ([]models.Update, error) {
-	return p.poll(ctx, offset, p.timeout, nil)
+// rawUpdate is one update as Telegram sent it, with its id.
+type rawUpdate struct {
+	ID  int64
+	Raw json.RawMessage
 }
 
-// poll is getUpdates with a given long-poll length (0: answer at once).
-// Updates for which known reports true come back with their id only: the
-// loop has them in hand already, so decoding them again is wasted work.
-func (p *poller) poll(ctx context.Context, offset int64, timeout time.Duration, known func(int64) bool) ([]models.Update, error) {
+// poll asks for updates from offset on, waiting up to timeout (0: answer
+// at once). Errors never contain the token: they name the method only.
+func (p *poller) poll(ctx context.Context, offset int64, timeout time.Duration) ([]rawUpdate, error) {
 	allowed, _ := json.Marshal(allowedUpdates)
 	form := url.Values{
 		"offset":          {strconv.FormatInt(offset, 10)},
@@ -89,24 +87,19 @@ func (p *poller) poll(ctx context.Context, offset int64, timeout time.Duration, 
 	if !r.OK {
 		return nil, &apiError{Code: r.ErrorCode, Description: r.Description, RetryAfter: r.Parameters.RetryAfter}
 	}
-	updates := make([]models.Update, len(r.Result))
+	updates := make([]rawUpdate, len(r.Result))
 	for i, raw := range r.Result {
-		if id, ok := leadingID(raw); ok && known != nil && known(id) {
-			updates[i] = models.Update{ID: id}
-			continue
-		}
-		if err := json.Unmarshal(raw, &updates[i]); err != nil {
-			// One update the library cannot read (a type newer than it)
-			// must not stop the bot: keep its id only, so it is skipped
-			// and confirmed.
-			var id struct {
+		id, ok := leadingID(raw)
+		if !ok {
+			var u struct {
 				ID int64 `json:"update_id"`
 			}
-			if json.Unmarshal(raw, &id) != nil || id.ID == 0 {
+			if json.Unmarshal(raw, &u) != nil || u.ID == 0 {
 				return nil, fmt.Errorf("telegram getUpdates: an update without update_id")
 			}
-			updates[i] = models.Update{ID: id.ID}
+			id = u.ID
 		}
+		updates[i] = rawUpdate{ID: id, Raw: raw}
 	}
 	return updates, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/console"
+	"github.com/cosie/cosiebot/bot/courier"
 	"github.com/cosie/cosiebot/bot/redisstore"
 )
 
@@ -47,8 +48,9 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 	start := console.StartTime
 	clock := bot.NewManualClock(time.Date(start.Year(), start.Month(), start.Day(), 10, 0, 0, 0, f.Pilot.Timezone))
 	send := console.NewSender(e.stdout)
+	store := redisstore.New(rdb, redisstore.Options{})
 	svc, err := bot.New(bot.Config{
-		Store: redisstore.New(rdb, redisstore.Options{}), Sender: send, Clock: clock, Words: words, Flows: set,
+		Store: store, Acker: send, Courier: courier.NewDirect(store, send, nil, nil), Clock: clock, Words: words, Flows: set,
 		PseudonymKey: []byte("terminal-chat-pseudonym-key"),
 	})
 	if err != nil {

@@ -34,7 +34,13 @@ type serveConfig struct {
 	pollTimeout   time.Duration
 	dispatchEvery time.Duration
 	chatInterval  time.Duration
+	chatBurst     int
+	capReplies    bool
 	claimLease    time.Duration
+	maxWaiting    int
+	workers       int
+	updateTimeout time.Duration
+	maxTries      int
 }
 
 // setting is one configuration value: an environment variable and the
@@ -53,6 +59,8 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 		webhookURL, webhookSecret, key, keyFile, logFormat     string
 		logLevel, sessionTTL, rate, coordinators, pollTimeout  string
 		dispatchEvery, chatInterval, claimLease                string
+		chatBurst, capReplies, maxWaiting, workers             string
+		updateTimeout, maxTries                                string
 	)
 	settings := []setting{
 		{"TELEGRAM_BOT_TOKEN", "token", "bot token from @BotFather (prefer the variable or -token-file)", &token},
@@ -68,12 +76,18 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 		{"COSIE_LOG_FORMAT", "log-format", "text or json (default text)", &logFormat},
 		{"COSIE_LOG_LEVEL", "log-level", "debug, info, warn or error (default info)", &logLevel},
 		{"COSIE_SESSION_TTL", "session-ttl", "how long an inactive session is kept, like 90d", &sessionTTL},
-		{"COSIE_RATE_LIMIT", "rate-limit", "messages per second for all replicas together (default 25)", &rate},
+		{"COSIE_RATE_LIMIT", "rate-limit", "bulk messages (follow-ups, reminders, digests) per second for all replicas together (default 25)", &rate},
 		{"COSIE_COORDINATORS", "coordinators", "extra coordinators: pilot=id,id;pilot=id", &coordinators},
 		{"COSIE_POLL_TIMEOUT", "poll-timeout", "long-poll length (default 50s)", &pollTimeout},
 		{"COSIE_DISPATCH_EVERY", "dispatch-every", "how often due follow-ups are sent (default 5s)", &dispatchEvery},
 		{"COSIE_CLAIM_LEASE", "claim-lease", "how long a replica holds a due follow-up it is sending (default 30s)", &claimLease},
-		{"COSIE_CHAT_INTERVAL", "chat-interval", "spacing of messages to one chat after a burst of 4 (default 1s, Telegram's advice)", &chatInterval},
+		{"COSIE_CHAT_INTERVAL", "chat-interval", "spacing of messages to one chat after a burst (default 1s, Telegram's advice)", &chatInterval},
+		{"COSIE_CHAT_BURST", "chat-burst", "messages one chat may get at once before the spacing applies (default 3)", &chatBurst},
+		{"COSIE_CAP_REPLIES", "cap-replies", "true: replies also count against COSIE_RATE_LIMIT (default false: Telegram limits them per chat only)", &capReplies},
+		{"COSIE_INBOX_MAX_WAITING", "inbox-max-waiting", "updates one chat may have waiting; more are dropped and the citizen asked to slow down (default 10)", &maxWaiting},
+		{"COSIE_WORKERS", "workers", "updates this replica handles at once (default 32)", &workers},
+		{"COSIE_UPDATE_TIMEOUT", "update-timeout", "time limit for handling one update (default 30s)", &updateTimeout},
+		{"COSIE_MAX_TRIES", "max-tries", "failed tries before an update becomes a dead letter (default 8)", &maxTries},
 	}
 	for _, s := range settings {
 		fs.StringVar(s.value, s.flag, "", s.help+" [$"+s.env+"]")
@@ -148,6 +162,28 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 	if c.claimLease, err = duration(claimLease, "COSIE_CLAIM_LEASE", 0); err != nil {
 		return nil, err
 	}
+	if c.updateTimeout, err = duration(updateTimeout, "COSIE_UPDATE_TIMEOUT", 30*time.Second); err != nil {
+		return nil, err
+	}
+	if c.chatBurst, err = count(chatBurst, "COSIE_CHAT_BURST", 3, 1, 20); err != nil {
+		return nil, err
+	}
+	if c.maxWaiting, err = count(maxWaiting, "COSIE_INBOX_MAX_WAITING", 10, 1, 1000); err != nil {
+		return nil, err
+	}
+	if c.workers, err = count(workers, "COSIE_WORKERS", 32, 1, 1024); err != nil {
+		return nil, err
+	}
+	if c.maxTries, err = count(maxTries, "COSIE_MAX_TRIES", 8, 1, 100); err != nil {
+		return nil, err
+	}
+	switch capReplies {
+	case "", "false", "0", "no":
+	case "true", "1", "yes":
+		c.capReplies = true
+	default:
+		return nil, fmt.Errorf("COSIE_CAP_REPLIES %q: use true or false", capReplies)
+	}
 	c.rate = 25
 	if rate != "" {
 		if c.rate, err = strconv.ParseFloat(rate, 64); err != nil || c.rate <= 0 || c.rate > 30 {
@@ -184,6 +220,18 @@ func duration(s, name string, def time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%s %q: give a duration like 30s, 5m, 2h or 90d", name, s)
 	}
 	return d, nil
+}
+
+// count reads a whole number in [lo, hi], or def when s is empty.
+func count(s, name string, def, lo, hi int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s %q: give a whole number from %d to %d", name, s, lo, hi)
+	}
+	return n, nil
 }
 
 // parseCoordinators reads "turku=123,456;hull=789".

@@ -12,18 +12,20 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/courier"
 	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/cosie/cosiebot/bot/metrics"
 	"github.com/cosie/cosiebot/bot/redisstore"
 	"github.com/cosie/cosiebot/bot/schedule"
 	"github.com/cosie/cosiebot/bot/telegram"
 	"github.com/cosie/cosiebot/flows"
 	"github.com/cosie/cosiebot/locales"
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
 )
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -41,7 +43,6 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-
 	rdb, closeRedis, err := openRedis(cfg, log)
 	if err != nil {
 		return err
@@ -51,107 +52,136 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.intake.Close()
-	store, client, svc, intake := a.store, a.client, a.svc, a.intake
-	log.Info("cosiebot started", "bot", client.Username, "pilots", len(set.List()), "flows", src.name(), "mode", mode(cfg))
-	coordinators := map[int64]string{}
-	for _, f := range set.List() {
-		for _, id := range svc.Coordinators(f.Pilot.ID) {
-			coordinators[id] = f.DefaultLanguage()
-		}
-	}
-	if err := client.SetCommands(ctx, words, pilotLanguages(set), coordinators); err != nil {
-		log.Warn("could not set the command menu", "err", err)
-	}
-	rl := &reloader{src: src, words: words, svc: svc, log: log}
-
-	srv := &http.Server{Addr: cfg.httpAddr, Handler: routes(cfg, store, svc, intake), ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.httpAddr)
 	if err != nil {
 		return fmt.Errorf("COSIE_HTTP_ADDR %s: %w", cfg.httpAddr, err)
 	}
 	fmt.Fprintf(e.stderr, "listening on %s\n", ln.Addr())
-
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	spawn := func(name string, fn func() error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := fn(); err != nil {
-				errs <- fmt.Errorf("%s: %w", name, err)
-				stop()
-			}
-		}()
-	}
-	spawn("http", func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	})
-	spawn("telegram", func() error { return client.Run(runCtx, intake) })
-	sched := schedule.New(svc, store, schedule.Options{DispatchEvery: cfg.dispatchEvery, Logger: log})
-	if err := sched.Start(runCtx); err != nil {
-		return err
-	}
-	rl.onReload = func() {
-		if err := sched.Reload(); err != nil {
-			log.Error("digest schedules after reload", "err", err)
-		}
-	}
-	spawn("reload", func() error { rl.watch(runCtx); return nil })
-
-	<-runCtx.Done()
-	log.Info("stopping: finishing the updates in hand")
-	intake.Drain()
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(sctx)
-	sched.Stop(sctx)
-	wg.Wait()
-	close(errs)
-	log.Info("stopped")
-	return <-errs
+	log.Info("cosiebot started", "bot", a.client.Username, "pilots", len(set.List()), "flows", src.name(), "mode", mode(cfg))
+	a.setCommands(ctx, words)
+	rl := &reloader{src: src, words: words, svc: a.svc, log: log, metrics: a.metrics}
+	return a.run(ctx, ln, rl)
 }
 
-// app is the bot's parts, wired the way serve runs them; the load
-// benchmark builds the same.
+// app is the bot's parts, wired the way serve runs them; the tests and the
+// load benchmark build the same.
 type app struct {
-	store  *redisstore.Store
-	client *telegram.Client
-	svc    *bot.Service
-	intake *telegram.Intake
+	cfg      *serveConfig
+	log      *slog.Logger
+	store    *redisstore.Store
+	client   *telegram.Client
+	svc      *bot.Service
+	metrics  *metrics.Metrics
+	courier  *courier.Courier
+	receiver *telegram.Receiver
+	workers  *telegram.Workers
+	sched    *schedule.Scheduler
 }
 
 func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, words *locales.Catalog, set *bot.Flows, log *slog.Logger) (*app, error) {
-	store := redisstore.New(rdb, redisstore.Options{})
-	// With a shared Redis, replicas share one rate budget; a local limiter
-	// takes over while Redis is down.
-	var limiter telegram.Limiter = telegram.NewLocalLimiter(cfg.rate, cfg.chatInterval, 4)
-	if cfg.redisURL != "" {
-		key := cfg.pseudonymKey
-		chatKey := func(chat int64) string { return bot.ChatKey(key, chat) }
-		limiter = telegram.Fallback{Primary: store.NewLimiter(cfg.rate, cfg.chatInterval, 4, chatKey), Backup: limiter}
-	}
+	m := metrics.New()
+	key := cfg.pseudonymKey
+	store := redisstore.New(rdb, redisstore.Options{ChatKey: func(chat int64) string { return bot.ChatKey(key, chat) }})
 	client, err := telegram.Connect(ctx, telegram.Config{
-		Token: cfg.token, APIURL: cfg.apiURL, WebhookURL: cfg.webhookURL, WebhookSecret: cfg.webhookSecret,
-		PollTimeout: cfg.pollTimeout, Limiter: limiter, Logger: log,
+		Token: cfg.token, APIURL: cfg.apiURL, PollTimeout: cfg.pollTimeout, Logger: log, Calls: m,
 	})
 	if err != nil {
 		return nil, err
 	}
-	svc, err := bot.New(bot.Config{
-		Store: store, Sender: client.Sender(), Words: words, Flows: set, Logger: log,
+	a := &app{cfg: cfg, log: log, store: store, client: client, metrics: m}
+	a.courier = courier.New(store, client.Transport(), courier.Options{
+		ChatInterval: cfg.chatInterval, ChatBurst: cfg.chatBurst, CapReplies: cfg.capReplies,
+		Budget: store.NewBudget(cfg.rate, 3), Parts: a.partitions, Blocked: a.blocked,
+		Logger: log, Observer: metrics.CourierObserver{M: m},
+	})
+	a.svc, err = bot.New(bot.Config{
+		Store: store, Acker: client.Transport(), Courier: a.courier, Observer: m, Words: words, Flows: set, Logger: log,
 		PseudonymKey: cfg.pseudonymKey, SessionTTL: cfg.sessionTTL, Coordinators: cfg.coordinators, ClaimLease: cfg.claimLease,
 	})
 	if err != nil {
 		return nil, err
 	}
-	intake := telegram.NewIntake(svc, telegram.IntakeOptions{Logger: log})
-	return &app{store: store, client: client, svc: svc, intake: intake}, nil
+	a.receiver = telegram.NewReceiver(client, store, telegram.ReceiverOptions{MaxWaiting: cfg.maxWaiting, Words: words, Logger: log, Observer: m})
+	a.workers = telegram.NewWorkers(store, a.svc, telegram.WorkerOptions{Workers: cfg.workers, Timeout: cfg.updateTimeout, MaxTries: cfg.maxTries, Logger: log, Observer: m})
+	a.sched = schedule.New(a.svc, store, schedule.Options{DispatchEvery: cfg.dispatchEvery, Logger: log})
+	m.WatchQueues(store, a.pilots)
+	return a, nil
+}
+
+// partitions are the outbox partitions the courier always looks at.
+func (a *app) partitions() []string { return append(a.pilots(), bot.Lobby) }
+
+func (a *app) pilots() []string {
+	var out []string
+	for _, f := range a.svc.Flows().List() {
+		out = append(out, f.Pilot.ID)
+	}
+	return out
+}
+
+func (a *app) blocked(ctx context.Context, chat int64) error { return a.svc.Blocked(ctx, chat) }
+
+func (a *app) setCommands(ctx context.Context, words *locales.Catalog) {
+	coordinators := map[int64]string{}
+	for _, f := range a.svc.Flows().List() {
+		for _, id := range a.svc.Coordinators(f.Pilot.ID) {
+			coordinators[id] = f.DefaultLanguage()
+		}
+	}
+	if err := a.client.SetCommands(ctx, words, pilotLanguages(a.svc.Flows()), coordinators); err != nil {
+		a.log.Warn("could not set the command menu", "err", err)
+	}
+}
+
+// run runs every part until ctx ends or one of them fails, then stops them
+// in order: intake first, then the workers finish the updates in hand, then
+// the courier sends what they committed.
+func (a *app) run(ctx context.Context, ln net.Listener, rl *reloader) error {
+	srv := &http.Server{Handler: routes(a), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	g, gctx := errgroup.WithContext(ctx)
+	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSending()
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		a.log.Info("stopping: finishing the updates in hand")
+		a.receiver.Drain()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		a.sched.Stop(sctx)
+		return srv.Shutdown(sctx)
+	})
+	g.Go(func() error {
+		if a.cfg.webhookURL != "" {
+			return a.receiver.Serve(gctx, a.cfg.webhookURL, a.cfg.webhookSecret)
+		}
+		return a.receiver.Poll(gctx)
+	})
+	g.Go(func() error {
+		defer stopSending() // the courier sends what the last updates committed
+		return a.workers.Run(gctx)
+	})
+	g.Go(func() error { return a.courier.Run(sendCtx) })
+	if err := a.sched.Start(gctx); err != nil {
+		stopSending()
+		return errors.Join(err, g.Wait())
+	}
+	rl.onReload = func() {
+		if err := a.sched.Reload(); err != nil {
+			a.log.Error("digest schedules after reload", "err", err)
+		}
+	}
+	g.Go(func() error { rl.watch(gctx); return nil })
+	err := g.Wait()
+	a.log.Info("stopped")
+	return err
 }
 
 func mode(cfg *serveConfig) string {
@@ -201,20 +231,24 @@ func pilotLanguages(set *bot.Flows) []string {
 	return out
 }
 
-// routes serves health checks and, in webhook mode, the webhook.
-func routes(cfg *serveConfig, store *redisstore.Store, svc *bot.Service, intake *telegram.Intake) http.Handler {
+// routes serves health checks, metrics and, in webhook mode, the webhook.
+func routes(a *app) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		status := map[string]any{"flows": len(svc.Flows().List()), "redis": "ok",
-			"handled": intake.Handled.Load(), "failed": intake.Failed.Load(), "panics": intake.Panics.Load()}
+		status := map[string]any{"flows": len(a.svc.Flows().List()), "redis": "ok"}
 		code := http.StatusOK
-		if err := store.Ping(ctx); err != nil {
+		if n, oldest, err := a.store.InboxDepth(ctx); err != nil {
 			status["redis"] = "unreachable"
 			code = http.StatusServiceUnavailable
+		} else {
+			status["inbox"] = n
+			if !oldest.IsZero() {
+				status["inbox_oldest_seconds"] = int(max(time.Since(oldest), 0).Seconds())
+			}
 		}
-		if len(svc.Flows().List()) == 0 {
+		if len(a.svc.Flows().List()) == 0 {
 			code = http.StatusServiceUnavailable
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -222,18 +256,19 @@ func routes(cfg *serveConfig, store *redisstore.Store, svc *bot.Service, intake 
 		_ = json.NewEncoder(w).Encode(status)
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if intake.Draining() {
+		if a.receiver.Draining() {
 			http.Error(w, "stopping", http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	if cfg.webhookURL != "" {
+	mux.Handle("GET /metrics", a.metrics.Handler())
+	if a.cfg.webhookURL != "" {
 		path := "/telegram/webhook"
-		if u, err := url.Parse(cfg.webhookURL); err == nil && u.Path != "" && u.Path != "/" {
+		if u, err := url.Parse(a.cfg.webhookURL); err == nil && u.Path != "" && u.Path != "/" {
 			path = u.Path
 		}
-		mux.Handle(path, intake.Webhook(cfg.webhookSecret))
+		mux.Handle(path, a.receiver.Webhook(a.cfg.webhookSecret))
 	}
 	return mux
 }
@@ -245,27 +280,37 @@ type reloader struct {
 	words    *locales.Catalog
 	svc      *bot.Service
 	log      *slog.Logger
-	onReload func() // after a successful swap
+	metrics  *metrics.Metrics // may be nil
+	onReload func()           // after a successful swap
 }
 
 func (rl *reloader) reload() bool {
 	fl, diags, err := flows.Load(rl.src.fsys, rl.src.dir, flow.Options{Languages: rl.words.Languages()})
 	if err != nil {
 		rl.log.Error("flow reload failed; keeping the running flows", "err", err)
+		rl.reloaded(false)
 		return false
 	}
 	if diags.HasErrors() {
 		for _, d := range diags.Errors() {
 			rl.log.Error("flow reload failed; keeping the running flows", "problem", d.String())
 		}
+		rl.reloaded(false)
 		return false
 	}
 	rl.svc.SetFlows(bot.NewFlows(fl...))
+	rl.reloaded(true)
 	rl.log.Info("flows reloaded", "pilots", len(fl))
 	if rl.onReload != nil {
 		rl.onReload()
 	}
 	return true
+}
+
+func (rl *reloader) reloaded(ok bool) {
+	if rl.metrics != nil {
+		rl.metrics.Reloaded(ok)
+	}
 }
 
 // watch reloads on SIGHUP, and when a file in the flows folder changes

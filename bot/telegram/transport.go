@@ -12,39 +12,48 @@ import (
 	"unicode/utf8"
 
 	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/courier"
 	"github.com/cosie/cosiebot/bot/flow"
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 )
 
-// Limiter spaces outgoing messages: a global rate and a per-chat spacing.
-// The Redis limiter shares one budget between replicas.
-type Limiter interface {
-	// Wait blocks until a message to chat may be sent.
-	Wait(ctx context.Context, chat int64) error
-	// Backoff makes every sender wait d (Telegram answered 429).
-	Backoff(ctx context.Context, d time.Duration)
-}
-
-// Sender sends through the Bot API with rate limits and retries. It
-// implements bot.Sender.
-type Sender struct {
+// Transport makes the Bot API calls the bot's messages need. It
+// implements courier.Transport (Deliver) and bot.Acker (Acknowledge). It
+// paces nothing itself: the courier does, by lane; its errors say what a
+// failure means (courier.RateLimited, bot.ErrBlocked, courier.ErrPermanent,
+// or anything else worth trying again).
+type Transport struct {
 	b       *tg.Bot
-	limit   Limiter
 	log     *slog.Logger
-	retries int           // for 5xx and timeouts
 	timeout time.Duration // per call
+	calls   CallObserver
 }
 
-var _ bot.Sender = (*Sender)(nil)
+// CallObserver counts Bot API calls by method and result, for metrics.
+type CallObserver interface {
+	Call(method, result string)
+}
 
-// NewSender wraps a go-telegram client.
-func NewSender(b *tg.Bot, limit Limiter, log *slog.Logger) *Sender {
+var (
+	_ bot.Acker         = (*Transport)(nil)
+	_ courier.Transport = (*Transport)(nil)
+)
+
+// NewTransport wraps a go-telegram client.
+func NewTransport(b *tg.Bot, log *slog.Logger, calls CallObserver) *Transport {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sender{b: b, limit: limit, log: log, retries: 3, timeout: 15 * time.Second}
+	if calls == nil {
+		calls = nopCalls{}
+	}
+	return &Transport{b: b, log: log, timeout: 15 * time.Second, calls: calls}
 }
+
+type nopCalls struct{}
+
+func (nopCalls) Call(string, string) {}
 
 // inlineKeyboard is our own reply markup: the library's button type always
 // sends an empty "copy_text" object, which we do not need on the wire.
@@ -69,17 +78,27 @@ func keyboard(rows [][]flow.Button) *inlineKeyboard {
 	return kb
 }
 
-// Send sends a message; a text over Telegram's limit goes as several
-// messages, split between paragraphs, lines or words, with the buttons on
-// the last one.
-func (s *Sender) Send(ctx context.Context, chat int64, m flow.Message) error {
+// Deliver sends one message of the outbox: a text (split when over
+// Telegram's limit, the buttons on the last part), a keyboard mark, or a
+// document.
+func (s *Transport) Deliver(ctx context.Context, o bot.Out) error {
+	switch {
+	case o.Edit != 0:
+		return s.markChosen(ctx, o.Chat, o.Edit, o.Text)
+	case o.File != "":
+		return s.sendDocument(ctx, o.Chat, o.File, o.Data, o.Text)
+	}
+	return s.send(ctx, o.Chat, flow.Message{Text: o.Text, Buttons: o.Buttons})
+}
+
+func (s *Transport) send(ctx context.Context, chat int64, m flow.Message) error {
 	parts := Split(m.Text, flow.MaxMessageLen)
 	for i, part := range parts {
 		p := &tg.SendMessageParams{ChatID: chat, Text: part, LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()}}
 		if i == len(parts)-1 && len(m.Buttons) > 0 {
 			p.ReplyMarkup = keyboard(m.Buttons)
 		}
-		err := s.call(ctx, chat, "sendMessage", func(ctx context.Context) error {
+		err := s.call(ctx, "sendMessage", func(ctx context.Context) error {
 			_, err := s.b.SendMessage(ctx, p)
 			return err
 		})
@@ -90,31 +109,30 @@ func (s *Sender) Send(ctx context.Context, chat int64, m flow.Message) error {
 	return nil
 }
 
-// Acknowledge answers a button press; Telegram shows text briefly.
-func (s *Sender) Acknowledge(ctx context.Context, id, text string) error {
+// Acknowledge answers a button press; Telegram shows text briefly. Telegram
+// does not limit these calls, so nothing paces them.
+func (s *Transport) Acknowledge(ctx context.Context, id, text string) error {
 	if id == "" {
 		return nil
 	}
-	return s.call(ctx, 0, "answerCallbackQuery", func(ctx context.Context) error {
+	return s.call(ctx, "answerCallbackQuery", func(ctx context.Context) error {
 		_, err := s.b.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: id, Text: text})
 		return err
 	})
 }
 
-// MarkChosen replaces the keyboard of an answered question with the chosen
+// markChosen replaces the keyboard of an answered question with the chosen
 // option, so the chat shows what was answered.
-func (s *Sender) MarkChosen(ctx context.Context, chat int64, messageID int, label string) error {
+func (s *Transport) markChosen(ctx context.Context, chat int64, messageID int, label string) error {
 	kb := keyboard([][]flow.Button{{{Text: "✓ " + label, Data: bot.ChosenData}}})
-	// An edit is not a new message: it counts against the global rate only.
-	return s.call(ctx, 0, "editMessageReplyMarkup", func(ctx context.Context) error {
+	return s.call(ctx, "editMessageReplyMarkup", func(ctx context.Context) error {
 		_, err := s.b.EditMessageReplyMarkup(ctx, &tg.EditMessageReplyMarkupParams{ChatID: chat, MessageID: messageID, ReplyMarkup: kb})
 		return err
 	})
 }
 
-// SendDocument uploads a file.
-func (s *Sender) SendDocument(ctx context.Context, chat int64, name string, data []byte, caption string) error {
-	return s.call(ctx, chat, "sendDocument", func(ctx context.Context) error {
+func (s *Transport) sendDocument(ctx context.Context, chat int64, name string, data []byte, caption string) error {
+	return s.call(ctx, "sendDocument", func(ctx context.Context) error {
 		_, err := s.b.SendDocument(ctx, &tg.SendDocumentParams{
 			ChatID: chat, Caption: caption,
 			Document: &models.InputFileUpload{Filename: name, Data: bytes.NewReader(data)},
@@ -123,56 +141,37 @@ func (s *Sender) SendDocument(ctx context.Context, chat int64, name string, data
 	})
 }
 
-// call runs one API call with the limiter (chat 0: the global rate only), waits out 429s, retries server
-// errors and timeouts a few times, and maps a block to bot.ErrBlocked.
-func (s *Sender) call(ctx context.Context, chat int64, method string, fn func(context.Context) error) error {
-	backoff := 500 * time.Millisecond
-	for attempt := 0; ; attempt++ {
-		if err := s.limit.Wait(ctx, chat); err != nil {
-			return err
-		}
-		cctx, cancel := context.WithTimeout(ctx, s.timeout)
-		err := fn(cctx)
-		cancel()
-		if err == nil {
+// call runs one API call with a deadline and says what its failure means.
+func (s *Transport) call(ctx context.Context, method string, fn func(context.Context) error) error {
+	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	err := fn(cctx)
+	cancel()
+	if err == nil {
+		s.calls.Call(method, "ok")
+		return nil
+	}
+	err = hideToken(err, s.b.Token())
+	var tmr *tg.TooManyRequestsError
+	switch {
+	case errors.As(err, &tmr):
+		s.calls.Call(method, "429")
+		return fmt.Errorf("%s: %w", method, &courier.RateLimited{After: time.Duration(max(tmr.RetryAfter, 1)) * time.Second})
+	case errors.Is(err, tg.ErrorForbidden):
+		s.calls.Call(method, "blocked")
+		return fmt.Errorf("%s: %w", method, bot.ErrBlocked)
+	case errors.Is(err, tg.ErrorBadRequest):
+		if strings.Contains(err.Error(), "message is not modified") {
+			s.calls.Call(method, "ok")
 			return nil
 		}
-		err = hideToken(err, s.b.Token())
-		var tmr *tg.TooManyRequestsError
-		switch {
-		case errors.As(err, &tmr):
-			wait := time.Duration(max(tmr.RetryAfter, 1)) * time.Second
-			s.log.Warn("telegram asked to slow down", "method", method, "retry_after", wait)
-			s.limit.Backoff(ctx, wait)
-			if attempt >= 10 {
-				return fmt.Errorf("%s: still rate limited after %d tries", method, attempt+1)
-			}
-			if !sleep(ctx, wait) {
-				return ctx.Err()
-			}
-		case errors.Is(err, tg.ErrorForbidden):
-			return fmt.Errorf("%s: %w", method, bot.ErrBlocked)
-		case errors.Is(err, tg.ErrorBadRequest):
-			if strings.Contains(err.Error(), "message is not modified") {
-				return nil
-			}
-			return fmt.Errorf("%s: %w", method, err)
-		case errors.Is(err, tg.ErrorUnauthorized), errors.Is(err, tg.ErrorNotFound):
-			return fmt.Errorf("%s: %w", method, err)
-		default: // 5xx, timeouts, connection errors
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if attempt >= s.retries {
-				return fmt.Errorf("%s failed %d times: %w", method, attempt+1, err)
-			}
-			s.log.Warn("telegram call failed; retrying", "method", method, "err", err, "in", backoff)
-			if !sleep(ctx, backoff) {
-				return ctx.Err()
-			}
-			backoff *= 2
-		}
+		s.calls.Call(method, "refused")
+		return fmt.Errorf("%s: %w: %w", method, courier.ErrPermanent, err)
+	case errors.Is(err, tg.ErrorUnauthorized), errors.Is(err, tg.ErrorNotFound):
+		s.calls.Call(method, "refused")
+		return fmt.Errorf("%s: %w: %w", method, courier.ErrPermanent, err)
 	}
+	s.calls.Call(method, "error")
+	return fmt.Errorf("%s: %w", method, err)
 }
 
 // Split cuts text into parts of at most limit UTF-16 code units (how

@@ -1,0 +1,335 @@
+package telegram
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/cosie/cosiebot/locales"
+	"github.com/go-telegram/bot/models"
+)
+
+// Inbox is the durable inbox, as intake and the workers use it; the Redis
+// store implements it.
+type Inbox interface {
+	// Push keeps an update until it is handled; maxWaiting bounds what
+	// one chat may have waiting.
+	Push(ctx context.Context, e bot.InboxEntry, maxWaiting int) (bot.PushResult, error)
+	ClaimIn(ctx context.Context, shard int, now time.Time, lease time.Duration, max int) ([]bot.InboxClaim, time.Time, error)
+	AckIn(ctx context.Context, c bot.InboxClaim, now, leaseEnd time.Time, keep bool) (*bot.InboxClaim, error)
+	FailIn(ctx context.Context, c bot.InboxClaim, cause string, maxTries int, now, retryAt time.Time) (dead bool, err error)
+	WaitIn(ctx context.Context, shard int, timeout time.Duration) error
+	// Lead takes or renews a leadership (one replica polls Telegram).
+	Lead(ctx context.Context, name, token string, ttl time.Duration) (bool, error)
+	Resign(ctx context.Context, name, token string) error
+}
+
+// Observer is told what intake and the workers do, for metrics.
+type Observer interface {
+	Received(kind string)         // an update arrived (message, callback, ...)
+	Pushed(result bot.PushResult) // what the inbox did with it
+	Handled(took time.Duration)   // an update was handled
+	Failed(dead bool)             // a try failed; dead: it became a dead letter
+	Apologised()                  // a citizen was told the bot is back shortly
+}
+
+// ReceiverOptions tunes a Receiver.
+type ReceiverOptions struct {
+	// MaxWaiting is how many updates one chat may have waiting; more are
+	// dropped, and the citizen asked once to slow down. Default 10.
+	MaxWaiting int
+	Words      *locales.Catalog // for the apology while Redis is down
+	Logger     *slog.Logger
+	Observer   Observer
+}
+
+// Receiver takes updates from Telegram, by long polling (one replica at a
+// time polls) or by webhook, writes each to the durable inbox and only
+// then confirms it to Telegram, so intake never waits for handling and a
+// crash loses nothing.
+type Receiver struct {
+	c     *Client
+	inbox Inbox
+	opts  ReceiverOptions
+	log   *slog.Logger
+	token string // this replica's leadership token
+
+	draining atomic.Bool
+	sorry    apologies
+}
+
+// NewReceiver builds a Receiver for a connected client.
+func NewReceiver(c *Client, inbox Inbox, opts ReceiverOptions) *Receiver {
+	if opts.MaxWaiting <= 0 {
+		opts.MaxWaiting = 10
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Observer == nil {
+		opts.Observer = nopObserver{}
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return &Receiver{c: c, inbox: inbox, opts: opts, log: opts.Logger, token: hex.EncodeToString(b[:])}
+}
+
+// Drain makes the webhook refuse new updates (503, so Telegram sends them
+// again later, to another replica or after the restart).
+func (r *Receiver) Drain() { r.draining.Store(true) }
+
+// Draining reports whether the receiver is stopping.
+func (r *Receiver) Draining() bool { return r.draining.Load() }
+
+// leaderTTL is how long the polling leadership lasts without renewal.
+const leaderTTL = 30 * time.Second
+
+// Poll runs the getUpdates loop on whichever replica holds the polling
+// leadership, until ctx ends. The others wait, ready to take over.
+func (r *Receiver) Poll(ctx context.Context) error {
+	defer r.draining.Store(true)
+	if err := r.c.deleteWebhook(ctx); err != nil {
+		return err
+	}
+	r.log.Info("receiving updates by long polling")
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+		defer cancel()
+		_ = r.inbox.Resign(cctx, "poller", r.token)
+	}()
+	var offset int64
+	leading := false
+	for ctx.Err() == nil {
+		ok, err := r.inbox.Lead(ctx, "poller", r.token, leaderTTL)
+		switch {
+		case err != nil && leading:
+			// Redis is down: keep polling, so citizens hear that the bot
+			// is back shortly, and keep their updates unconfirmed.
+		case err != nil || !ok:
+			if leading {
+				r.log.Info("another replica polls Telegram now")
+			}
+			leading = false
+			sleep(ctx, leaderTTL/3)
+			continue
+		case !leading:
+			r.log.Info("this replica polls Telegram")
+			leading = true
+		}
+		var err2 error
+		offset, err2 = r.pollFor(ctx, offset, leaderTTL/3)
+		if err2 != nil {
+			return err2
+		}
+	}
+	r.confirm(context.WithoutCancel(ctx), offset)
+	return nil
+}
+
+// pollFor polls for about d (the leadership is renewed between), pushing
+// what arrives; it returns the offset still to confirm.
+func (r *Receiver) pollFor(ctx context.Context, offset int64, d time.Duration) (int64, error) {
+	end := time.Now().Add(d)
+	backoff := time.Second
+	for ctx.Err() == nil && time.Now().Before(end) {
+		timeout := min(r.c.poll.timeout, max(time.Until(end), time.Second))
+		updates, err := r.c.poll.poll(ctx, offset, timeout)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			var ae *apiError
+			if errors.As(err, &ae) && ae.Code == http.StatusUnauthorized {
+				return offset, errors.New("telegram refused the bot token (401): check TELEGRAM_BOT_TOKEN")
+			}
+			wait := backoff
+			if errors.As(err, &ae) && ae.RetryAfter > 0 {
+				wait = time.Duration(ae.RetryAfter) * time.Second
+			}
+			r.log.Warn("getUpdates failed; retrying", "err", err, "in", wait)
+			sleep(ctx, wait)
+			backoff = min(backoff*2, 30*time.Second)
+			continue
+		}
+		backoff = time.Second
+		next, err := r.store(ctx, updates, offset)
+		if err != nil {
+			r.log.Error("the inbox does not take updates; they stay with Telegram until it does", "err", err)
+			sleep(ctx, backoff)
+		}
+		offset = next
+	}
+	return offset, nil
+}
+
+// store writes updates to the inbox in order and returns the offset that
+// confirms those written. At the first one that cannot be written it
+// stops: it and the later ones stay with Telegram.
+func (r *Receiver) store(ctx context.Context, updates []rawUpdate, offset int64) (int64, error) {
+	for _, u := range updates {
+		if err := r.push(ctx, u.Raw, u.ID); err != nil {
+			return offset, err
+		}
+		offset = u.ID + 1
+	}
+	return offset, nil
+}
+
+// confirm tells Telegram the updates up to offset are kept, so a clean
+// restart does not see them again.
+func (r *Receiver) confirm(ctx context.Context, offset int64) {
+	if offset == 0 {
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, _ = r.c.poll.poll(cctx, offset, 0)
+}
+
+// push writes one update to the inbox. While the inbox is unreachable the
+// citizen is told, once per outage, that the bot is back shortly.
+func (r *Receiver) push(ctx context.Context, raw json.RawMessage, id int64) error {
+	var u models.Update
+	if err := json.Unmarshal(raw, &u); err != nil {
+		u = models.Update{ID: id} // kept; the worker skips what it cannot read
+	}
+	kind := updateKind(&u)
+	r.opts.Observer.Received(kind)
+	chat := chatOf(&u)
+	e := bot.InboxEntry{Update: id, Chat: chat, Received: time.Now().UnixMilli(), Raw: raw}
+	res, err := r.inbox.Push(ctx, e, r.opts.MaxWaiting)
+	if err != nil {
+		r.apologise(ctx, &u)
+		return err
+	}
+	r.sorry.over(chat)
+	r.opts.Observer.Pushed(res)
+	return nil
+}
+
+// Webhook answers Telegram's webhook calls: the update is written to the
+// inbox before the answer, so 200 means kept; anything else makes
+// Telegram send it again.
+func (r *Receiver) Webhook(secret string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		got := req.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+		if secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		if r.draining.Load() {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		raw, err := io.ReadAll(io.LimitReader(req.Body, 16<<20))
+		var head struct {
+			ID int64 `json:"update_id"`
+		}
+		if err != nil || json.Unmarshal(raw, &head) != nil || head.ID == 0 {
+			r.log.Warn("webhook: a request that is not an update", "from", req.RemoteAddr)
+			http.Error(w, "bad update", http.StatusBadRequest)
+			return
+		}
+		if err := r.push(req.Context(), raw, head.ID); err != nil {
+			r.log.Error("webhook: an update could not be kept; Telegram will send it again", "update", head.ID, "err", err)
+			http.Error(w, "not kept yet", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// Serve runs the webhook mode: it registers the webhook URL with
+// Telegram and waits until ctx ends (the HTTP server serves Webhook).
+func (r *Receiver) Serve(ctx context.Context, url, secret string) error {
+	if err := r.c.SetWebhook(ctx, url, secret); err != nil {
+		return err
+	}
+	r.log.Info("receiving updates by webhook")
+	<-ctx.Done()
+	r.draining.Store(true)
+	return nil
+}
+
+// apologise tells a citizen, once per outage, that the bot is back
+// shortly. Only messages and presses in private chats get it.
+func (r *Receiver) apologise(ctx context.Context, u *models.Update) {
+	in, ok := decode(u)
+	if !ok || !in.Private || in.Other == bot.OtherBlocked || r.opts.Words == nil || !r.sorry.first(in.ChatID) {
+		return
+	}
+	if in.CallbackID != "" {
+		_ = r.c.transport.Acknowledge(ctx, in.CallbackID, "")
+	}
+	lang := bot.MatchLanguage(in.Lang, r.opts.Words.Languages())
+	if err := r.c.transport.send(ctx, in.ChatID, flow.Message{Text: r.opts.Words.Say(lang, "error.later", nil)}); err != nil {
+		r.log.Debug("apology not sent", "err", err)
+		return
+	}
+	r.opts.Observer.Apologised()
+}
+
+// apologies remembers which chats were told the bot is back shortly in
+// the current outage, so each hears it once; a chat whose update is kept
+// again is forgotten.
+type apologies struct {
+	mu   sync.Mutex
+	told map[int64]bool
+}
+
+func (a *apologies) first(chat int64) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.told == nil {
+		a.told = map[int64]bool{}
+	}
+	if a.told[chat] {
+		return false
+	}
+	if len(a.told) > 100000 { // a very long outage: start over
+		clear(a.told)
+	}
+	a.told[chat] = true
+	return true
+}
+
+func (a *apologies) over(chat int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.told, chat)
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Received(string)       {}
+func (nopObserver) Pushed(bot.PushResult) {}
+func (nopObserver) Handled(time.Duration) {}
+func (nopObserver) Failed(bool)           {}
+func (nopObserver) Apologised()           {}

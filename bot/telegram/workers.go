@@ -1,0 +1,191 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cosie/cosiebot/bot"
+	"github.com/go-telegram/bot/models"
+)
+
+// Handler processes one inbound event; an error means it was not applied
+// and must be tried again later. bot.Service implements it.
+type Handler interface {
+	Handle(ctx context.Context, in bot.Inbound) error
+}
+
+// WorkerOptions tunes Workers.
+type WorkerOptions struct {
+	Workers  int           // updates handled at once by this replica; default 32
+	Timeout  time.Duration // per update; default 30s
+	MaxTries int           // failed tries before an update becomes a dead letter; default 8
+	Logger   *slog.Logger
+	Observer Observer
+}
+
+// Workers handle the inbox on every replica: one worker per chat at a time
+// across all replicas (a lease per chat), chats served in turn so that one
+// chat cannot delay another, an update that fails tried again with
+// backoff and, after MaxTries, kept as a dead letter while its chat goes
+// on.
+type Workers struct {
+	inbox Inbox
+	h     Handler
+	opts  WorkerOptions
+	log   *slog.Logger
+	slots chan struct{}
+	work  sync.WaitGroup
+}
+
+// NewWorkers builds the workers of one replica.
+func NewWorkers(inbox Inbox, h Handler, opts WorkerOptions) *Workers {
+	if opts.Workers <= 0 {
+		opts.Workers = 32
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	if opts.MaxTries <= 0 {
+		opts.MaxTries = 8
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Observer == nil {
+		opts.Observer = nopObserver{}
+	}
+	return &Workers{inbox: inbox, h: h, opts: opts, log: opts.Logger, slots: make(chan struct{}, opts.Workers)}
+}
+
+// lease is how long a worker holds a chat: its updates' time limit and a
+// margin. A worker that crashed loses the chat to another after it.
+func (w *Workers) lease() time.Duration { return 2 * w.opts.Timeout }
+
+// Run handles the inbox until ctx ends, then lets the updates in hand
+// finish.
+func (w *Workers) Run(ctx context.Context) error {
+	var loops sync.WaitGroup
+	for k := range bot.InboxShards {
+		loops.Add(1)
+		go func() {
+			defer loops.Done()
+			w.shard(ctx, k)
+		}()
+	}
+	loops.Wait()
+	w.work.Wait()
+	return nil
+}
+
+// shard takes a shard's chats as workers come free, and waits for new
+// updates when there is nothing to do.
+func (w *Workers) shard(ctx context.Context, k int) {
+	for ctx.Err() == nil {
+		select {
+		case w.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		claims, next, err := w.inbox.ClaimIn(ctx, k, time.Now(), w.lease(), 1)
+		if err != nil || len(claims) == 0 {
+			<-w.slots
+			if err != nil {
+				if ctx.Err() == nil {
+					w.log.Warn("inbox: claim", "shard", k, "err", err)
+				}
+				sleep(ctx, time.Second)
+				continue
+			}
+			wait := time.Second
+			if !next.IsZero() {
+				wait = max(min(time.Until(next), wait), time.Second)
+			}
+			_ = w.inbox.WaitIn(ctx, k, wait)
+			continue
+		}
+		w.work.Add(1)
+		go func() {
+			defer func() { <-w.slots; w.work.Done() }()
+			// An update in hand is finished even while stopping.
+			w.chat(context.WithoutCancel(ctx), claims[0])
+		}()
+	}
+}
+
+// chat handles a claimed chat's updates in order while the shard has no
+// other chat waiting.
+func (w *Workers) chat(ctx context.Context, c bot.InboxClaim) {
+	for {
+		start := time.Now()
+		err := w.handle(ctx, c.Entry)
+		now := time.Now()
+		if err != nil {
+			w.fail(ctx, c, err, now)
+			return
+		}
+		w.opts.Observer.Handled(now.Sub(start))
+		next, err := w.inbox.AckIn(ctx, c, now, now.Add(w.lease()), true)
+		if err != nil {
+			w.log.Warn("inbox: acknowledge a handled update; it will be recognised when handled again", "err", err)
+			return
+		}
+		if next == nil {
+			return
+		}
+		c = *next
+	}
+}
+
+// fail records a failed try: later again, or a dead letter.
+func (w *Workers) fail(ctx context.Context, c bot.InboxClaim, cause error, now time.Time) {
+	retry := now.Add(min(time.Second<<min(c.Tries, 6), time.Minute))
+	dead, err := w.inbox.FailIn(ctx, c, cause.Error(), w.opts.MaxTries, now, retry)
+	if err != nil {
+		w.log.Warn("inbox: record a failed update; it is tried again after its lease", "err", err)
+		return
+	}
+	w.opts.Observer.Failed(dead)
+	if dead {
+		w.log.Error("an update failed too often and became a dead letter; see `cosiebot deadletters`",
+			"update", c.Entry.Update, "tries", c.Tries+1, "err", cause)
+		return
+	}
+	w.log.Warn("an update was not handled; it will be tried again", "update", c.Entry.Update, "err", cause, "at", retry)
+}
+
+// handle decodes and handles one update within its time limit; a panic
+// counts as a failure, so a poisonous update ends as a dead letter.
+func (w *Workers) handle(ctx context.Context, e bot.InboxEntry) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	in, ok := decodeEntry(e)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, w.opts.Timeout)
+	defer cancel()
+	return w.h.Handle(ctx, in)
+}
+
+// decodeEntry turns an inbox entry into what the service understands; it
+// reports false for updates the bot ignores or cannot read.
+func decodeEntry(e bot.InboxEntry) (bot.Inbound, bool) {
+	received := time.UnixMilli(e.Received)
+	if e.SlowDown {
+		return bot.Inbound{ChatID: e.Chat, UserID: e.Chat, Private: e.Chat > 0, Other: bot.OtherSlowDown, Received: received}, true
+	}
+	var u models.Update
+	if len(e.Raw) == 0 || json.Unmarshal(e.Raw, &u) != nil {
+		return bot.Inbound{}, false
+	}
+	in, ok := decode(&u)
+	in.Received = received
+	return in, ok
+}

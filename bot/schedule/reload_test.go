@@ -14,7 +14,7 @@ func TestMissedDigestsCoverEveryDay(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	jobs := newJobs(t, "hel_daily")
-	s := schedule.New(jobs, st, schedule.Options{})
+	s := schedule.New(jobs.on(st), st, schedule.Options{})
 	s.Digest(ctx, "hel_daily", hel(2026, 3, 20, 9, 0)) // sent for the 19th
 	// Down from the 20th at 09:00 until the 24th at 12:00.
 	s.Digest(ctx, "hel_daily", hel(2026, 3, 24, 12, 0))
@@ -34,7 +34,7 @@ func TestReloadReplacesDigestEntries(t *testing.T) {
 	defer cancel()
 	st := openStore(t)
 	jobs := newJobs(t, "hel_daily", "no_digest")
-	s := schedule.New(jobs, st, schedule.Options{})
+	s := schedule.New(jobs.on(st), st, schedule.Options{})
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,6 +38,9 @@ type Store interface {
 	RecordRun(ctx context.Context, name string, at time.Time, outcome string, took time.Duration) error
 	LastRun(ctx context.Context, name string) (map[string]string, error)
 	Purge(ctx context.Context, pilot string, before time.Time) (int64, error)
+	// Partitions lists every pilot that ever had data, including pilots
+	// no longer in the flow files.
+	Partitions(ctx context.Context) ([]string, error)
 }
 
 // Options tunes a Scheduler.
@@ -44,8 +49,11 @@ type Options struct {
 	// CatchUp is how far back a missed digest is still sent at start-up
 	// (default 8 days: a weekly digest is never skipped).
 	CatchUp time.Duration
-	Clock   bot.Clock
-	Logger  *slog.Logger
+	// DefaultRetentionDays applies to pilots removed from the flow files,
+	// whose own retention_days is no longer known; default 365.
+	DefaultRetentionDays int
+	Clock                bot.Clock
+	Logger               *slog.Logger
 }
 
 // Scheduler owns the cron runner.
@@ -60,6 +68,7 @@ type Scheduler struct {
 	// replace them.
 	mu      sync.Mutex
 	digests map[string]cron.EntryID
+	started sync.WaitGroup // the purge at start-up
 }
 
 // New makes a scheduler; Start runs it.
@@ -72,6 +81,9 @@ func New(jobs Jobs, store Store, opts Options) *Scheduler {
 	}
 	if opts.Clock == nil {
 		opts.Clock = bot.SystemClock{}
+	}
+	if opts.DefaultRetentionDays <= 0 {
+		opts.DefaultRetentionDays = 365
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -109,6 +121,13 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		s.Digest(ctx, f.Pilot.ID, now)
 	}
 	s.cron.Start()
+	// Purge at start-up too: a bot that is often restarted, or was down
+	// at 03:17, keeps nothing past its retention.
+	s.started.Add(1)
+	go func() {
+		defer s.started.Done()
+		s.Purge(ctx, s.opts.Clock.Now())
+	}()
 	return nil
 }
 
@@ -143,8 +162,14 @@ func (s *Scheduler) Stop(ctx context.Context) {
 	if s.cron == nil {
 		return
 	}
+	done := make(chan struct{})
+	go func() {
+		<-s.cron.Stop().Done()
+		s.started.Wait()
+		close(done)
+	}()
 	select {
-	case <-s.cron.Stop().Done():
+	case <-done:
 	case <-ctx.Done():
 	}
 }
@@ -253,8 +278,9 @@ func (s *Scheduler) Digest(ctx context.Context, pilot string, now time.Time) {
 	}
 }
 
-// Purge deletes answers older than each pilot's retention_days. One replica
-// runs it (a lock that expires if the holder dies).
+// Purge deletes answers older than each pilot's retention_days, in every
+// pilot that has data: those removed from the flow files keep the default
+// retention. One replica runs it (a lock that expires if the holder dies).
 func (s *Scheduler) Purge(ctx context.Context, now time.Time) {
 	start := time.Now()
 	unlock, ok, err := s.store.Lock(ctx, "purge", 30*time.Minute)
@@ -266,14 +292,18 @@ func (s *Scheduler) Purge(ctx context.Context, now time.Time) {
 		return
 	}
 	defer unlock()
-	var total int64
+	days, err := s.retention(ctx)
 	outcome := "ok"
-	for _, f := range s.jobs.Flows().List() {
-		before := now.AddDate(0, 0, -f.Pilot.RetentionDays)
-		n, err := s.store.Purge(ctx, f.Pilot.ID, before)
+	if err != nil {
+		outcome = "partial: " + err.Error()
+		s.log.Error("retention purge: list pilots with data", "err", err)
+	}
+	var total int64
+	for _, pilot := range slices.Sorted(maps.Keys(days)) {
+		n, err := s.store.Purge(ctx, pilot, now.AddDate(0, 0, -days[pilot]))
 		if err != nil {
 			outcome = "failed: " + err.Error()
-			s.log.Error("retention purge", "pilot", f.Pilot.ID, "err", err)
+			s.log.Error("retention purge", "pilot", pilot, "err", err)
 			continue
 		}
 		total += n
@@ -282,4 +312,19 @@ func (s *Scheduler) Purge(ctx context.Context, now time.Time) {
 	if err := s.store.RecordRun(ctx, "purge", now, fmt.Sprintf("%s, %d answers deleted", outcome, total), time.Since(start)); err != nil {
 		s.log.Warn("record purge run", "err", err)
 	}
+}
+
+// retention maps every pilot with data to its retention in days.
+func (s *Scheduler) retention(ctx context.Context) (map[string]int, error) {
+	days := map[string]int{}
+	for _, f := range s.jobs.Flows().List() {
+		days[f.Pilot.ID] = f.Pilot.RetentionDays
+	}
+	parts, err := s.store.Partitions(ctx)
+	for _, p := range parts {
+		if _, ok := days[p]; !ok && p != bot.Lobby {
+			days[p] = s.opts.DefaultRetentionDays
+		}
+	}
+	return days, err
 }

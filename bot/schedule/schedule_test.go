@@ -2,6 +2,7 @@ package schedule_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -124,9 +125,11 @@ type digestCall struct {
 	from, to time.Time
 }
 
-// fakeJobs records what the scheduler asks for.
+// fakeJobs records what the scheduler asks for. Like the service, it
+// marks a digest's slot in the store in the same step as sending it.
 type fakeJobs struct {
 	flows   *bot.Flows
+	store   *redisstore.Store
 	sendErr error
 	onFire  func(call int64) // runs inside FireDue; may panic
 
@@ -147,11 +150,27 @@ func (j *fakeJobs) FireDue(context.Context) (int, error) {
 	return 0, nil
 }
 
-func (j *fakeJobs) SendDigest(_ context.Context, pilot string, from, to time.Time) error {
+// on makes the jobs mark digest slots in st.
+func (j *fakeJobs) on(st *redisstore.Store) *fakeJobs {
+	j.store = st
+	return j
+}
+
+func (j *fakeJobs) SendDigest(ctx context.Context, pilot string, from, to time.Time, once string) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.digests = append(j.digests, digestCall{pilot, from, to})
-	return j.sendErr
+	if j.sendErr != nil {
+		return j.sendErr
+	}
+	if j.store == nil {
+		return nil
+	}
+	err := j.store.Commit(ctx, &bot.Commit{Pilot: pilot, Once: once, OnceTTL: 40 * 24 * time.Hour})
+	if errors.Is(err, bot.ErrDone) {
+		j.digests = j.digests[:len(j.digests)-1] // another replica had it
+	}
+	return err
 }
 
 func (j *fakeJobs) Flows() *bot.Flows { return j.flows }
@@ -282,7 +301,7 @@ func TestDigestOncePerSlot(t *testing.T) {
 			st := openStore(t)
 			jobs := newJobs(t, allPilots...)
 			clock := bot.NewManualClock(tc.steps[0].now)
-			s := schedule.New(jobs, st, schedule.Options{Clock: clock})
+			s := schedule.New(jobs.on(st), st, schedule.Options{Clock: clock})
 			seen := 0
 			for i, stp := range tc.steps {
 				clock.Set(stp.now)
@@ -308,7 +327,7 @@ func TestDigestDays(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	jobs := newJobs(t, allPilots...)
-	s := schedule.New(jobs, st, schedule.Options{Clock: bot.NewManualClock(hel(2026, 3, 30, 9, 0))})
+	s := schedule.New(jobs.on(st), st, schedule.Options{Clock: bot.NewManualClock(hel(2026, 3, 30, 9, 0))})
 	s.Digest(ctx, "hel_weekly", hel(2026, 3, 30, 9, 0))
 	got := jobs.sent("hel_weekly")
 	if len(got) != 1 {
@@ -327,23 +346,32 @@ func TestDigestDays(t *testing.T) {
 	}
 }
 
-// TestDigestFailureNotRepeated: a digest whose sending failed is recorded
-// as failed and not sent again for that slot (the marker is set before
-// sending, so a slot is never sent twice).
-func TestDigestFailureNotRepeated(t *testing.T) {
+// TestDigestFailureRetried: a digest that could not be queued (Redis
+// refused the commit) is not marked, so the next run tries the slot again;
+// once queued, the slot is done.
+func TestDigestFailureRetried(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	jobs := newJobs(t, allPilots...)
-	jobs.sendErr = fmt.Errorf("telegram is down")
-	s := schedule.New(jobs, st, schedule.Options{})
+	jobs.sendErr = fmt.Errorf("redis is down")
+	s := schedule.New(jobs.on(st), st, schedule.Options{})
 	now := hel(2026, 3, 30, 10, 0)
 	s.Digest(ctx, "hel_weekly", now)
 	s.Digest(ctx, "hel_weekly", now.Add(time.Hour))
-	if got := jobs.sent("hel_weekly"); len(got) != 1 {
-		t.Fatalf("want one attempt, got:%s", showCalls(got))
+	if got := jobs.sent("hel_weekly"); len(got) != 2 {
+		t.Fatalf("want two attempts, got:%s", showCalls(got))
+	}
+	if run := lastRun(t, st, "digest:hel_weekly"); len(run) != 0 {
+		t.Fatalf("a failed digest was recorded as run: %v", run)
+	}
+	jobs.sendErr = nil
+	s.Digest(ctx, "hel_weekly", now.Add(2*time.Hour))
+	s.Digest(ctx, "hel_weekly", now.Add(3*time.Hour))
+	if got := jobs.sent("hel_weekly"); len(got) != 3 {
+		t.Fatalf("want the third attempt to go and the fourth to find it done, got:%s", showCalls(got))
 	}
 	run := lastRun(t, st, "digest:hel_weekly")
-	if run["outcome"] != "failed: telegram is down" || run["at"] != utc(2026, 3, 30, 6, 0).Format(time.RFC3339) {
+	if run["outcome"] != "sent" || run["at"] != utc(2026, 3, 30, 6, 0).Format(time.RFC3339) {
 		t.Fatalf("run record %v", run)
 	}
 }
@@ -356,7 +384,7 @@ func TestDigestDST(t *testing.T) {
 		st := openStore(t)
 		jobs := newJobs(t, allPilots...)
 		clock := bot.NewManualClock(time.Time{})
-		s := schedule.New(jobs, st, schedule.Options{Clock: clock})
+		s := schedule.New(jobs.on(st), st, schedule.Options{Clock: clock})
 		for i, tc := range []struct {
 			now      time.Time
 			slot     time.Time // the slot in force at now
@@ -405,7 +433,7 @@ func TestDigestDST(t *testing.T) {
 	t.Run("cron entries", func(t *testing.T) {
 		st := openStore(t)
 		jobs := newJobs(t, allPilots...)
-		s := schedule.New(jobs, st, schedule.Options{DispatchEvery: 7 * time.Second}) // the real clock
+		s := schedule.New(jobs.on(st), st, schedule.Options{DispatchEvery: 7 * time.Second}) // the real clock
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		if err := s.Start(ctx); err != nil {
@@ -520,7 +548,7 @@ func TestCatchUp(t *testing.T) {
 			defer cancel()
 			start := func() *fakeJobs {
 				jobs := newJobs(t, allPilots...)
-				s := schedule.New(jobs, st, schedule.Options{Clock: clock, CatchUp: tc.catchUp})
+				s := schedule.New(jobs.on(st), st, schedule.Options{Clock: clock, CatchUp: tc.catchUp})
 				if err := s.Start(ctx); err != nil {
 					t.Fatal(err)
 				}
@@ -549,7 +577,7 @@ func TestConcurrentDigests(t *testing.T) {
 	var scheds [replicas]*schedule.Scheduler
 	for i := range replicas {
 		jobs[i] = newJobs(t, allPilots...)
-		scheds[i] = schedule.New(jobs[i], st, schedule.Options{Clock: bot.NewManualClock(time.Time{})})
+		scheds[i] = schedule.New(jobs[i].on(st), st, schedule.Options{Clock: bot.NewManualClock(time.Time{})})
 	}
 	pilots := []string{"hel_daily", "hel_weekly", "ny_friday", "no_digest"}
 	for day := range 14 {
@@ -591,22 +619,22 @@ func TestConcurrentDigests(t *testing.T) {
 	}
 }
 
-// commitAnswers stores n answers of one citizen in a pilot.
-func commitAnswers(t *testing.T, st *redisstore.Store, pilot string, n int) {
+// commitAnswers stores n answers of one citizen in a pilot, given at a time.
+func commitAnswers(t *testing.T, st *redisstore.Store, pilot string, n int, at time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	user := fmt.Sprintf("%016x%016x", rand.Uint64(), rand.Uint64())
-	c := &bot.Commit{User: user, Pilot: pilot, Session: &bot.Session{Pilot: pilot, Chat: 1}, Day: "2026-03-30", Counts: map[string]int64{}}
+	c := &bot.Commit{User: user, Pilot: pilot, Point: true, Session: &bot.Session{Pilot: pilot, Chat: 1}, Day: "2026-03-30", Counts: map[string]int64{}}
 	for i := range n {
-		c.Answers = append(c.Answers, bot.Record{User: user, Node: "rate", Result: "experience", Kind: flow.KindRating, Value: fmt.Sprint(1 + i%5), Lang: "en"})
+		c.Answers = append(c.Answers, bot.Record{User: user, Node: "rate", Result: "experience", Kind: flow.KindRating, Value: fmt.Sprint(1 + i%5), Lang: "en", At: at.UnixMilli()})
 	}
 	if err := st.Commit(ctx, c); err != nil {
 		t.Fatalf("commit answers: %v", err)
 	}
 }
 
-// streamIDs lists a pilot's stored answer ids.
-func streamIDs(t *testing.T, st *redisstore.Store, pilot string) []string {
+// answerIDs lists a pilot's stored answer ids, oldest first.
+func answerIDs(t *testing.T, st *redisstore.Store, pilot string) []string {
 	t.Helper()
 	var ids []string
 	err := st.EachAnswer(context.Background(), pilot, func(r bot.Record) error {
@@ -619,67 +647,22 @@ func streamIDs(t *testing.T, st *redisstore.Store, pilot string) []string {
 	return ids
 }
 
-// idTime is the Redis time (milliseconds) in a stream id.
-func idTime(t *testing.T, id string) time.Time {
-	t.Helper()
-	var ms, seq int64
-	if _, err := fmt.Sscanf(id, "%d-%d", &ms, &seq); err != nil {
-		t.Fatalf("stream id %q: %v", id, err)
-	}
-	return time.UnixMilli(ms).UTC()
-}
-
-// serverAfter waits until the Redis clock has passed t, so that answers
-// stored next get later stream ids.
-func serverAfter(t *testing.T, st *redisstore.Store, after time.Time) {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		now, err := st.Client().Time(context.Background()).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if now.After(after.Add(time.Millisecond)) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the Redis clock stays at %s", now)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // TestPurge: answers older than each pilot's retention_days go, newer ones
-// stay. Stream ids carry Redis's own clock, so the purge times are chosen
-// relative to the ids the answers got.
+// stay, to the millisecond.
 func TestPurge(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	jobs := newJobs(t, allPilots...) // retention: hel_daily 7, hel_weekly 30, ny_friday 365, no_digest 1
-	s := schedule.New(jobs, st, schedule.Options{})
+	s := schedule.New(jobs.on(st), st, schedule.Options{})
 	counts := map[string]int{"hel_daily": 4, "hel_weekly": 3, "ny_friday": 5, "no_digest": 2}
+	first := utc(2026, 3, 1, 12, 0)
 	for p, n := range counts {
-		commitAnswers(t, st, p, n)
+		commitAnswers(t, st, p, n, first)
 	}
-	var first, last time.Time
-	for p := range counts {
-		for _, id := range streamIDs(t, st, p) {
-			at := idTime(t, id)
-			if first.IsZero() || at.Before(first) {
-				first = at
-			}
-			if at.After(last) {
-				last = at
-			}
-		}
-	}
+	last := first
 	// A second batch for hel_weekly, strictly later than everything above.
-	serverAfter(t, st, last)
-	commitAnswers(t, st, "hel_weekly", 2)
-	newer := streamIDs(t, st, "hel_weekly")[3:]
-	if len(newer) != 2 || !idTime(t, newer[0]).After(last) {
-		t.Fatalf("second batch ids %v, not after %s", newer, last)
-	}
+	commitAnswers(t, st, "hel_weekly", 2, last.Add(2*time.Millisecond))
+	newer := answerIDs(t, st, "hel_weekly")[3:]
 	justAfter := last.Add(time.Millisecond)
 
 	for _, step := range []struct {
@@ -699,7 +682,7 @@ func TestPurge(t *testing.T) {
 	} {
 		s.Purge(ctx, step.now)
 		for p, want := range step.left {
-			if got := len(streamIDs(t, st, p)); got != want {
+			if got := len(answerIDs(t, st, p)); got != want {
 				t.Fatalf("%s: %s has %d answers, want %d", step.name, p, got, want)
 			}
 		}
@@ -708,7 +691,7 @@ func TestPurge(t *testing.T) {
 			t.Fatalf("%s: run record %v, want %d deleted at %s", step.name, run, step.deleted, step.now.UTC().Format(time.RFC3339))
 		}
 		if step.name == "30 days later" {
-			if got := streamIDs(t, st, "hel_weekly"); strings.Join(got, " ") != strings.Join(newer, " ") {
+			if got := answerIDs(t, st, "hel_weekly"); strings.Join(got, " ") != strings.Join(newer, " ") {
 				t.Fatalf("hel_weekly kept %v, want the younger batch %v", got, newer)
 			}
 		}
@@ -755,13 +738,13 @@ func TestPurgeOneReplica(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	g := &gatedStore{Store: st, tried: make(chan struct{})}
-	commitAnswers(t, st, "no_digest", 3)
-	ids := streamIDs(t, st, "no_digest")
-	now := idTime(t, ids[len(ids)-1]).Add(time.Millisecond).AddDate(0, 0, 2)
+	at := utc(2026, 3, 1, 12, 0)
+	commitAnswers(t, st, "no_digest", 3, at)
+	now := at.Add(time.Millisecond).AddDate(0, 0, 2)
 	var wg sync.WaitGroup
 	for range 3 {
 		jobs := newJobs(t, allPilots...)
-		s := schedule.New(jobs, g, schedule.Options{})
+		s := schedule.New(jobs.on(st), g, schedule.Options{})
 		wg.Go(func() { s.Purge(ctx, now) })
 	}
 	wg.Wait()
@@ -769,14 +752,14 @@ func TestPurgeOneReplica(t *testing.T) {
 		t.Fatalf("%d of 3 replicas took the lock, %d pilot purges (want %d), %d runs recorded",
 			g.won.Load(), g.purges.Load(), len(allPilots), g.records.Load())
 	}
-	if got := streamIDs(t, st, "no_digest"); len(got) != 0 {
+	if got := answerIDs(t, st, "no_digest"); len(got) != 0 {
 		t.Fatalf("left %v", got)
 	}
 	if run := lastRun(t, st, "purge"); run["outcome"] != "ok, 3 answers deleted" || run["at"] != now.UTC().Format(time.RFC3339) || run["took_ms"] == "" {
 		t.Fatalf("run record %v", run)
 	}
 	// The lock was released: the next purge runs.
-	schedule.New(newJobs(t, allPilots...), g, schedule.Options{}).Purge(ctx, now.Add(time.Hour))
+	schedule.New(newJobs(t, allPilots...).on(st), g, schedule.Options{}).Purge(ctx, now.Add(time.Hour))
 	if g.won.Load() != 2 || g.records.Load() != 2 {
 		t.Fatalf("the lock was not released: %d locks taken, %d runs", g.won.Load(), g.records.Load())
 	}
@@ -828,7 +811,7 @@ func TestPanickingJob(t *testing.T) {
 				}
 			}
 			logs := &logRecorder{}
-			s := schedule.New(jobs, st, schedule.Options{DispatchEvery: time.Second, Logger: slog.New(logs),
+			s := schedule.New(jobs.on(st), st, schedule.Options{DispatchEvery: time.Second, Logger: slog.New(logs),
 				Clock: bot.NewManualClock(utc(2026, 3, 30, 12, 0))})
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -860,7 +843,7 @@ func TestDigestSpecs(t *testing.T) {
 	t.Run("no digest", func(t *testing.T) {
 		st := openStore(t)
 		jobs := newJobs(t, "no_digest", "hel_daily")
-		s := schedule.New(jobs, st, schedule.Options{Clock: bot.NewManualClock(hel(2026, 3, 30, 12, 0))})
+		s := schedule.New(jobs.on(st), st, schedule.Options{Clock: bot.NewManualClock(hel(2026, 3, 30, 12, 0))})
 		if err := s.Start(ctx); err != nil {
 			t.Fatalf("Start with a pilot that has no digest: %v", err)
 		}
@@ -883,7 +866,7 @@ func TestDigestSpecs(t *testing.T) {
 	t.Run("every minute", func(t *testing.T) {
 		st := openStore(t)
 		jobs := newJobs(t, "every_minute")
-		s := schedule.New(jobs, st, schedule.Options{})
+		s := schedule.New(jobs.on(st), st, schedule.Options{})
 		tokyo := mustZone("Asia/Tokyo")
 		now := time.Date(2026, 3, 30, 9, 0, 30, 0, tokyo)
 		start := time.Now()
@@ -901,4 +884,22 @@ func TestDigestSpecs(t *testing.T) {
 		}
 		t.Logf("three digests of an every-minute schedule took %v", took)
 	})
+}
+
+// TestPurgeRemovedPilot: a pilot removed from the flow files still has its
+// answers purged, with the default retention.
+func TestPurgeRemovedPilot(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	at := utc(2026, 3, 1, 12, 0)
+	commitAnswers(t, st, "gone_pilot", 3, at)
+	s := schedule.New(newJobs(t, "hel_daily").on(st), st, schedule.Options{DefaultRetentionDays: 30})
+	s.Purge(ctx, at.AddDate(0, 0, 29))
+	if got := answerIDs(t, st, "gone_pilot"); len(got) != 3 {
+		t.Fatalf("29 days later %d answers left, want 3", len(got))
+	}
+	s.Purge(ctx, at.Add(time.Millisecond).AddDate(0, 0, 30))
+	if got := answerIDs(t, st, "gone_pilot"); len(got) != 0 {
+		t.Fatalf("30 days later %d answers left, want none", len(got))
+	}
 }

@@ -32,6 +32,8 @@ type Outbox interface {
 	Done(ctx context.Context, p bot.Pending, pace time.Time, paceTTL time.Duration, next, keepUntil, leaseEnd time.Time) (*bot.Pending, error)
 	// Defer releases a chat, its message kept, to be tried at at.
 	Defer(ctx context.Context, p bot.Pending, at time.Time) error
+	// Renew extends the lease on a chat while a send takes long.
+	Renew(ctx context.Context, p bot.Pending, leaseEnd time.Time) error
 	// Partitions lists every partition that ever had data.
 	Partitions(ctx context.Context) ([]string, error)
 }
@@ -79,10 +81,13 @@ type Options struct {
 	// CapReplies puts replies under the global cap too (default: Telegram
 	// only limits them per chat).
 	CapReplies bool
-	Budget     Budget        // nil: no global cap (tests)
-	Lease      time.Duration // how long a claimed chat is ours; default 30s
-	Workers    int           // chats sent to at once; default 32
-	Sweep      time.Duration // how often every partition is looked at; default 1s
+	Budget     Budget // nil: no global cap (tests)
+	// Lease is how long a claimed chat is ours unrenewed (a courier renews
+	// it during a long send); a crashed courier's chats are taken over
+	// after it. Default 6s.
+	Lease   time.Duration
+	Workers int           // chats sent to at once; default 32
+	Sweep   time.Duration // how often every partition is looked at; default 1s
 	// Parts lists the partitions always swept (the flows' pilots and the
 	// lobby); the store's list adds pilots removed from the flow files.
 	Parts func() []string
@@ -114,7 +119,7 @@ func New(store Outbox, tr Transport, opts Options) *Courier {
 		opts.ChatBurst = 3
 	}
 	if opts.Lease <= 0 {
-		opts.Lease = 30 * time.Second
+		opts.Lease = 6 * time.Second
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = 32

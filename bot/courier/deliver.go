@@ -35,13 +35,17 @@ func (p pacing) after(tat, now time.Time, n int) time.Time {
 }
 
 // deliver sends a claimed chat's messages while they may go, then gives
-// the chat back.
+// the chat back. The lease is renewed meanwhile: waiting for the global
+// budget or a slow send must not let another courier send the same
+// message.
 func (c *Courier) deliver(ctx context.Context, p bot.Pending) {
+	stop := c.keep(ctx, p)
+	defer stop()
 	for {
 		next, err := c.one(ctx, p)
 		if err != nil {
-			c.log.Warn("courier: update the outbox", "err", err)
-			return // the lease ends and the chat is tried again
+			c.log.Warn("courier: the outbox could not be updated; the chat is tried again when its lease ends", "err", err)
+			return
 		}
 		if next == nil {
 			return
@@ -50,24 +54,83 @@ func (c *Courier) deliver(ctx context.Context, p bot.Pending) {
 	}
 }
 
+// keep renews the lease on a chat until the returned stop is called.
+func (c *Courier) keep(ctx context.Context, p bot.Pending) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(c.opts.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := c.store.Renew(ctx, p, time.Now().Add(c.opts.Lease)); err != nil && ctx.Err() == nil {
+					c.log.Warn("courier: renew a lease", "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// retry runs a store call until it succeeds or half the lease has passed:
+// after a message went, the outbox must learn it, or the message goes
+// again when the lease ends.
+func (c *Courier) retry(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(c.opts.Lease / 2)
+	wait := 50 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// done is Store.Done, retried.
+func (c *Courier) done(ctx context.Context, p bot.Pending, pace time.Time, paceTTL time.Duration, next, keepUntil time.Time) (*bot.Pending, error) {
+	var np *bot.Pending
+	err := c.retry(ctx, func() (err error) {
+		np, err = c.store.Done(ctx, p, pace, paceTTL, next, keepUntil, time.Now().Add(c.opts.Lease))
+		return err
+	})
+	return np, err
+}
+
+// later is Store.Defer, retried.
+func (c *Courier) later(ctx context.Context, p bot.Pending, at time.Time) error {
+	return c.retry(ctx, func() error { return c.store.Defer(ctx, p, at) })
+}
+
 // one sends (or skips, or defers) a chat's next message and returns the
 // chat's following message when it may go at once.
 func (c *Courier) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) {
 	pace := c.pacing()
 	now := time.Now()
 	if at := pace.allowed(p.Pace); at.After(now) {
-		return nil, c.store.Defer(ctx, p, at)
+		return nil, c.later(ctx, p, at)
 	}
 	lane := p.Out.Lane
-	if lane == bot.LaneCosmetic && pace.allowed(pace.after(p.Pace, now, p.Queued)).After(now) {
+	if lane == bot.LaneCosmetic && pace.allowed(pace.after(p.Pace, now, p.Queued-1)).After(now) {
 		// Marking an answered keyboard must never delay a message: it
-		// goes only with budget for it and everything queued behind it.
+		// goes only when it and everything queued behind it may go now.
 		c.opts.Observer.Failed(lane, "skipped")
-		return c.store.Done(ctx, p, time.Time{}, 0, now, now, now.Add(c.opts.Lease))
+		return c.done(ctx, p, time.Time{}, 0, now, now)
 	}
 	if lane == bot.LaneBulk || c.opts.CapReplies {
 		if wait, ok := c.take(ctx); !ok {
-			return nil, c.store.Defer(ctx, p, now.Add(wait))
+			return nil, c.later(ctx, p, now.Add(wait))
 		}
 		now = time.Now()
 	}
@@ -80,7 +143,7 @@ func (c *Courier) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) 
 	}
 	c.observeSent(p.Out, now)
 	tat := pace.after(p.Pace, now, 1)
-	return c.store.Done(ctx, p, tat, tat.Sub(now), pace.allowed(tat), now, now.Add(c.opts.Lease))
+	return c.done(ctx, p, tat, tat.Sub(now), pace.allowed(tat), now)
 }
 
 // take reserves a global slot for a bulk message, waiting a little if
@@ -126,24 +189,24 @@ func (c *Courier) failed(ctx context.Context, p bot.Pending, err error) (*bot.Pe
 				c.log.Warn("courier: pause the bulk lane", "err", err)
 			}
 		}
-		return nil, c.store.Defer(ctx, p, now.Add(max(rl.After, time.Second)))
+		return nil, c.later(ctx, p, now.Add(max(rl.After, time.Second)))
 	case errors.Is(err, bot.ErrBlocked):
 		c.opts.Observer.Failed(lane, "blocked")
 		if c.opts.Blocked != nil {
 			if err := c.opts.Blocked(ctx, p.Out.Chat); err != nil {
 				c.log.Warn("courier: opt out a citizen who blocked the bot", "err", err)
-				return nil, c.store.Defer(ctx, p, now.Add(retryLater))
+				return nil, c.later(ctx, p, now.Add(retryLater))
 			}
 		}
-		return c.store.Done(ctx, p, time.Time{}, 0, now, now, now.Add(c.opts.Lease))
+		return c.done(ctx, p, time.Time{}, 0, now, now)
 	case errors.Is(err, ErrPermanent):
 		c.opts.Observer.Failed(lane, "permanent")
 		c.log.Warn("courier: a message was refused for good and dropped", "lane", laneName(lane), "err", err)
-		return c.store.Done(ctx, p, time.Time{}, 0, now, now, now.Add(c.opts.Lease))
+		return c.done(ctx, p, time.Time{}, 0, now, now)
 	default:
 		c.opts.Observer.Failed(lane, "temporary")
 		c.log.Warn("courier: send failed; will try again", "lane", laneName(lane), "err", err, "in", retryLater)
-		return nil, c.store.Defer(ctx, p, now.Add(retryLater))
+		return nil, c.later(ctx, p, now.Add(retryLater))
 	}
 }
 

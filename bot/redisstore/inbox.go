@@ -255,10 +255,29 @@ func (s *Store) FailIn(ctx context.Context, c bot.InboxClaim, cause string, maxT
 	return dead, nil
 }
 
+// RenewIn extends a worker's lease on a claimed chat while it handles a
+// slow update, so no other worker takes the chat meanwhile.
+func (s *Store) RenewIn(ctx context.Context, c bot.InboxClaim, leaseEnd time.Time) error {
+	err := s.rdb.ZAddArgs(ctx, s.inTag(c.Shard)+":lease", redis.ZAddArgs{XX: true, Members: []redis.Z{{Score: float64(leaseEnd.UnixMilli()), Member: c.Chat}}}).Err()
+	if err != nil {
+		return fmt.Errorf("inbox renew: %w", err)
+	}
+	return nil
+}
+
 // WaitIn blocks until a shard may have work or timeout passes (at least a
 // second: Redis counts blocking timeouts in seconds here).
 func (s *Store) WaitIn(ctx context.Context, shard int, timeout time.Duration) error {
-	err := s.rdb.BLPop(ctx, max(timeout, time.Second), s.inTag(shard)+":wake").Err()
+	timeout = max(timeout, time.Second)
+	// A deadline of our own: a connection left half-open by a Redis
+	// restart must not hold the shard's loop for the client's long
+	// blocking-read timeout.
+	ctx, cancel := context.WithTimeout(ctx, timeout+time.Second)
+	defer cancel()
+	err := s.rdb.BLPop(ctx, timeout, s.inTag(shard)+":wake").Err()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("inbox wait: %w", err)
 	}
@@ -416,13 +435,19 @@ func toAny(ss []string) []any {
 	return out
 }
 
-// leadScript takes or renews a leadership lease held under a token. KEYS:
-// lease. ARGV: token, ttl ms.
+// leadScript takes or renews a leadership lease held under a token. The
+// value holds the lease's end on Redis's clock too, so an ended lease is
+// taken over even where keys do not expire by themselves (the embedded
+// server). KEYS: lease. ARGV: token, ttl ms.
 var leadScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local cur = redis.call('GET', KEYS[1])
-if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]); return 1 end
-if cur then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if cur then
+  local token, ends = string.match(cur, '^(.*)|(%d+)$')
+  if token ~= ARGV[1] and tonumber(ends or '0') > now then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. string.format('%.0f', now + tonumber(ARGV[2])), 'PX', ARGV[2])
 return 1
 `)
 
@@ -438,5 +463,13 @@ func (s *Store) Lead(ctx context.Context, name, token string, ttl time.Duration)
 
 // Resign gives up a leadership held under token.
 func (s *Store) Resign(ctx context.Context, name, token string) error {
-	return unlockScript.Run(ctx, s.rdb, []string{s.ns + ":lead:" + name}, token).Err()
+	return resignScript.Run(ctx, s.rdb, []string{s.ns + ":lead:" + name}, token).Err()
 }
+
+// resignScript deletes a leadership only if token holds it. KEYS: lease.
+// ARGV: token.
+var resignScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur and string.match(cur, '^(.*)|%d+$') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)

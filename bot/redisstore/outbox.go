@@ -139,6 +139,15 @@ func (s *Store) Done(ctx context.Context, p bot.Pending, pace time.Time, paceTTL
 	return np, nil
 }
 
+// Renew extends a courier's lease on a chat while a send takes long.
+func (s *Store) Renew(ctx context.Context, p bot.Pending, leaseEnd time.Time) error {
+	err := s.rdb.ZAddArgs(ctx, s.outLeaseKey(p.Part), redis.ZAddArgs{XX: true, Members: []redis.Z{{Score: float64(leaseEnd.UnixMilli()), Member: p.Chat}}}).Err()
+	if err != nil {
+		return fmt.Errorf("outbox renew: %w", err)
+	}
+	return nil
+}
+
 // deferOutScript gives a chat back, its message kept, to be tried at a
 // time. KEYS: ready, lease. ARGV: chat, at ms.
 var deferOutScript = redis.NewScript(`

@@ -30,6 +30,8 @@ type Inbox interface {
 	AckIn(ctx context.Context, c bot.InboxClaim, now, leaseEnd time.Time, keep bool) (*bot.InboxClaim, error)
 	FailIn(ctx context.Context, c bot.InboxClaim, cause string, maxTries int, now, retryAt time.Time) (dead bool, err error)
 	WaitIn(ctx context.Context, shard int, timeout time.Duration) error
+	// RenewIn extends the lease on a chat being handled.
+	RenewIn(ctx context.Context, c bot.InboxClaim, leaseEnd time.Time) error
 	// Lead takes or renews a leadership (one replica polls Telegram).
 	Lead(ctx context.Context, name, token string, ttl time.Duration) (bool, error)
 	Resign(ctx context.Context, name, token string) error
@@ -49,9 +51,13 @@ type ReceiverOptions struct {
 	// MaxWaiting is how many updates one chat may have waiting; more are
 	// dropped, and the citizen asked once to slow down. Default 10.
 	MaxWaiting int
-	Words      *locales.Catalog // for the apology while Redis is down
-	Logger     *slog.Logger
-	Observer   Observer
+	// LeaderTTL is how long the polling leadership lasts unrenewed: after
+	// a crash, another replica (or the restarted one) polls after it.
+	// Default 10s.
+	LeaderTTL time.Duration
+	Words     *locales.Catalog // for the apology while Redis is down
+	Logger    *slog.Logger
+	Observer  Observer
 }
 
 // Receiver takes updates from Telegram, by long polling (one replica at a
@@ -74,6 +80,9 @@ func NewReceiver(c *Client, inbox Inbox, opts ReceiverOptions) *Receiver {
 	if opts.MaxWaiting <= 0 {
 		opts.MaxWaiting = 10
 	}
+	if opts.LeaderTTL <= 0 {
+		opts.LeaderTTL = 10 * time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -92,9 +101,6 @@ func (r *Receiver) Drain() { r.draining.Store(true) }
 // Draining reports whether the receiver is stopping.
 func (r *Receiver) Draining() bool { return r.draining.Load() }
 
-// leaderTTL is how long the polling leadership lasts without renewal.
-const leaderTTL = 30 * time.Second
-
 // Poll runs the getUpdates loop on whichever replica holds the polling
 // leadership, until ctx ends. The others wait, ready to take over.
 func (r *Receiver) Poll(ctx context.Context) error {
@@ -111,7 +117,8 @@ func (r *Receiver) Poll(ctx context.Context) error {
 	var offset int64
 	leading := false
 	for ctx.Err() == nil {
-		ok, err := r.inbox.Lead(ctx, "poller", r.token, leaderTTL)
+		ttl := r.opts.LeaderTTL
+		ok, err := r.inbox.Lead(ctx, "poller", r.token, ttl)
 		switch {
 		case err != nil && leading:
 			// Redis is down: keep polling, so citizens hear that the bot
@@ -121,14 +128,14 @@ func (r *Receiver) Poll(ctx context.Context) error {
 				r.log.Info("another replica polls Telegram now")
 			}
 			leading = false
-			sleep(ctx, leaderTTL/3)
+			sleep(ctx, ttl/3)
 			continue
 		case !leading:
 			r.log.Info("this replica polls Telegram")
 			leading = true
 		}
 		var err2 error
-		offset, err2 = r.pollFor(ctx, offset, leaderTTL/3)
+		offset, err2 = r.pollFor(ctx, offset, ttl/3)
 		if err2 != nil {
 			return err2
 		}

@@ -61,9 +61,10 @@ func NewWorkers(inbox Inbox, h Handler, opts WorkerOptions) *Workers {
 	return &Workers{inbox: inbox, h: h, opts: opts, log: opts.Logger, slots: make(chan struct{}, opts.Workers)}
 }
 
-// lease is how long a worker holds a chat: its updates' time limit and a
-// margin. A worker that crashed loses the chat to another after it.
-func (w *Workers) lease() time.Duration { return 2 * w.opts.Timeout }
+// lease is how long a worker holds a chat without renewing it: a worker
+// that crashed loses its chat to another after it. A worker renews it
+// while it handles an update, however long that takes (up to Timeout).
+const lease = 6 * time.Second
 
 // Run handles the inbox until ctx ends, then lets the updates in hand
 // finish.
@@ -90,7 +91,7 @@ func (w *Workers) shard(ctx context.Context, k int) {
 		case <-ctx.Done():
 			return
 		}
-		claims, next, err := w.inbox.ClaimIn(ctx, k, time.Now(), w.lease(), 1)
+		claims, next, err := w.inbox.ClaimIn(ctx, k, time.Now(), lease, 1)
 		if err != nil || len(claims) == 0 {
 			<-w.slots
 			if err != nil {
@@ -121,14 +122,16 @@ func (w *Workers) shard(ctx context.Context, k int) {
 func (w *Workers) chat(ctx context.Context, c bot.InboxClaim) {
 	for {
 		start := time.Now()
+		stop := w.keep(ctx, c)
 		err := w.handle(ctx, c.Entry)
+		stop()
 		now := time.Now()
 		if err != nil {
 			w.fail(ctx, c, err, now)
 			return
 		}
 		w.opts.Observer.Handled(now.Sub(start))
-		next, err := w.inbox.AckIn(ctx, c, now, now.Add(w.lease()), true)
+		next, err := w.inbox.AckIn(ctx, c, now, now.Add(lease), true)
 		if err != nil {
 			w.log.Warn("inbox: acknowledge a handled update; it will be recognised when handled again", "err", err)
 			return
@@ -138,6 +141,28 @@ func (w *Workers) chat(ctx context.Context, c bot.InboxClaim) {
 		}
 		c = *next
 	}
+}
+
+// keep renews the lease on a chat until the returned stop is called.
+func (w *Workers) keep(ctx context.Context, c bot.InboxClaim) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := w.inbox.RenewIn(ctx, c, time.Now().Add(lease)); err != nil && ctx.Err() == nil {
+					w.log.Warn("inbox: renew a lease", "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // fail records a failed try: later again, or a dead letter.

@@ -272,7 +272,7 @@ func runBurst(tb testing.TB, o burstOptions) burstResult {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(a.intake.Close)
+	deliver := startParts(tb, a, false)
 
 	base := int64(7_000_000)
 	t0 := time.Now()
@@ -313,6 +313,11 @@ func runBurst(tb testing.TB, o burstOptions) burstResult {
 	if dctx.Err() != nil {
 		tb.Errorf("dispatch timed out after %v with %d of %d sent", time.Since(start).Round(time.Second), fired.Load(), o.followUps)
 	}
+	// The follow-ups are committed; the courier sends them at the cap.
+	for dctx.Err() == nil && fake.Stats().Delivered < o.followUps {
+		time.Sleep(50 * time.Millisecond)
+	}
+	deliver()
 	for i, err := range errs {
 		if i < 5 {
 			tb.Errorf("FireDue: %v", err)
@@ -363,6 +368,7 @@ func runBurst(tb testing.TB, o burstOptions) burstResult {
 	}
 	res.counted = counts["fu_sent"]
 	res.left = rdb.ZCard(ctx, "cosie:{p:"+burstPilot+"}:due").Val()
+	_ = rdb
 	return res
 }
 
@@ -403,13 +409,10 @@ func seedFollowUps(tb testing.TB, a *app, f *flow.Flow, base int64, n int, due t
 func seedOne(ctx context.Context, a *app, f *flow.Flow, chat int64, due, now time.Time) error {
 	user := a.svc.Pseudonym(chat)
 	pilot := f.Pilot.ID
-	if err := a.store.Move(ctx, user, pilot); err != nil {
-		return err
-	}
 	sess := &bot.Session{Pilot: pilot, Chat: chat, Created: now.Unix(), Updated: now.Unix(),
 		Flow: flow.State{Node: "wait", Await: "time", Version: f.Version, Lang: "en", Seq: 2, Run: 1, Due: due.Unix()}}
 	return a.store.Commit(ctx, &bot.Commit{
-		User: user, Pilot: pilot, Session: sess, TTL: 30 * 24 * time.Hour, Keep: 31 * 24 * time.Hour,
+		User: user, Pilot: pilot, Point: true, Session: sess, TTL: 30 * 24 * time.Hour, Keep: 31 * 24 * time.Hour,
 		Day:     now.In(f.Pilot.Timezone).Format(time.DateOnly),
 		Prompts: []bot.Prompt{{Kind: flow.PromptFollowUp, Node: "wait", Seq: 2, Due: due}},
 	})

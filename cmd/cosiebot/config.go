@@ -21,6 +21,7 @@ type serveConfig struct {
 	token         string
 	apiURL        string
 	redisURL      string
+	redisPrefix   string
 	flowsDir      string
 	httpAddr      string
 	webhookURL    string
@@ -41,6 +42,7 @@ type serveConfig struct {
 	workers       int
 	updateTimeout time.Duration
 	maxTries      int
+	leaderTTL     time.Duration
 }
 
 // setting is one configuration value: an environment variable and the
@@ -50,23 +52,28 @@ type setting struct {
 	value           *string
 }
 
-var secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+var (
+	secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	prefixPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+)
 
 func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 	fs := newFlags(e, "serve")
 	var (
 		token, tokenFile, apiURL, redisURL, flowsDir, httpAddr string
+		redisPrefix                                            string
 		webhookURL, webhookSecret, key, keyFile, logFormat     string
 		logLevel, sessionTTL, rate, coordinators, pollTimeout  string
 		dispatchEvery, chatInterval, claimLease                string
 		chatBurst, capReplies, maxWaiting, workers             string
-		updateTimeout, maxTries                                string
+		updateTimeout, maxTries, leaderTTL                     string
 	)
 	settings := []setting{
 		{"TELEGRAM_BOT_TOKEN", "token", "bot token from @BotFather (prefer the variable or -token-file)", &token},
 		{"TELEGRAM_BOT_TOKEN_FILE", "token-file", "file holding the bot token", &tokenFile},
 		{"TELEGRAM_API_URL", "api-url", "Bot API base URL (default https://api.telegram.org)", &apiURL},
 		{"REDIS_URL", "redis-url", "redis:// or rediss:// URL; unset: an in-process store that forgets everything on exit", &redisURL},
+		{"COSIE_REDIS_PREFIX", "redis-prefix", "prefix of every Redis key, so deployments can share a Redis (default cosie)", &redisPrefix},
 		{"COSIE_FLOWS_DIR", "flows", "folder of flow files (default: the shipped flows)", &flowsDir},
 		{"COSIE_HTTP_ADDR", "http-addr", "address for /healthz, /readyz and the webhook (default :8080)", &httpAddr},
 		{"COSIE_WEBHOOK_URL", "webhook-url", "public HTTPS URL of the webhook; unset: long polling", &webhookURL},
@@ -87,6 +94,7 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 		{"COSIE_INBOX_MAX_WAITING", "inbox-max-waiting", "updates one chat may have waiting; more are dropped and the citizen asked to slow down (default 10)", &maxWaiting},
 		{"COSIE_WORKERS", "workers", "updates this replica handles at once (default 32)", &workers},
 		{"COSIE_UPDATE_TIMEOUT", "update-timeout", "time limit for handling one update (default 30s)", &updateTimeout},
+		{"COSIE_LEADER_TTL", "leader-ttl", "how long the replica that polls Telegram stays in charge without renewing; after a crash another takes over after it (default 10s)", &leaderTTL},
 		{"COSIE_MAX_TRIES", "max-tries", "failed tries before an update becomes a dead letter (default 8)", &maxTries},
 	}
 	for _, s := range settings {
@@ -100,7 +108,10 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 			*s.value = e.getenv(s.env)
 		}
 	}
-	c := &serveConfig{apiURL: apiURL, redisURL: redisURL, flowsDir: flowsDir, httpAddr: httpAddr, webhookURL: webhookURL, webhookSecret: webhookSecret}
+	if redisPrefix != "" && !prefixPattern.MatchString(redisPrefix) {
+		return nil, fmt.Errorf("COSIE_REDIS_PREFIX %q: use 1 to 32 letters, digits, _ or -", redisPrefix)
+	}
+	c := &serveConfig{apiURL: apiURL, redisURL: redisURL, redisPrefix: redisPrefix, flowsDir: flowsDir, httpAddr: httpAddr, webhookURL: webhookURL, webhookSecret: webhookSecret}
 	var err error
 	if c.token, err = secret(token, tokenFile, "TELEGRAM_BOT_TOKEN"); err != nil {
 		return nil, err
@@ -163,6 +174,9 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 		return nil, err
 	}
 	if c.updateTimeout, err = duration(updateTimeout, "COSIE_UPDATE_TIMEOUT", 30*time.Second); err != nil {
+		return nil, err
+	}
+	if c.leaderTTL, err = duration(leaderTTL, "COSIE_LEADER_TTL", 10*time.Second); err != nil {
 		return nil, err
 	}
 	if c.chatBurst, err = count(chatBurst, "COSIE_CHAT_BURST", 3, 1, 20); err != nil {

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/url"
 	"os"
@@ -13,6 +15,8 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/redisstore"
 	"github.com/cosie/cosiebot/bot/telegram/telegramtest"
 	"github.com/redis/go-redis/v9"
 )
@@ -45,27 +49,87 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// testRedis returns a Redis URL for one test, empty and its own: a database
-// of the CI Redis, or an in-process server.
-func testRedis(t *testing.T, db int) (string, *redis.Client) {
+// testDB is one test's own, empty place in a Redis: a database of the CI
+// Redis, a key prefix on a Redis Cluster (which has one database), or an
+// in-process server.
+type testDB struct {
+	url    string
+	rdb    redis.UniversalClient
+	prefix string // of every key; serve gets it as COSIE_REDIS_PREFIX
+}
+
+// key names a key as the store does.
+func (d testDB) key(rest string) string { return d.prefix + ":" + rest }
+
+// env adds what serve needs to use this place.
+func (d testDB) env(extra map[string]string) map[string]string {
+	out := map[string]string{"COSIE_REDIS_PREFIX": d.prefix}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}
+
+// testRedis gives a test its own place in REDIS_URL (a single server or a
+// Cluster), or an in-process server when it is unset.
+func testRedis(t testing.TB, db int) testDB {
 	t.Helper()
-	if base := os.Getenv("REDIS_URL"); base != "" {
+	base := os.Getenv("REDIS_URL")
+	if base == "" {
+		mr := miniredis.RunT(t)
+		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		t.Cleanup(func() { rdb.Close() })
+		return testDB{url: "redis://" + mr.Addr() + "/0", rdb: rdb, prefix: "cosie"}
+	}
+	opts, err := redisstore.ParseURL(base)
+	if err != nil {
+		t.Fatalf("REDIS_URL: %v", err)
+	}
+	d := testDB{url: base, prefix: fmt.Sprintf("t%d-%x", db, rand.Uint32())}
+	if !opts.IsClusterMode && len(opts.Addrs) == 1 && opts.MasterName == "" {
 		u, err := url.Parse(base)
 		if err != nil {
 			t.Fatalf("REDIS_URL: %v", err)
 		}
 		u.Path = fmt.Sprintf("/%d", db)
-		rdb := redis.NewClient(&redis.Options{Addr: u.Host, DB: db})
-		if err := rdb.FlushDB(context.Background()).Err(); err != nil {
-			t.Fatalf("flush test database: %v", err)
-		}
-		t.Cleanup(func() { rdb.FlushDB(context.Background()); rdb.Close() })
-		return u.String(), rdb
+		d.url, opts.DB = u.String(), db
 	}
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
-	return "redis://" + mr.Addr() + "/0", rdb
+	d.rdb = redis.NewUniversalClient(opts)
+	clean := func() {
+		for _, k := range keysOf(t, d.rdb, d.prefix+":*") {
+			d.rdb.Del(context.Background(), k)
+		}
+	}
+	clean()
+	t.Cleanup(func() { clean(); d.rdb.Close() })
+	return d
+}
+
+// keysOf lists the keys matching pattern, on every master of a Cluster.
+func keysOf(t testing.TB, rdb redis.UniversalClient, pattern string) []string {
+	t.Helper()
+	ctx := context.Background()
+	var mu sync.Mutex
+	var out []string
+	scan := func(ctx context.Context, c redis.Cmdable) error {
+		it := c.Scan(ctx, 0, pattern, 1000).Iterator()
+		for it.Next(ctx) {
+			mu.Lock()
+			out = append(out, it.Val())
+			mu.Unlock()
+		}
+		return it.Err()
+	}
+	var err error
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return scan(ctx, c) })
+	} else {
+		err = scan(ctx, rdb)
+	}
+	if err != nil {
+		t.Fatalf("scan keys: %v", err)
+	}
+	return out
 }
 
 // server is one `cosiebot serve` run inside the test process.
@@ -89,6 +153,7 @@ func serveEnv(fake *telegramtest.Server, redisURL string, extra map[string]strin
 		"COSIE_DISPATCH_EVERY": "200ms",
 		"COSIE_LOG_LEVEL":      "debug",
 		"COSIE_CHAT_INTERVAL":  "20ms",
+		"COSIE_LEADER_TTL":     "1s",
 	}
 	for k, v := range extra {
 		env[k] = v
@@ -203,26 +268,20 @@ func sentTo(fake *telegramtest.Server, chat int64) []telegramtest.Sent {
 	return out
 }
 
-// scanKeys lists every key in the test database.
-func scanKeys(t *testing.T, rdb *redis.Client) []string {
-	t.Helper()
-	keys, err := rdb.Keys(context.Background(), "*").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return keys
-}
+// scanKeys lists every key of the test's place.
+func (d testDB) scanKeys(t *testing.T) []string { return keysOf(t, d.rdb, d.prefix+":*") }
 
-// answersIn reads the answers stream of a pilot as result -> values.
-func answersIn(t *testing.T, rdb *redis.Client, pilot string) []string {
+// answersIn reads a pilot's stored answers as json.
+func (d testDB) answersIn(t *testing.T, pilot string) []string {
 	t.Helper()
-	msgs, err := rdb.XRange(context.Background(), "cosie:{p:"+pilot+"}:a", "-", "+").Result()
+	var out []string
+	err := redisstore.New(d.rdb, redisstore.Options{Namespace: d.prefix}).EachAnswer(context.Background(), pilot, func(r bot.Record) error {
+		b, _ := json.Marshal(r)
+		out = append(out, string(b))
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	var out []string
-	for _, m := range msgs {
-		out = append(out, m.Values["j"].(string))
 	}
 	return out
 }
@@ -235,4 +294,32 @@ func freePort(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// startParts runs an app's courier, and with intake its receiver (long
+// polling) and workers too, until the returned stop is called (or the test
+// ends); stop waits for them.
+func startParts(tb testing.TB, a *app, intake bool) (stop func()) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	sendCtx, stopSending := context.WithCancel(context.Background())
+	if intake {
+		wg.Add(2)
+		go func() { defer wg.Done(); _ = a.receiver.Poll(ctx) }()
+		go func() { defer wg.Done(); _ = a.workers.Run(ctx) }()
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = a.courier.Run(sendCtx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+			stopSending()
+			<-done
+		})
+	}
+	tb.Cleanup(stop)
+	return stop
 }

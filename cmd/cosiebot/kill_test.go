@@ -77,9 +77,9 @@ func TestServeKilledAtAnyMomentLosesNothingAndCountsOnce(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	fake := telegramtest.New(t, testToken)
-	redisURL, rdb := testRedis(t, 9)
+	db := testRedis(t, 9)
 	env := os.Environ()
-	for k, v := range serveEnv(fake, redisURL, map[string]string{"COSIE_CLAIM_LEASE": "1s", "COSIE_DISPATCH_EVERY": "100ms"}) {
+	for k, v := range serveEnv(fake, db.url, db.env(map[string]string{"COSIE_CLAIM_LEASE": "1s", "COSIE_DISPATCH_EVERY": "100ms"})) {
 		env = append(env, k+"="+v)
 	}
 	ch := &child{t: t, bin: bin, env: env, logs: &syncBuffer{}}
@@ -123,7 +123,7 @@ func TestServeKilledAtAnyMomentLosesNothingAndCountsOnce(t *testing.T) {
 
 	// Every answer is stored exactly once.
 	perCitizen := map[string]map[string]int{}
-	for _, raw := range answersIn(t, rdb, "quick") {
+	for _, raw := range db.answersIn(t, "quick") {
 		var a struct{ U, K, V, X string }
 		if err := json.Unmarshal([]byte(raw), &a); err != nil {
 			t.Fatal(err)
@@ -144,7 +144,7 @@ func TestServeKilledAtAnyMomentLosesNothingAndCountsOnce(t *testing.T) {
 		}
 	}
 	// Counters are not double-counted either.
-	all, err := rdb.HGetAll(context.Background(), "cosie:{p:quick}:c:all").Result()
+	all, err := db.rdb.HGetAll(context.Background(), db.key("{p:quick}:c:all")).Result()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,20 +63,16 @@ func BenchmarkServeLoad(b *testing.B) {
 		b.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := buildApp(ctx, cfg, counted, words, set, log)
+	a, err := buildApp(context.Background(), cfg, counted, words, set, log)
 	if err != nil {
 		b.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = a.client.Run(ctx, a.intake) }()
+	stop := startParts(b, a, true)
 
 	trips.Store(0)
 	lat, elapsed, updates := drive(b, fake, chats, perChat, 1_000_000)
 	rate := float64(updates) / elapsed.Seconds()
-	cancel()
-	<-done
-	a.intake.Close()
+	stop()
 
 	b.ReportMetric(rate, "updates/s")
 	b.ReportMetric(echoRate, "echo-updates/s")

@@ -25,8 +25,8 @@ func TestServeReloadsFlows(t *testing.T) {
 		}
 	}
 	fake := telegramtest.New(t, testToken)
-	redisURL, _ := testRedis(t, 14)
-	srv := startServe(t, serveEnv(fake, redisURL, map[string]string{"COSIE_FLOWS_DIR": dir}))
+	db := testRedis(t, 14)
+	srv := startServe(t, serveEnv(fake, db.url, db.env(map[string]string{"COSIE_FLOWS_DIR": dir})))
 
 	c := newCitizen(t, fake, 801, "en")
 	c.say("/start second")

@@ -40,7 +40,7 @@ func reportSetup(e *env, pilot, dir string) (*flow.Flow, *redisstore.Store, func
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return f, redisstore.New(rdb, redisstore.Options{}), func() { rdb.Close() }, nil
+	return f, redisstore.New(rdb, redisstore.Options{Namespace: e.getenv("COSIE_REDIS_PREFIX")}), func() { rdb.Close() }, nil
 }
 
 func cmdDigest(ctx context.Context, e *env, args []string) error {

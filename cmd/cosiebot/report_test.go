@@ -13,8 +13,8 @@ import (
 // digest and export commands read the same Redis.
 func TestDigestAndExportCommands(t *testing.T) {
 	fake := telegramtest.New(t, testToken)
-	redisURL, _ := testRedis(t, 15)
-	srv := startServe(t, serveEnv(fake, redisURL, nil))
+	db := testRedis(t, 15)
+	srv := startServe(t, serveEnv(fake, db.url, db.env(nil)))
 	for i, lang := range []string{"en", "fi"} {
 		staff := map[string]string{"en": "The staff", "fi": "Henkilökunta"}[lang]
 		c := newCitizen(t, fake, int64(901+i), lang)
@@ -33,7 +33,7 @@ func TestDigestAndExportCommands(t *testing.T) {
 	}
 	srv.stop()
 
-	env := map[string]string{"REDIS_URL": redisURL, "COSIE_FLOWS_DIR": "testdata/flows"}
+	env := map[string]string{"REDIS_URL": db.url, "COSIE_REDIS_PREFIX": db.prefix, "COSIE_FLOWS_DIR": "testdata/flows"}
 	cmd := func(args ...string) (string, string, error) {
 		var out, errOut bytes.Buffer
 		err := run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)

@@ -81,7 +81,7 @@ type app struct {
 func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, words *locales.Catalog, set *bot.Flows, log *slog.Logger) (*app, error) {
 	m := metrics.New()
 	key := cfg.pseudonymKey
-	store := redisstore.New(rdb, redisstore.Options{ChatKey: func(chat int64) string { return bot.ChatKey(key, chat) }})
+	store := redisstore.New(rdb, redisstore.Options{Namespace: cfg.redisPrefix, ChatKey: func(chat int64) string { return bot.ChatKey(key, chat) }})
 	client, err := telegram.Connect(ctx, telegram.Config{
 		Token: cfg.token, APIURL: cfg.apiURL, PollTimeout: cfg.pollTimeout, Logger: log, Calls: m,
 	})
@@ -91,7 +91,7 @@ func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, 
 	a := &app{cfg: cfg, log: log, store: store, client: client, metrics: m}
 	a.courier = courier.New(store, client.Transport(), courier.Options{
 		ChatInterval: cfg.chatInterval, ChatBurst: cfg.chatBurst, CapReplies: cfg.capReplies,
-		Budget: store.NewBudget(cfg.rate, 3), Parts: a.partitions, Blocked: a.blocked,
+		Budget: store.NewBudget(cfg.rate, 1), Parts: a.partitions, Blocked: a.blocked,
 		Logger: log, Observer: metrics.CourierObserver{M: m},
 	})
 	a.svc, err = bot.New(bot.Config{
@@ -101,7 +101,7 @@ func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, 
 	if err != nil {
 		return nil, err
 	}
-	a.receiver = telegram.NewReceiver(client, store, telegram.ReceiverOptions{MaxWaiting: cfg.maxWaiting, Words: words, Logger: log, Observer: m})
+	a.receiver = telegram.NewReceiver(client, store, telegram.ReceiverOptions{MaxWaiting: cfg.maxWaiting, LeaderTTL: cfg.leaderTTL, Words: words, Logger: log, Observer: m})
 	a.workers = telegram.NewWorkers(store, a.svc, telegram.WorkerOptions{Workers: cfg.workers, Timeout: cfg.updateTimeout, MaxTries: cfg.maxTries, Logger: log, Observer: m})
 	a.sched = schedule.New(a.svc, store, schedule.Options{DispatchEvery: cfg.dispatchEvery, Logger: log})
 	m.WatchQueues(store, a.pilots)

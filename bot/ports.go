@@ -69,7 +69,7 @@ type Sender interface {
 
 // ChosenData is the button data of the mark that replaces an answered
 // question's keyboard; pressing it does nothing.
-const ChosenData = "✓"
+const ChosenData = flow.ChosenData
 
 // ErrBlocked means the citizen blocked the bot: they are opted out and their
 // prompts cancelled.

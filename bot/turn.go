@@ -301,7 +301,7 @@ func (t *turn) menuOrOnly(intro string) {
 		}
 		kb := make([][]flow.Button, 0, len(flows))
 		for _, f := range flows {
-			kb = append(kb, []flow.Button{{Text: f.Pilot.Name.Render(matchLang(t.lang, f.Pilot.Languages), nil), Data: "P:" + f.Pilot.ID}})
+			kb = append(kb, []flow.Button{{Text: f.Pilot.Name.Render(matchLang(t.lang, f.Pilot.Languages), nil), Data: flow.Callback{Kind: flow.CallbackPilot, Arg: f.Pilot.ID}.Encode()}})
 		}
 		t.send(flow.Message{Text: text, Buttons: kb})
 	}
@@ -309,19 +309,19 @@ func (t *turn) menuOrOnly(intro string) {
 
 // press handles a button press.
 func (t *turn) press(ctx context.Context) {
-	data := t.in.Data
-	switch {
-	case flow.IsFlowButton(data):
+	cb, _ := flow.ParseCallback(t.in.Data)
+	switch cb.Kind {
+	case flow.CallbackFlow:
 		if t.sess == nil {
 			t.ack(t.say("stale.short", nil))
 			t.menuOrOnly("")
 			return
 		}
-		res := t.step(flow.Input{Kind: flow.InButton, Data: data, FirstName: t.in.FirstName})
+		res := t.step(flow.Input{Kind: flow.InButton, Data: t.in.Data, FirstName: t.in.FirstName})
 		t.ack(res.Notice)
 		t.chosen(res.Chosen)
-	case strings.HasPrefix(data, "P:"):
-		f := t.s.Flows().Get(strings.TrimPrefix(data, "P:"))
+	case flow.CallbackPilot:
+		f := t.s.Flows().Get(cb.Arg)
 		if f == nil {
 			t.ack(t.say("stale.short", nil))
 			t.staleMenu()
@@ -330,13 +330,13 @@ func (t *turn) press(ctx context.Context) {
 		t.ack("")
 		t.chosen(f.Pilot.Name.Render(matchLang(t.lang, f.Pilot.Languages), nil))
 		t.start(f)
-	case strings.HasPrefix(data, "L:"):
-		t.setLanguage(strings.TrimPrefix(data, "L:"))
-	case data == "F:yes" || data == "F:no":
-		t.confirmForget(data == "F:yes")
-	case data == flow.HelpData:
+	case flow.CallbackLanguage:
+		t.setLanguage(cb.Arg)
+	case flow.CallbackForget:
+		t.confirmForget(cb.Option == flow.ForgetYes)
+	case flow.CallbackHelp:
 		t.helpNow(ctx, "")
-	case data == ChosenData:
+	case flow.CallbackChosen:
 		t.ack("") // the mark left on an answered question
 	default:
 		t.ack(t.say("stale.short", nil))
@@ -409,7 +409,7 @@ func (t *turn) languageMenu() {
 	}
 	kb := make([][]flow.Button, 0, len(langs))
 	for _, l := range langs {
-		kb = append(kb, []flow.Button{{Text: t.s.words.Name(l), Data: "L:" + l}})
+		kb = append(kb, []flow.Button{{Text: t.s.words.Name(l), Data: flow.Callback{Kind: flow.CallbackLanguage, Arg: l}.Encode()}})
 	}
 	t.send(flow.Message{Text: t.say("language.choose", nil), Buttons: kb})
 }
@@ -461,8 +461,8 @@ func (t *turn) forget() {
 	t.sess.Confirm = "forget:" + strconv.FormatInt(t.now.Add(10*time.Minute).Unix(), 10)
 	t.commit()
 	t.send(flow.Message{Text: t.say("forget.confirm", nil), Buttons: [][]flow.Button{
-		{{Text: t.say("forget.yes", nil), Data: "F:yes"}},
-		{{Text: t.say("forget.no", nil), Data: "F:no"}},
+		{{Text: t.say("forget.yes", nil), Data: flow.Callback{Kind: flow.CallbackForget, Option: flow.ForgetYes}.Encode()}},
+		{{Text: t.say("forget.no", nil), Data: flow.Callback{Kind: flow.CallbackForget, Option: flow.ForgetNo}.Encode()}},
 	}})
 }
 

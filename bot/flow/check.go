@@ -304,13 +304,14 @@ func (l *loader) checkButtons(n *Node) {
 	count := 0
 	check := func(p Pos, opt string) {
 		count++
-		data := ButtonData(l.f.Version, n.ID, opt)
-		if len(data) > MaxButtonData {
-			room := MaxButtonData - len(ButtonData(l.f.Version, "", ""))
+		c := Callback{Kind: CallbackFlow, Version: l.f.Version, Node: n.ID, Option: opt}
+		if over := c.Overflow(); over > 0 {
+			need := MaxButtonData + over
+			room := len(n.ID) + len(opt) - over
 			if strings.HasPrefix(opt, "_") {
 				l.errorf(p, "node id %q is too long for the buttons the bot adds to it; Telegram allows %d bytes per button: shorten the node id", n.ID, MaxButtonData)
 			} else {
-				l.errorf(p, "node id %q and option id %q are too long together: a Telegram button carries at most %d bytes, and these need %d; keep the two ids at most %d characters together", n.ID, opt, MaxButtonData, len(data), room)
+				l.errorf(p, "node id %q and option id %q are too long together: a Telegram button carries at most %d bytes, and these need %d; keep the two ids at most %d characters together", n.ID, opt, MaxButtonData, need, room)
 			}
 		}
 	}

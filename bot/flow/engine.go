@@ -213,7 +213,7 @@ func (r *stepper) step(in Input) {
 			return
 		}
 		if in.Kind == InButton {
-			if _, _, opt, _ := ParseButtonData(in.Data); opt != optRestart || !r.buttonCurrent(in.Data) {
+			if c, ok := r.pressed(in.Data); !ok || c.Option != optRestart || c.Arg != "" {
 				r.res.Notice = r.say("stale.short", nil)
 			}
 		}
@@ -373,8 +373,8 @@ func (r *stepper) clock(n *Node, in Input) {
 
 func (r *stepper) afterEnd(n *Node, in Input) {
 	if in.Kind == InButton {
-		_, node, opt, ok := ParseButtonData(in.Data)
-		if ok && opt == optRestart && r.buttonCurrent(in.Data) && node == n.ID && n.Restart {
+		c, ok := r.pressed(in.Data)
+		if ok && c.Option == optRestart && c.Arg == "" && c.Node == n.ID && n.Restart {
 			r.res.Chosen = r.say("button.restart", nil)
 			r.start()
 			return
@@ -406,21 +406,24 @@ func (r *stepper) whileWaiting(n *Node, in Input) {
 	r.send(r.say("waiting.hours", map[string]any{"Count": hours}), nil)
 }
 
-// buttonCurrent reports whether button data was made by this flow version.
-func (r *stepper) buttonCurrent(data string) bool {
-	v, _, _, ok := ParseButtonData(data)
-	return ok && strings.HasPrefix(r.f.Version, v)
+// pressed reads the data of a press on a button of this flow version.
+func (r *stepper) pressed(data string) (Callback, bool) {
+	c, ok := ParseCallback(data)
+	if !ok || c.Kind != CallbackFlow || !strings.HasPrefix(r.f.Version, c.Version) {
+		return Callback{}, false
+	}
+	return c, true
 }
 
 // button handles a press.
 func (r *stepper) button(n *Node, data string) {
-	_, node, opt, ok := ParseButtonData(data)
-	if !ok || !r.buttonCurrent(data) || node != n.ID || !r.validOption(n, opt) {
+	c, ok := r.pressed(data)
+	if !ok || c.Node != n.ID || c.Arg != "" || !r.validOption(n, c.Option) {
 		r.res.Notice = r.say("stale.short", nil)
 		r.ask(n, r.say("reask.stale", nil))
 		return
 	}
-	r.choose(n, opt)
+	r.choose(n, c.Option)
 }
 
 func (r *stepper) validOption(n *Node, opt string) bool {
@@ -616,17 +619,16 @@ func (r *stepper) matchTyped(n *Node, typed string) string {
 		}
 		flat := flatten(kb)
 		if i >= 1 && i <= len(flat) {
-			_, _, opt, _ := ParseButtonData(flat[i-1].Data)
-			return opt
+			c, _ := ParseCallback(flat[i-1].Data)
+			return c.Option
 		}
 		return ""
 	}
 	for _, row := range kb {
 		for _, b := range row {
 			if normalize(b.Text) == t || normalize(stripEmoji(b.Text)) == t {
-				_, _, opt, ok := ParseButtonData(b.Data)
-				if ok {
-					return opt
+				if c, ok := ParseCallback(b.Data); ok && c.Kind == CallbackFlow {
+					return c.Option
 				}
 			}
 		}
@@ -638,7 +640,7 @@ func flatten(kb [][]Button) []Button {
 	var out []Button
 	for _, row := range kb {
 		for _, b := range row {
-			if IsFlowButton(b.Data) {
+			if c, _ := ParseCallback(b.Data); c.Kind == CallbackFlow {
 				out = append(out, b)
 			}
 		}
@@ -753,10 +755,6 @@ func (r *stepper) keyboard(n *Node) [][]Button {
 	}
 	return r.helpRow(kb)
 }
-
-// HelpData is the button data of the "I need help now" button, handled by
-// the host rather than the flow.
-const HelpData = "H"
 
 func (r *stepper) helpRow(kb [][]Button) [][]Button {
 	if !r.f.Pilot.Safeguarding.Button {

@@ -106,8 +106,8 @@ func (t *turn) commit() *Commit {
 	return t.c
 }
 
-func (t *turn) count(field string, n int64) {
-	t.commit().Counts[field] += n
+func (t *turn) count(k counter, n int64) {
+	t.commit().Counts[string(k)] += n
 }
 
 // handle decides what to do with the inbound event.
@@ -174,14 +174,14 @@ func (t *turn) step(in flow.Input) flow.Result {
 	// digest's drop-off (asked − answered) does not list everyone there.
 	if n := t.f.Node(prev.Node); n != nil && n.Kind == flow.KindConsent && res.State.Run == prev.Run &&
 		res.State.Node != "" && res.State.Node != prev.Node {
-		t.count("answered:"+n.ID, 1)
+		t.count(cAnswered(n.ID), 1)
 	}
 	for _, e := range res.Effects {
 		switch e.Kind {
 		case flow.EffAnswer:
 			t.record(e.Answer)
 		case flow.EffAsk:
-			t.count("asked:"+e.Node, 1)
+			t.count(cAsked(e.Node), 1)
 		case flow.EffSchedule:
 			if t.sess.OptOut {
 				continue
@@ -193,19 +193,19 @@ func (t *turn) step(in flow.Input) flow.Result {
 		case flow.EffStart:
 			t.sess.FollowedUp = false
 			t.sess.RunDay = dayOf(t.f, t.now)
-			t.count("started", 1)
-			t.count("lang:"+t.sess.Flow.Lang, 1)
+			t.count(cStarted, 1)
+			t.count(cLang(t.sess.Flow.Lang), 1)
 		case flow.EffComplete:
-			t.count("completed", 1)
+			t.count(cCompleted, 1)
 			if t.sess.RunDay != "" {
 				c.CohortDay = t.sess.RunDay
 				if c.Cohort == nil {
 					c.Cohort = map[string]int64{}
 				}
-				c.Cohort["completed_of_started"]++
+				c.Cohort[string(cCompletedOfStarted)]++
 			}
 		case flow.EffDecline:
-			t.count("declined", 1)
+			t.count(cDeclined, 1)
 			c.Session = nil
 			if hadAnswers {
 				pilot := t.sess.Pilot
@@ -236,25 +236,24 @@ func (t *turn) record(a *flow.Answer) {
 		Value: a.Value, Text: a.Text, Media: a.Media, Lang: t.sess.Flow.Lang, Version: t.f.Version,
 		At: t.now.UnixMilli(), Pilot: t.sess.Pilot,
 	})
-	t.count("answered:"+a.Node, 1)
+	t.count(cAnswered(a.Node), 1)
 	if t.sess.FollowedUp {
 		t.sess.FollowedUp = false
-		t.count("fu_answered", 1)
+		t.count(cFollowedUp, 1)
 	}
 	switch {
 	case a.Media != nil:
-		t.count("v:"+a.Result+":_"+a.Media.Type, 1)
+		t.count(cValue(a.Result, "_"+a.Media.Type), 1)
 	case a.Text != "" && a.Value == "":
-		t.count("v:"+a.Result+":_text", 1)
+		t.count(cValue(a.Result, "_text"), 1)
 	case a.Value != "":
 		if a.Kind != flow.KindNumber {
-			t.count("v:"+a.Result+":"+a.Value, 1)
+			t.count(cValue(a.Result, a.Value), 1)
 		}
 		if a.Kind == flow.KindRating || a.Kind == flow.KindNumber {
 			if x, err := strconv.ParseFloat(a.Value, 64); err == nil {
-				// Sums are kept in thousandths so averages survive HINCRBY.
-				t.count("sum:"+a.Result, int64(x*1000))
-				t.count("n:"+a.Result, 1)
+				t.count(cSum(a.Result), int64(x*sumScale))
+				t.count(cN(a.Result), 1)
 			}
 		}
 	}
@@ -605,7 +604,7 @@ func (s *Service) blocked(ctx context.Context, user string) error {
 			day = dayOf(f, s.clock.Now())
 			keep = time.Duration(f.Pilot.RetentionDays+1) * 24 * time.Hour // as save does
 		}
-		err = s.store.Commit(ctx, &Commit{User: user, Pilot: sess.Pilot, Session: sess, TTL: s.ttl, Keep: keep, Cancel: true, Day: day, Counts: map[string]int64{"blocked": 1}})
+		err = s.store.Commit(ctx, &Commit{User: user, Pilot: sess.Pilot, Session: sess, TTL: s.ttl, Keep: keep, Cancel: true, Day: day, Counts: map[string]int64{string(cBlocked): 1}})
 		if !errors.Is(err, ErrConflict) {
 			return err
 		}

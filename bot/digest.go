@@ -102,7 +102,7 @@ func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catal
 		if n.Result == "" {
 			continue
 		}
-		rows, total := answerRows(n, c, words, lang, flowLang)
+		rows, total := answerRows(f, n, c, say, flowLang)
 		if total == 0 {
 			continue
 		}
@@ -110,13 +110,11 @@ func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catal
 		qs.WriteString(n.Result)
 		qs.WriteString(" — ")
 		qs.WriteString(say("digest.count", map[string]any{"Count": int(total)}))
-		if (n.Kind == flow.KindRating || n.Kind == flow.KindNumber) && c.get(cN(n.Result)) > 0 {
-			avg := float64(c.get(cSum(n.Result))) / sumScale / float64(c.get(cN(n.Result)))
-			qs.WriteString(", ")
-			if n.Kind == flow.KindRating {
-				qs.WriteString(say("digest.average", map[string]any{"Avg": decimal(avg, lang)}))
-			} else {
-				qs.WriteString("Ø " + decimal(avg, lang))
+		if k := c.get(cN(n.Result)); k > 0 {
+			avg := float64(c.get(cSum(n.Result))) / sumScale / float64(k)
+			if s := flow.ShowAverage(n, decimal(avg, lang), say); s != "" {
+				qs.WriteString(", ")
+				qs.WriteString(s)
 			}
 		}
 		writeRows(&qs, rows)
@@ -182,32 +180,14 @@ type row struct {
 
 // answerRows lists the counts of each possible answer of a question, in
 // the order the citizen saw them.
-func answerRows(n *flow.Node, c counts, words *locales.Catalog, lang, flowLang string) ([]row, int64) {
+func answerRows(f *flow.Flow, n *flow.Node, c counts, say flow.Say, flowLang string) ([]row, int64) {
 	var rows []row
-	add := func(label, value string) {
-		if v := c.get(cValue(n.Result, value)); v > 0 {
-			rows = append(rows, row{label: label, n: v})
+	for _, b := range n.Buckets() {
+		if v := c.get(cValue(n.Result, b)); v > 0 {
+			a := flow.Answer{Node: n.ID, Result: n.Result, Kind: n.Kind, Value: b}
+			rows = append(rows, row{label: flow.ShowAnswer(f, a, flow.FormDigest, flowLang, say), n: v})
 		}
 	}
-	switch n.Kind {
-	case flow.KindChoice:
-		for _, o := range n.Options {
-			add(o.Text.Render(flowLang, nil), o.ID)
-		}
-	case flow.KindRating:
-		for v := 5; v >= 1; v-- {
-			add(words.Say(lang, "rating."+strconv.Itoa(v), nil), strconv.Itoa(v))
-		}
-		add(words.Say(lang, "button.dontknow", nil), flow.DontKnow)
-	case flow.KindYesNo:
-		add(words.Say(lang, "button.yes", nil), "yes")
-		add(words.Say(lang, "button.no", nil), "no")
-	case flow.KindText:
-		add("✍", "_text")
-		add("🎤", "_voice")
-		add("📷", "_photo")
-	}
-	add(words.Say(lang, "digest.skipped", nil), flow.Skipped)
 	total := c.get(cAnswered(n.ID))
 	if total == 0 {
 		for _, r := range rows {

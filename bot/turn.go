@@ -241,21 +241,12 @@ func (t *turn) record(a *flow.Answer) {
 		t.sess.FollowedUp = false
 		t.count(cFollowedUp, 1)
 	}
-	switch {
-	case a.Media != nil:
-		t.count(cValue(a.Result, "_"+a.Media.Type), 1)
-	case a.Text != "" && a.Value == "":
-		t.count(cValue(a.Result, "_text"), 1)
-	case a.Value != "":
-		if a.Kind != flow.KindNumber {
-			t.count(cValue(a.Result, a.Value), 1)
-		}
-		if a.Kind == flow.KindRating || a.Kind == flow.KindNumber {
-			if x, err := strconv.ParseFloat(a.Value, 64); err == nil {
-				t.count(cSum(a.Result), int64(x*sumScale))
-				t.count(cN(a.Result), 1)
-			}
-		}
+	if b := a.Bucket(); b != "" {
+		t.count(cValue(a.Result, b), 1)
+	}
+	if x, ok := a.Score(); ok {
+		t.count(cSum(a.Result), int64(x*sumScale))
+		t.count(cN(a.Result), 1)
 	}
 }
 

@@ -72,3 +72,39 @@ func isNumber(s string) bool {
 	_, err := strconv.ParseFloat(s, 64)
 	return err == nil
 }
+
+// Buckets lists the values answers to n are counted under in digests, in
+// the order the citizen saw them, ending with Skipped: the options of a
+// choice, the scores of a rating, how written answers came (_text, _voice,
+// _photo).
+func (n *Node) Buckets() []string { return append(n.kind().buckets(n), Skipped) }
+
+// Bucket is the bucket an answer is counted under (see Node.Buckets), or ""
+// when it is not counted by value (a number).
+func (a Answer) Bucket() string {
+	switch {
+	case a.Media != nil:
+		return "_" + a.Media.Type
+	case a.Text != "" && a.Value == "":
+		return bucketText
+	case a.Value != "" && !kinds.of(a.Kind).free:
+		return a.Value
+	}
+	return ""
+}
+
+// Score is the number an answer adds to its question's average, and whether
+// it adds one: the answers of numeric kinds (rating, number) that are not
+// skipped or "don't know".
+func (a Answer) Score() (float64, bool) {
+	if a.Media != nil || !kinds.of(a.Kind).numeric {
+		return 0, false
+	}
+	x, err := strconv.ParseFloat(a.Value, 64)
+	return x, err == nil
+}
+
+// ShowAverage renders the average of the answers to n for a digest
+// ("average 3,5 of 5"), or "" when its kind does not average answers. avg
+// is the number already written for the reader.
+func ShowAverage(n *Node, avg string, say Say) string { return n.kind().average(avg, say) }

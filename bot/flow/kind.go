@@ -49,8 +49,15 @@ type nodeKind interface {
 	resumes(n *Node, await string) bool
 
 	// label is the words for option or answer value v of n, in lang with
-	// the bot's own words from say; "" when the kind has none for v.
+	// the bot's own words from say; "" when the kind has none for v. n may
+	// be nil when the flow that asked is gone.
 	label(n *Node, v, lang string, say Say) string
+	// buckets lists the values n's answers are counted under in digests,
+	// in the order the citizen saw them; Skipped follows.
+	buckets(n *Node) []string
+	// average renders the average avg of n's answers for a digest, or ""
+	// when the kind does not average its answers.
+	average(avg string, say Say) string
 }
 
 // kindSpec is what a kind is, as opposed to what it does.
@@ -66,8 +73,12 @@ type kindSpec struct {
 	// consents: answering the node is agreeing to take part; answers
 	// recorded before it are warned about.
 	consents bool
-	// numeric: its answers are numbers (count:, less_than, greater_than).
+	// numeric: its answers are numbers (count:, less_than, greater_than,
+	// sums for averages).
 	numeric bool
+	// free: its answers can be any value (a number), so digests do not
+	// count them value by value.
+	free bool
 }
 
 // textUse says whether a node has a text.
@@ -198,6 +209,8 @@ func (baseKind) options(*Node) []string                       { return nil }
 func (baseKind) typed(r *stepper, n *Node, in Input)          { r.typedButtons(n, in) }
 func (baseKind) resumes(_ *Node, await string) bool           { return !strings.HasPrefix(await, awaitOther) }
 func (baseKind) label(_ *Node, _, _ string, _ Say) string     { return "" }
+func (baseKind) buckets(*Node) []string                       { return nil }
+func (baseKind) average(string, Say) string                   { return "" }
 func (baseKind) choose(r *stepper, n *Node, opt string) {
 	r.record(n, opt, "", nil)
 	r.enter(n.Next)

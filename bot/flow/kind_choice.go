@@ -94,7 +94,8 @@ func (choiceKind) check(l *loader, n *Node) {
 	}
 }
 
-func (k choiceKind) values(n *Node) []string { return k.options(n) }
+func (k choiceKind) values(n *Node) []string  { return k.options(n) }
+func (k choiceKind) buckets(n *Node) []string { return k.options(n) }
 
 func (choiceKind) options(n *Node) []string {
 	out := make([]string, len(n.Options))

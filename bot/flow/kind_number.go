@@ -12,8 +12,11 @@ const KindNumber Kind = "number"
 type numberKind struct{ baseKind }
 
 func (numberKind) spec() kindSpec {
-	return kindSpec{name: KindNumber, keys: []string{"text", "next", "result", "min", "max", "optional", "count"}, text: requiredText, waits: true, records: true, numeric: true}
+	return kindSpec{name: KindNumber, keys: []string{"text", "next", "result", "min", "max", "optional", "count"}, text: requiredText, waits: true, records: true, numeric: true, free: true}
 }
+
+// average is a plain "Ø 3,5": a number has no scale to say "of 5".
+func (numberKind) average(avg string, _ Say) string { return "Ø " + avg }
 
 func (numberKind) read(l *loader, n *Node, m map[string]pair, _ string) {
 	if v, ok := m["min"]; ok {

@@ -13,8 +13,13 @@ func (ratingKind) spec() kindSpec {
 }
 
 // options are the scores best first, as the buttons show them.
-func (ratingKind) options(*Node) []string { return []string{"5", "4", "3", "2", "1", optDontKnow} }
-func (ratingKind) values(*Node) []string  { return []string{"1", "2", "3", "4", "5"} }
+func (ratingKind) options(*Node) []string     { return []string{"5", "4", "3", "2", "1", optDontKnow} }
+func (ratingKind) values(*Node) []string      { return []string{"1", "2", "3", "4", "5"} }
+func (k ratingKind) buckets(n *Node) []string { return k.options(n) }
+
+func (ratingKind) average(avg string, say Say) string {
+	return say("digest.average", map[string]any{"Avg": avg})
+}
 
 func (ratingKind) label(_ *Node, v, _ string, say Say) string {
 	switch {

@@ -18,6 +18,9 @@ func (textKind) spec() kindSpec {
 	return kindSpec{name: KindText, keys: []string{"text", "next", "result", "accept", "optional", "count"}, text: requiredText, waits: true, records: true}
 }
 
+// buckets count written answers by how they came.
+func (textKind) buckets(*Node) []string { return []string{bucketText, bucketVoice, bucketPhoto} }
+
 // read reads accept; typed text is all a question takes by default.
 func (textKind) read(l *loader, n *Node, m map[string]pair, _ string) {
 	n.Accept = []string{"text"}
@@ -66,7 +69,8 @@ func (textKind) label(_ *Node, v, _ string, _ Say) string {
 	return ""
 }
 
-// The buckets of written answers, by how they came.
+// The buckets of written answers, by how they came: "_" and the media
+// type (see Answer.Bucket).
 const (
 	bucketText  = "_text"
 	bucketVoice = "_voice"

@@ -11,6 +11,7 @@ func (yesnoKind) spec() kindSpec {
 
 func (yesnoKind) options(*Node) []string { return []string{optYes, optNo} }
 func (yesnoKind) values(*Node) []string  { return []string{optYes, optNo} }
+func (yesnoKind) buckets(*Node) []string { return []string{optYes, optNo} }
 
 func (yesnoKind) label(_ *Node, v, _ string, say Say) string {
 	if v != optYes && v != optNo {

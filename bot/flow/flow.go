@@ -108,14 +108,15 @@ type Node struct {
 	Result string // the answer's name in exports and digests
 	Count  string // the result whose number picks the plural form of Text
 
-	Options  []*Option     // choice
-	Min, Max *float64      // number
-	Accept   []string      // text: "text", "voice", "photo"
-	Optional bool          // text, number, choice: offer a Skip button
-	Branches []*Branch     // branch
-	After    time.Duration // followup
-	At       *ClockTime    // followup: local time of day
-	Restart  bool          // end: offer "start again"
+	Options   []*Option     // choice
+	Min, Max  *float64      // number
+	Accept    []string      // text: "text", "voice", "photo"
+	Optional  bool          // text, number, choice: offer a Skip button
+	Branches  []*Branch     // branch
+	After     time.Duration // followup
+	afterText string        // followup: after as written, for the graph
+	At        *ClockTime    // followup: local time of day
+	Restart   bool          // end: offer "start again"
 
 	Pos Pos
 }

@@ -58,6 +58,9 @@ type nodeKind interface {
 	// average renders the average avg of n's answers for a digest, or ""
 	// when the kind does not average its answers.
 	average(avg string, say Say) string
+
+	// draw draws n in a Mermaid flowchart: its shape and its arrows.
+	draw(g *graph, n *Node)
 }
 
 // kindSpec is what a kind is, as opposed to what it does.

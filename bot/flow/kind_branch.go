@@ -149,3 +149,27 @@ func (branchKind) check(l *loader, n *Node) {
 		}
 	}
 }
+
+// draw draws a diamond whose arrows carry the rules, in the order they are
+// tried, and "otherwise".
+func (branchKind) draw(g *graph, n *Node) {
+	g.node(n, diamond, "branch: "+n.ID)
+	for _, b := range n.Branches {
+		g.edge(n.ID, b.Next, b.describe())
+	}
+	g.edge(n.ID, n.Next, "otherwise")
+}
+
+func (b *Branch) describe() string {
+	switch b.Op {
+	case OpEquals:
+		return b.Answer + " = " + strings.Join(b.Values, "")
+	case OpIn:
+		return b.Answer + " in " + strings.Join(b.Values, ", ")
+	case OpLessThan:
+		return fmt.Sprintf("%s < %v", b.Answer, b.Number)
+	case OpGreaterThan:
+		return fmt.Sprintf("%s > %v", b.Answer, b.Number)
+	}
+	return b.Answer + " " + string(b.Op)
+}

@@ -176,3 +176,18 @@ func (r *stepper) otherText(n *Node, o *Option, in Input) {
 	r.st.Await = ""
 	r.enter(cmp.Or(o.Next, n.Next))
 }
+
+// draw labels the arrows with the buttons that lead along them; an option
+// that asks for the citizen's own words is marked ✍.
+func (choiceKind) draw(g *graph, n *Node) {
+	g.titled(n, rounded)
+	routes := make([]route, 0, len(n.Options))
+	for _, o := range n.Options {
+		label := short(o.Text.Render(g.lang, nil), 24)
+		if o.Other {
+			label += " ✍"
+		}
+		routes = append(routes, route{label, cmp.Or(o.Next, n.Next)})
+	}
+	g.answers(n, routes)
+}

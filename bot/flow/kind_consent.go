@@ -33,3 +33,9 @@ func (consentKind) choose(r *stepper, n *Node, opt string) {
 	}
 	r.enter(n.Next)
 }
+
+// draw shows where agreeing leads; declining ends the dialogue.
+func (consentKind) draw(g *graph, n *Node) {
+	g.titled(n, rounded)
+	g.edge(n.ID, n.Next, "agree")
+}

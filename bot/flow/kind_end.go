@@ -29,3 +29,10 @@ func (endKind) enter(r *stepper, n *Node) (string, bool) {
 func (endKind) ask(r *stepper, n *Node, reason string) {
 	r.send(withReason(reason, r.render(n)), r.restartButton(n))
 }
+
+func (endKind) draw(g *graph, n *Node) {
+	g.titled(n, pill)
+	if n.Restart {
+		g.wait(n.ID, g.f.Start().ID, "start again")
+	}
+}

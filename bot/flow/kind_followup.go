@@ -1,5 +1,11 @@
 package flow
 
+import (
+	"cmp"
+	"fmt"
+	"strings"
+)
+
 // KindFollowup waits (after: 14d, at: "10:00"), never in quiet hours, and
 // then goes on: the dialogue continues days later.
 const KindFollowup Kind = "followup"
@@ -14,6 +20,7 @@ func (followupKind) read(l *loader, n *Node, m map[string]pair, what string) {
 	if v, ok := m["after"]; ok {
 		s, ok := l.scalar(v)
 		d, err := ParseDuration(s)
+		n.afterText = strings.TrimSpace(s) // drawn as written
 		switch {
 		case !ok:
 		case err != nil:
@@ -48,4 +55,19 @@ func (followupKind) enter(r *stepper, n *Node) (string, bool) {
 	r.effect(Effect{Kind: EffCancel})
 	r.effect(Effect{Kind: EffSchedule, Prompt: &Prompt{Kind: PromptFollowUp, Node: n.ID, Seq: st.Seq, Due: due}})
 	return "", true
+}
+
+// draw shows the wait as the file writes it ("10d", not "1w3d") and what
+// the bot says before it; the dotted arrow is the time passing.
+func (followupKind) draw(g *graph, n *Node) {
+	wait := "⏰ wait " + cmp.Or(n.afterText, FormatDuration(n.After))
+	if n.At != nil {
+		wait += fmt.Sprintf(" at %02d:%02d", n.At.Hour, n.At.Minute)
+	}
+	label := mermaidEscape(wait)
+	if t := n.Text.Render(g.lang, nil); t != "" {
+		label += "<br/>" + mermaidEscape(short(t, 60))
+	}
+	g.nodeHTML(n, parallelogram, label)
+	g.wait(n.ID, n.Next, "")
 }

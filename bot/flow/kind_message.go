@@ -13,3 +13,8 @@ func (messageKind) enter(r *stepper, n *Node) (string, bool) {
 	r.send(r.render(n), nil)
 	return n.Next, false
 }
+
+func (messageKind) draw(g *graph, n *Node) {
+	g.titled(n, box)
+	g.edge(n.ID, n.Next, "")
+}

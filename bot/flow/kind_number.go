@@ -73,3 +73,19 @@ func parseNumber(s string) (float64, error) {
 	}
 	return x, err
 }
+
+// draw shows the range of numbers the question takes.
+func (numberKind) draw(g *graph, n *Node) {
+	g.titled(n, rounded)
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+	what := "a number"
+	switch {
+	case n.Min != nil && n.Max != nil:
+		what = "a number " + f(*n.Min) + "–" + f(*n.Max)
+	case n.Min != nil:
+		what = "a number ≥ " + f(*n.Min)
+	case n.Max != nil:
+		what = "a number ≤ " + f(*n.Max)
+	}
+	g.answers(n, []route{{what, n.Next}})
+}

@@ -42,3 +42,8 @@ func (ratingKind) typed(r *stepper, n *Node, in Input) {
 	}
 	r.typedButtons(n, in)
 }
+
+func (ratingKind) draw(g *graph, n *Node) {
+	g.titled(n, rounded)
+	g.answers(n, []route{{"1–5 · don't know", n.Next}})
+}

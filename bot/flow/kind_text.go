@@ -76,3 +76,14 @@ const (
 	bucketVoice = "_voice"
 	bucketPhoto = "_photo"
 )
+
+// draw shows what the question takes: typed words, a voice note, a photo.
+func (textKind) draw(g *graph, n *Node) {
+	g.titled(n, rounded)
+	signs := map[string]string{"text": "✍ text", "voice": "🎤 voice", "photo": "📷 photo"}
+	var takes []string
+	for _, a := range n.Accept {
+		takes = append(takes, signs[a])
+	}
+	g.answers(n, []route{{strings.Join(takes, " · "), n.Next}})
+}

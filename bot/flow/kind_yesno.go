@@ -19,3 +19,8 @@ func (yesnoKind) label(_ *Node, v, _ string, say Say) string {
 	}
 	return say("button."+v, nil)
 }
+
+func (yesnoKind) draw(g *graph, n *Node) {
+	g.titled(n, rounded)
+	g.answers(n, []route{{"yes · no", n.Next}})
+}

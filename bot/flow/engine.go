@@ -173,6 +173,7 @@ const maxAutoSteps = 200
 // polite re-ask.
 func (e *Engine) Step(f *Flow, st State, in Input, now time.Time) Result {
 	r := &stepper{e: e, f: f, now: now}
+	r.words = r.say // made once: a method value passed on allocates
 	r.res.State = st
 	r.st = &r.res.State
 	if !slices.Contains(f.Pilot.Languages, r.st.Lang) {
@@ -186,11 +187,12 @@ func (e *Engine) Step(f *Flow, st State, in Input, now time.Time) Result {
 }
 
 type stepper struct {
-	e   *Engine
-	f   *Flow
-	now time.Time
-	res Result
-	st  *State
+	e     *Engine
+	f     *Flow
+	now   time.Time
+	res   Result
+	st    *State
+	words Say // say, for the kinds
 }
 
 func (r *stepper) say(id string, data map[string]any) string {
@@ -561,7 +563,7 @@ func (r *stepper) label(n *Node, opt string) string {
 	if opt == optSkip {
 		return r.say("button.skip", nil)
 	}
-	return cmp.Or(n.kind().label(n, opt, r.st.Lang, r.say), opt)
+	return cmp.Or(n.kind().label(n, opt, r.st.Lang, r.words), opt)
 }
 
 // keyboard builds the buttons of a question, one per row so that labels stay
@@ -573,7 +575,7 @@ func (r *stepper) keyboard(n *Node) [][]Button {
 		kb = append(kb, []Button{{Text: text, Data: ButtonData(r.f.Version, n.ID, opt)}})
 	}
 	for _, opt := range k.options(n) {
-		add(k.label(n, opt, r.st.Lang, r.say), opt)
+		add(k.label(n, opt, r.st.Lang, r.words), opt)
 	}
 	if n.Optional && k.waits {
 		add(r.say("button.skip", nil), optSkip)
@@ -612,7 +614,7 @@ func (r *stepper) display() map[string]string {
 	out := make(map[string]string, len(r.f.results))
 	for name, n := range r.f.results {
 		a := Answer{Node: n.ID, Result: name, Kind: n.Kind, Value: r.st.Answers[name]}
-		out[name] = ShowAnswer(r.f, a, FormText, r.st.Lang, r.say)
+		out[name] = ShowAnswer(r.f, a, FormText, r.st.Lang, r.words)
 	}
 	return out
 }

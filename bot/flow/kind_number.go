@@ -45,7 +45,7 @@ func (numberKind) typed(r *stepper, n *Node, in Input) {
 		return
 	}
 	if (n.Min != nil && x < *n.Min) || (n.Max != nil && x > *n.Max) {
-		r.ask(n, rangeReask(n, r.say))
+		r.ask(n, rangeReask(n, r.words))
 		return
 	}
 	r.record(n, strconv.FormatFloat(x, 'f', -1, 64), "", nil)

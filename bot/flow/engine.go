@@ -570,11 +570,15 @@ func (r *stepper) label(n *Node, opt string) string {
 // readable on small phones.
 func (r *stepper) keyboard(n *Node) [][]Button {
 	k := n.kind()
+	opts := k.options(n)
 	var kb [][]Button
+	if len(opts) > 0 || n.Optional {
+		kb = make([][]Button, 0, len(opts)+2) // and Skip, help
+	}
 	add := func(text, opt string) {
 		kb = append(kb, []Button{{Text: text, Data: ButtonData(r.f.Version, n.ID, opt)}})
 	}
-	for _, opt := range k.options(n) {
+	for _, opt := range opts {
 		add(k.label(n, opt, r.st.Lang, r.words), opt)
 	}
 	if n.Optional && k.waits {

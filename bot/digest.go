@@ -51,10 +51,11 @@ func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catal
 			days = []string{o.From.In(loc).Format(time.DateOnly)}
 		}
 	}
-	c, err := rep.Counters(ctx, f.Pilot.ID, days)
+	stored, err := rep.Counters(ctx, f.Pilot.ID, days)
 	if err != nil {
 		return "", err
 	}
+	c := counts(stored)
 	var b strings.Builder
 	pilotName := f.Pilot.Name.Render(flowLang, nil)
 	if allTime {
@@ -62,12 +63,7 @@ func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catal
 	} else {
 		b.WriteString(say("digest.title", map[string]any{"Pilot": pilotName, "From": days[0], "To": days[len(days)-1]}))
 	}
-	activity := c["started"] + c["alerts"] + c["fu_sent"]
-	for k, v := range c {
-		if strings.HasPrefix(k, "answered:") {
-			activity += v
-		}
-	}
+	activity := c.get(cStarted) + c.get(cAlerts) + c.get(cFollowUps) + c.answeredTotal()
 	if activity == 0 {
 		b.WriteString("\n\n")
 		b.WriteString(say("digest.none", nil))
@@ -75,22 +71,23 @@ func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catal
 	}
 
 	b.WriteString("\n\n👥 ")
-	b.WriteString(say("digest.participants", map[string]any{"Count": int(c["started"])}))
+	b.WriteString(say("digest.participants", map[string]any{"Count": int(c.get(cStarted))}))
 	b.WriteString("\n✅ ")
 	// Of the dialogues started in the period, how many are complete by now:
 	// counted on the day each started, so a follow-up answered weeks later
 	// still counts for its own week.
-	done := c["completed_of_started"]
+	done := c.get(cCompletedOfStarted)
 	if allTime {
-		done = c["completed"]
+		done = c.get(cCompleted)
 	}
-	b.WriteString(say("digest.completed", map[string]any{"Done": done, "Started": c["started"], "Rate": percent(done, c["started"])}))
+	started := c.get(cStarted)
+	b.WriteString(say("digest.completed", map[string]any{"Done": done, "Started": started, "Rate": percent(done, started)}))
 
 	// Where people stopped: asked but not answered, per question.
 	var stops []row
 	for _, n := range f.Nodes {
-		if asked := c["asked:"+n.ID]; asked > c["answered:"+n.ID] {
-			stops = append(stops, row{label: nodeLabel(n), n: asked - c["answered:"+n.ID]})
+		if asked, answered := c.get(cAsked(n.ID)), c.get(cAnswered(n.ID)); asked > answered {
+			stops = append(stops, row{label: nodeLabel(n), n: asked - answered})
 		}
 	}
 	if len(stops) > 0 {
@@ -105,7 +102,7 @@ func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catal
 		if n.Result == "" {
 			continue
 		}
-		rows, total := answerRows(n, c, words, lang, flowLang)
+		rows, total := answerRows(f, n, c, say, flowLang)
 		if total == 0 {
 			continue
 		}
@@ -113,13 +110,11 @@ func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catal
 		qs.WriteString(n.Result)
 		qs.WriteString(" — ")
 		qs.WriteString(say("digest.count", map[string]any{"Count": int(total)}))
-		if (n.Kind == flow.KindRating || n.Kind == flow.KindNumber) && c["n:"+n.Result] > 0 {
-			avg := float64(c["sum:"+n.Result]) / 1000 / float64(c["n:"+n.Result])
-			qs.WriteString(", ")
-			if n.Kind == flow.KindRating {
-				qs.WriteString(say("digest.average", map[string]any{"Avg": decimal(avg, lang)}))
-			} else {
-				qs.WriteString("Ø " + decimal(avg, lang))
+		if k := c.get(cN(n.Result)); k > 0 {
+			avg := float64(c.get(cSum(n.Result))) / sumScale / float64(k)
+			if s := flow.ShowAverage(n, decimal(avg, lang), say); s != "" {
+				qs.WriteString(", ")
+				qs.WriteString(s)
 			}
 		}
 		writeRows(&qs, rows)
@@ -146,8 +141,8 @@ func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catal
 	}
 
 	var langs []row
-	for k, v := range c {
-		if l, ok := strings.CutPrefix(k, "lang:"); ok && v > 0 {
+	for l, v := range c.languages() {
+		if v > 0 {
 			langs = append(langs, row{label: l, n: v})
 		}
 	}
@@ -167,13 +162,13 @@ func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catal
 		b.WriteString(" ")
 		b.WriteString(strings.Join(parts, " · "))
 	}
-	if c["fu_sent"] > 0 {
+	if sent := c.get(cFollowUps); sent > 0 {
 		b.WriteString("\n🔁 ")
-		b.WriteString(say("digest.followups", map[string]any{"Answered": c["fu_answered"], "Sent": c["fu_sent"]}))
+		b.WriteString(say("digest.followups", map[string]any{"Answered": c.get(cFollowedUp), "Sent": sent}))
 	}
-	if c["alerts"] > 0 {
+	if alerts := c.get(cAlerts); alerts > 0 {
 		b.WriteString("\n")
-		b.WriteString(say("digest.alerts", map[string]any{"Count": int(c["alerts"])}))
+		b.WriteString(say("digest.alerts", map[string]any{"Count": int(alerts)}))
 	}
 	return b.String(), nil
 }
@@ -185,33 +180,15 @@ type row struct {
 
 // answerRows lists the counts of each possible answer of a question, in
 // the order the citizen saw them.
-func answerRows(n *flow.Node, c map[string]int64, words *locales.Catalog, lang, flowLang string) ([]row, int64) {
+func answerRows(f *flow.Flow, n *flow.Node, c counts, say flow.Say, flowLang string) ([]row, int64) {
 	var rows []row
-	add := func(label, value string) {
-		if v := c["v:"+n.Result+":"+value]; v > 0 {
-			rows = append(rows, row{label: label, n: v})
+	for _, b := range n.Buckets() {
+		if v := c.get(cValue(n.Result, b)); v > 0 {
+			a := flow.Answer{Node: n.ID, Result: n.Result, Kind: n.Kind, Value: b}
+			rows = append(rows, row{label: flow.ShowAnswer(f, a, flow.FormDigest, flowLang, say), n: v})
 		}
 	}
-	switch n.Kind {
-	case flow.KindChoice:
-		for _, o := range n.Options {
-			add(o.Text.Render(flowLang, nil), o.ID)
-		}
-	case flow.KindRating:
-		for v := 5; v >= 1; v-- {
-			add(words.Say(lang, "rating."+strconv.Itoa(v), nil), strconv.Itoa(v))
-		}
-		add(words.Say(lang, "button.dontknow", nil), flow.DontKnow)
-	case flow.KindYesNo:
-		add(words.Say(lang, "button.yes", nil), "yes")
-		add(words.Say(lang, "button.no", nil), "no")
-	case flow.KindText:
-		add("✍", "_text")
-		add("🎤", "_voice")
-		add("📷", "_photo")
-	}
-	add(words.Say(lang, "digest.skipped", nil), flow.Skipped)
-	total := c["answered:"+n.ID]
+	total := c.get(cAnswered(n.ID))
 	if total == 0 {
 		for _, r := range rows {
 			total += r.n

@@ -80,9 +80,9 @@ func (s *Service) fire(ctx context.Context, f *flow.Flow, d Due) (bool, error) {
 		c.Release = append(c.Release, d.Kind)
 		if d.Kind == flow.PromptFollowUp {
 			t.sess.FollowedUp = true
-			t.count("fu_sent", 1)
+			t.count(cFollowUps, 1)
 		} else {
-			t.count("reminders", 1)
+			t.count(cReminders, 1)
 		}
 		err = t.save(ctx)
 		if errors.Is(err, ErrConflict) {

@@ -40,34 +40,6 @@ func (t *turn) myData(ctx context.Context) {
 
 // shown renders a stored answer for its owner.
 func (t *turn) shown(r Record) string {
-	var parts []string
-	switch {
-	case r.Value == flow.Skipped:
-		parts = append(parts, t.say("mydata.skipped", nil))
-	case r.Value == flow.DontKnow:
-		parts = append(parts, t.say("button.dontknow", nil))
-	case r.Kind == flow.KindYesNo:
-		parts = append(parts, t.say("button."+r.Value, nil))
-	case r.Kind == flow.KindRating && len(r.Value) == 1 && r.Value >= "1" && r.Value <= "5":
-		parts = append(parts, t.say("rating."+r.Value, nil)) // the button they pressed, not its score
-	case r.Kind == flow.KindChoice:
-		label := r.Value
-		if f := t.s.Flows().Get(r.Pilot); f != nil {
-			if n := f.ResultNode(r.Result); n != nil {
-				if o := n.Option(r.Value); o != nil {
-					label = o.Text.Render(t.lang, nil)
-				}
-			}
-		}
-		parts = append(parts, label)
-	case r.Value != "":
-		parts = append(parts, r.Value)
-	}
-	if r.Media != nil {
-		parts = append(parts, t.say("mydata."+r.Media.Type, nil))
-	}
-	if r.Text != "" {
-		parts = append(parts, "“"+r.Text+"”")
-	}
-	return strings.Join(parts, " ")
+	a := flow.Answer{Node: r.Node, Result: r.Result, Kind: r.Kind, Value: r.Value, Text: r.Text, Media: r.Media}
+	return flow.ShowAnswer(t.s.Flows().Get(r.Pilot), a, flow.FormMyData, t.lang, t.say)
 }

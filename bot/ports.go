@@ -83,7 +83,7 @@ func (nopObserver) Alert(string)                              {}
 
 // ChosenData is the button data of the mark that replaces an answered
 // question's keyboard; pressing it does nothing.
-const ChosenData = "✓"
+const ChosenData = flow.ChosenData
 
 // ErrBlocked means the citizen blocked the bot: they are opted out and their
 // prompts cancelled.

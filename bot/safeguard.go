@@ -109,7 +109,7 @@ func (t *turn) helpNow(_ context.Context, text string) {
 // alert tells a pilot's coordinators at once, with a pseudonymous reference.
 func (t *turn) alert(f *flow.Flow, text string) {
 	if t.sess != nil && t.f == f { // counted in the pilot of the dialogue
-		t.count("alerts", 1)
+		t.count(cAlerts, 1)
 	}
 	t.s.obs.Alert(f.Pilot.ID)
 	ref := t.user[:8]

@@ -104,8 +104,8 @@ func (t *turn) commit() *Commit {
 	return t.c
 }
 
-func (t *turn) count(field string, n int64) {
-	t.commit().Counts[field] += n
+func (t *turn) count(k counter, n int64) {
+	t.commit().Counts[string(k)] += n
 }
 
 // handle decides what to do with the inbound event.
@@ -171,14 +171,14 @@ func (t *turn) step(in flow.Input) flow.Result {
 	// digest's drop-off (asked − answered) does not list everyone there.
 	if n := t.f.Node(prev.Node); n != nil && n.Kind == flow.KindConsent && res.State.Run == prev.Run &&
 		res.State.Node != "" && res.State.Node != prev.Node {
-		t.count("answered:"+n.ID, 1)
+		t.count(cAnswered(n.ID), 1)
 	}
 	for _, e := range res.Effects {
 		switch e.Kind {
 		case flow.EffAnswer:
 			t.record(e.Answer)
 		case flow.EffAsk:
-			t.count("asked:"+e.Node, 1)
+			t.count(cAsked(e.Node), 1)
 		case flow.EffSchedule:
 			if t.sess.OptOut {
 				continue
@@ -190,21 +190,21 @@ func (t *turn) step(in flow.Input) flow.Result {
 		case flow.EffStart:
 			t.sess.FollowedUp = false
 			t.sess.RunDay = dayOf(t.f, t.now)
-			t.count("started", 1)
-			t.count("lang:"+t.sess.Flow.Lang, 1)
+			t.count(cStarted, 1)
+			t.count(cLang(t.sess.Flow.Lang), 1)
 		case flow.EffComplete:
-			t.count("completed", 1)
+			t.count(cCompleted, 1)
 			if t.sess.RunDay != "" {
 				c.CohortDay = t.sess.RunDay
 				if c.Cohort == nil {
 					c.Cohort = map[string]int64{}
 				}
-				c.Cohort["completed_of_started"]++
+				c.Cohort[string(cCompletedOfStarted)]++
 			}
 		case flow.EffDecline:
 			// Nothing about a declined dialogue is kept: not even the
 			// pointer that says this citizen contacted this pilot.
-			t.count("declined", 1)
+			t.count(cDeclined, 1)
 			c.Session, c.Drop, c.Erase = nil, true, ErasePilot
 		}
 	}
@@ -231,27 +231,17 @@ func (t *turn) record(a *flow.Answer) {
 		Value: a.Value, Text: a.Text, Media: a.Media, Lang: t.sess.Flow.Lang, Version: t.f.Version,
 		At: t.now.UnixMilli(), Pilot: t.sess.Pilot,
 	})
-	t.count("answered:"+a.Node, 1)
+	t.count(cAnswered(a.Node), 1)
 	if t.sess.FollowedUp {
 		t.sess.FollowedUp = false
-		t.count("fu_answered", 1)
+		t.count(cFollowedUp, 1)
 	}
-	switch {
-	case a.Media != nil:
-		t.count("v:"+a.Result+":_"+a.Media.Type, 1)
-	case a.Text != "" && a.Value == "":
-		t.count("v:"+a.Result+":_text", 1)
-	case a.Value != "":
-		if a.Kind != flow.KindNumber {
-			t.count("v:"+a.Result+":"+a.Value, 1)
-		}
-		if a.Kind == flow.KindRating || a.Kind == flow.KindNumber {
-			if x, err := strconv.ParseFloat(a.Value, 64); err == nil {
-				// Sums are kept in thousandths so averages survive HINCRBY.
-				t.count("sum:"+a.Result, int64(x*1000))
-				t.count("n:"+a.Result, 1)
-			}
-		}
+	if b := a.Bucket(); b != "" {
+		t.count(cValue(a.Result, b), 1)
+	}
+	if x, ok := a.Score(); ok {
+		t.count(cSum(a.Result), int64(x*sumScale))
+		t.count(cN(a.Result), 1)
 	}
 }
 
@@ -295,7 +285,7 @@ func (t *turn) menuOrOnly(intro string) {
 		}
 		kb := make([][]flow.Button, 0, len(flows))
 		for _, f := range flows {
-			kb = append(kb, []flow.Button{{Text: f.Pilot.Name.Render(matchLang(t.lang, f.Pilot.Languages), nil), Data: "P:" + f.Pilot.ID}})
+			kb = append(kb, []flow.Button{{Text: f.Pilot.Name.Render(matchLang(t.lang, f.Pilot.Languages), nil), Data: flow.Callback{Kind: flow.CallbackPilot, Arg: f.Pilot.ID}.Encode()}})
 		}
 		t.send(flow.Message{Text: text, Buttons: kb})
 	}
@@ -303,19 +293,19 @@ func (t *turn) menuOrOnly(intro string) {
 
 // press handles a button press.
 func (t *turn) press(ctx context.Context) {
-	data := t.in.Data
-	switch {
-	case flow.IsFlowButton(data):
+	cb, _ := flow.ParseCallback(t.in.Data)
+	switch cb.Kind {
+	case flow.CallbackFlow:
 		if t.sess == nil {
 			t.ack(t.say("stale.short", nil))
 			t.menuOrOnly("")
 			return
 		}
-		res := t.step(flow.Input{Kind: flow.InButton, Data: data, FirstName: t.in.FirstName})
+		res := t.step(flow.Input{Kind: flow.InButton, Data: t.in.Data, FirstName: t.in.FirstName})
 		t.ack(res.Notice)
 		t.chosen(res.Chosen)
-	case strings.HasPrefix(data, "P:"):
-		f := t.s.Flows().Get(strings.TrimPrefix(data, "P:"))
+	case flow.CallbackPilot:
+		f := t.s.Flows().Get(cb.Arg)
 		if f == nil {
 			t.ack(t.say("stale.short", nil))
 			t.staleMenu()
@@ -324,13 +314,13 @@ func (t *turn) press(ctx context.Context) {
 		t.ack("")
 		t.chosen(f.Pilot.Name.Render(matchLang(t.lang, f.Pilot.Languages), nil))
 		t.start(f)
-	case strings.HasPrefix(data, "L:"):
-		t.setLanguage(strings.TrimPrefix(data, "L:"))
-	case data == "F:yes" || data == "F:no":
-		t.confirmForget(data == "F:yes")
-	case data == flow.HelpData:
+	case flow.CallbackLanguage:
+		t.setLanguage(cb.Arg)
+	case flow.CallbackForget:
+		t.confirmForget(cb.Option == flow.ForgetYes)
+	case flow.CallbackHelp:
 		t.helpNow(ctx, "")
-	case data == ChosenData:
+	case flow.CallbackChosen:
 		t.ack("") // the mark left on an answered question
 	default:
 		t.ack(t.say("stale.short", nil))
@@ -403,7 +393,7 @@ func (t *turn) languageMenu() {
 	}
 	kb := make([][]flow.Button, 0, len(langs))
 	for _, l := range langs {
-		kb = append(kb, []flow.Button{{Text: t.s.words.Name(l), Data: "L:" + l}})
+		kb = append(kb, []flow.Button{{Text: t.s.words.Name(l), Data: flow.Callback{Kind: flow.CallbackLanguage, Arg: l}.Encode()}})
 	}
 	t.send(flow.Message{Text: t.say("language.choose", nil), Buttons: kb})
 }
@@ -455,8 +445,8 @@ func (t *turn) forget() {
 	t.sess.Confirm = "forget:" + strconv.FormatInt(t.now.Add(10*time.Minute).Unix(), 10)
 	t.commit()
 	t.send(flow.Message{Text: t.say("forget.confirm", nil), Buttons: [][]flow.Button{
-		{{Text: t.say("forget.yes", nil), Data: "F:yes"}},
-		{{Text: t.say("forget.no", nil), Data: "F:no"}},
+		{{Text: t.say("forget.yes", nil), Data: flow.Callback{Kind: flow.CallbackForget, Option: flow.ForgetYes}.Encode()}},
+		{{Text: t.say("forget.no", nil), Data: flow.Callback{Kind: flow.CallbackForget, Option: flow.ForgetNo}.Encode()}},
 	}})
 }
 
@@ -559,7 +549,7 @@ func (t *turn) blockedNow() {
 	}
 	t.sess.OptOut = true
 	t.commit().Cancel = true
-	t.count("blocked", 1)
+	t.count(cBlocked, 1)
 }
 
 // Blocked records that a private chat blocked the bot (Telegram refused a

@@ -86,10 +86,12 @@ func (s *Sender) send(chat int64, m flow.Message) error {
 // the bot's own Skip and help buttons.
 func offersChoice(buttons []flow.Button) bool {
 	for _, b := range buttons {
-		if _, _, opt, ok := flow.ParseButtonData(b.Data); ok && opt != "_skip" {
-			return true
-		}
-		if strings.HasPrefix(b.Data, "L:") || strings.HasPrefix(b.Data, "P:") || strings.HasPrefix(b.Data, "F:") {
+		switch c, _ := flow.ParseCallback(b.Data); c.Kind {
+		case flow.CallbackFlow:
+			if !c.Skip() {
+				return true
+			}
+		case flow.CallbackLanguage, flow.CallbackPilot, flow.CallbackForget:
 			return true
 		}
 	}

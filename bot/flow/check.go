@@ -32,9 +32,7 @@ func (l *loader) check() {
 	for _, n := range f.Nodes {
 		broken = l.checkTargets(n) || broken
 		l.checkCount(n)
-		if n.Kind == KindBranch {
-			l.checkBranches(n)
-		}
+		n.kind().check(l, n)
 	}
 	if !broken {
 		// A next that goes nowhere would make every node after it
@@ -54,10 +52,7 @@ func (l *loader) check() {
 func (l *loader) resolveNext() {
 	nodes := l.f.Nodes
 	for i, n := range nodes {
-		if n.Next != "" || n.Kind == KindEnd {
-			continue
-		}
-		if n.Kind == KindChoice && len(n.Options) > 0 && !slices.ContainsFunc(n.Options, func(o *Option) bool { return o.Next == "" }) {
+		if n.Next != "" || !n.kind().needsNext(n) {
 			continue
 		}
 		if i+1 < len(nodes) {
@@ -156,7 +151,8 @@ func (l *loader) checkLoops() {
 	var visit func(id string)
 	visit = func(id string) {
 		n := f.byID[id]
-		if n == nil || n.Kind.waits() || n.Kind == KindEnd {
+		// A node that waits breaks the loop; an end node has no next.
+		if n == nil || n.kind().waits {
 			return
 		}
 		switch color[id] {
@@ -193,7 +189,7 @@ func (l *loader) checkLoops() {
 // checkConsent warns when answers can be collected before the citizen agreed.
 func (l *loader) checkConsent() {
 	f := l.f
-	hasConsent := slices.ContainsFunc(f.Nodes, func(n *Node) bool { return n.Kind == KindConsent })
+	hasConsent := slices.ContainsFunc(f.Nodes, func(n *Node) bool { return n.kind().consents })
 	if !hasConsent {
 		if slices.ContainsFunc(f.Nodes, func(n *Node) bool { return n.Result != "" }) {
 			l.warnf(f.Nodes[0].Pos, "this flow records answers but has no consent node; citizens should agree before answering")
@@ -206,11 +202,11 @@ func (l *loader) checkConsent() {
 		id := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		n := f.byID[id]
-		if n == nil || seen[id] || n.Kind == KindConsent {
+		if n == nil || seen[id] || n.kind().consents {
 			continue
 		}
 		seen[id] = true
-		if n.Result != "" && n.Kind.waits() {
+		if n.Result != "" && n.kind().waits {
 			l.warnf(n.Pos, "node %q records an answer before the citizen has given consent; move the consent node before it", n.ID)
 			return
 		}
@@ -229,14 +225,14 @@ func (l *loader) checkCount(n *Node) {
 				hint = fmt.Sprintf("; did you mean %q?", s)
 			}
 			l.errorf(p, "count %q is not the result of any question%s", n.Count, hint)
-		case rn.Kind != KindNumber && rn.Kind != KindRating:
+		case !rn.kind().numeric:
 			l.errorf(p, "count %q is the result of %s question; count needs the result of a number or rating question, whose answer picks the plural form", n.Count, aKind(rn.Kind))
 		}
 	}
 	if n.Text.Plural() && n.Count == "" {
 		like := "<result of a number question>"
 		for _, r := range l.f.Results() {
-			if k := l.f.results[r].Kind; k == KindNumber || k == KindRating {
+			if l.f.results[r].kind().numeric {
 				like = r
 				break
 			}
@@ -245,100 +241,38 @@ func (l *loader) checkCount(n *Node) {
 	}
 }
 
-func (l *loader) checkBranches(n *Node) {
-	for _, b := range n.Branches {
-		if b.Answer == "" {
-			continue
-		}
-		rn := l.f.results[b.Answer]
-		if rn == nil {
-			hint := ""
-			if s := nearest(b.Answer, l.f.Results()); s != "" {
-				hint = fmt.Sprintf("; did you mean %q?", s)
-			}
-			l.errorf(l.posOf(b, "answer", b.Pos), "branch looks at answer %q, but no question records a result with that name%s", b.Answer, hint)
-			continue
-		}
-		switch b.Op {
-		case OpLessThan, OpGreaterThan:
-			if rn.Kind != KindNumber && rn.Kind != KindRating {
-				l.errorf(b.ValuePos, "%s needs a number or rating answer, but %q is %s question; use equals or in with its possible answers", b.Op, b.Answer, aKind(rn.Kind))
-			}
-		case OpEquals, OpIn:
-			valid := validValues(rn)
-			if valid == nil || l.partial[rn] {
-				continue
-			}
-			for _, v := range b.Values {
-				if !slices.Contains(valid, v) {
-					l.errorf(b.ValuePos, "%q is not a possible answer to %q; possible answers are %s", v, b.Answer, strings.Join(valid, ", "))
-				}
-			}
-		}
-	}
-}
-
-// validValues lists the values a question can record, or nil if any value is possible.
-func validValues(n *Node) []string {
-	switch n.Kind {
-	case KindChoice:
-		out := make([]string, len(n.Options))
-		for i, o := range n.Options {
-			out[i] = o.ID
-		}
-		return out
-	case KindYesNo:
-		return []string{optYes, optNo}
-	case KindRating:
-		return []string{"1", "2", "3", "4", "5"}
-	}
-	return nil
-}
-
-// aKind is "a rating", "an end".
-func aKind(k Kind) string {
-	return strings.TrimSuffix(aNode(k), " node")
-}
-
+// checkButtons checks that each button's data fits in Telegram's limit and
+// that a node does not offer more buttons than fit on a phone.
 func (l *loader) checkButtons(n *Node) {
+	k := n.kind()
 	count := 0
 	check := func(p Pos, opt string) {
 		count++
-		data := ButtonData(l.f.Version, n.ID, opt)
-		if len(data) > MaxButtonData {
-			room := MaxButtonData - len(ButtonData(l.f.Version, "", ""))
+		c := Callback{Kind: CallbackFlow, Version: l.f.Version, Node: n.ID, Option: opt}
+		if over := c.Overflow(); over > 0 {
+			need := MaxButtonData + over
+			room := len(n.ID) + len(opt) - over
 			if strings.HasPrefix(opt, "_") {
 				l.errorf(p, "node id %q is too long for the buttons the bot adds to it; Telegram allows %d bytes per button: shorten the node id", n.ID, MaxButtonData)
 			} else {
-				l.errorf(p, "node id %q and option id %q are too long together: a Telegram button carries at most %d bytes, and these need %d; keep the two ids at most %d characters together", n.ID, opt, MaxButtonData, len(data), room)
+				l.errorf(p, "node id %q and option id %q are too long together: a Telegram button carries at most %d bytes, and these need %d; keep the two ids at most %d characters together", n.ID, opt, MaxButtonData, need, room)
 			}
 		}
 	}
-	switch n.Kind {
-	case KindChoice:
-		for _, o := range n.Options {
-			check(o.Pos, o.ID)
-			for _, lang := range l.f.Pilot.Languages {
-				if !o.Text.Has(lang) {
-					continue
-				}
-				if s := o.Text.Render(lang, sampleData(l.f)); len([]rune(s)) > MaxButtonText {
-					l.errorf(o.Text.tr[lang].pos, "the %s button text of option %q is %d characters; Telegram cuts buttons longer than %d on phones: shorten it", lang, o.ID, len([]rune(s)), MaxButtonText)
-				}
-			}
+	for _, opt := range k.options(n) {
+		p := n.Pos
+		if o := n.Option(opt); o != nil {
+			p = o.Pos
 		}
-	case KindRating:
-		count = 6
-	case KindYesNo, KindConsent:
-		count = 2
+		check(p, opt)
 	}
-	if n.Optional && n.Kind.waits() {
+	if n.Optional && k.waits {
 		check(n.Pos, optSkip)
 	}
-	if n.Kind == KindEnd && n.Restart {
+	if n.Restart {
 		check(n.Pos, optRestart)
 	}
-	if l.f.Pilot.Safeguarding.Button && n.Kind.waits() {
+	if l.f.Pilot.Safeguarding.Button && k.waits {
 		count++
 	}
 	switch {

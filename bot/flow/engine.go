@@ -17,6 +17,10 @@ type Words interface {
 	Say(lang, id string, data map[string]any) string
 }
 
+// Say gives the bot's own words in one language: message id, with data for
+// its template (nil when it has none).
+type Say func(id string, data map[string]any) string
+
 // State is where one citizen is in a flow. It is small and serialisable: the
 // host stores it between inputs.
 type State struct {
@@ -169,6 +173,7 @@ const maxAutoSteps = 200
 // polite re-ask.
 func (e *Engine) Step(f *Flow, st State, in Input, now time.Time) Result {
 	r := &stepper{e: e, f: f, now: now}
+	r.words = r.say // made once: a method value passed on allocates
 	r.res.State = st
 	r.st = &r.res.State
 	if !slices.Contains(f.Pilot.Languages, r.st.Lang) {
@@ -182,11 +187,12 @@ func (e *Engine) Step(f *Flow, st State, in Input, now time.Time) Result {
 }
 
 type stepper struct {
-	e   *Engine
-	f   *Flow
-	now time.Time
-	res Result
-	st  *State
+	e     *Engine
+	f     *Flow
+	now   time.Time
+	res   Result
+	st    *State
+	words Say // say, for the kinds
 }
 
 func (r *stepper) say(id string, data map[string]any) string {
@@ -213,7 +219,7 @@ func (r *stepper) step(in Input) {
 			return
 		}
 		if in.Kind == InButton {
-			if _, _, opt, _ := ParseButtonData(in.Data); opt != optRestart || !r.buttonCurrent(in.Data) {
+			if c, ok := r.pressed(in.Data); !ok || c.Option != optRestart || c.Arg != "" {
 				r.res.Notice = r.say("stale.short", nil)
 			}
 		}
@@ -222,7 +228,7 @@ func (r *stepper) step(in Input) {
 	}
 	n := r.f.byID[st.Node]
 	if st.Version != r.f.Version {
-		if n == nil || (strings.HasPrefix(st.Await, awaitOther) && n.Option(strings.TrimPrefix(st.Await, awaitOther)) == nil) {
+		if n == nil || !n.kind().resumes(n, st.Await) {
 			r.flowChanged(in)
 			return
 		}
@@ -252,11 +258,7 @@ func (r *stepper) step(in Input) {
 		r.button(n, in.Data)
 		return
 	}
-	if opt, ok := strings.CutPrefix(st.Await, awaitOther); ok {
-		r.otherText(n, n.Option(opt), in)
-		return
-	}
-	r.typed(n, in)
+	n.kind().typed(r, n, in)
 }
 
 // start begins a new dialogue at the first node.
@@ -299,46 +301,27 @@ func (r *stepper) enter(id string) {
 		st.Seq++
 		st.Node = n.ID
 		st.Await = ""
-		switch n.Kind {
-		case KindMessage:
-			r.send(r.render(n), nil)
-			id = n.Next
-		case KindBranch:
-			id = r.pick(n)
-		case KindFollowup:
-			if !n.Text.IsZero() {
-				r.send(r.render(n), nil)
-			}
-			st.Await = awaitTime
-			due := r.f.due(r.now, n.After, n.At)
-			st.Due = due.Unix()
-			r.effect(Effect{Kind: EffCancel})
-			r.effect(Effect{Kind: EffSchedule, Prompt: &Prompt{Kind: PromptFollowUp, Node: n.ID, Seq: st.Seq, Due: due}})
-			return
-		case KindEnd:
-			st.Done = true
-			r.effect(Effect{Kind: EffCancel})
-			r.effect(Effect{Kind: EffComplete, Node: n.ID})
-			var kb [][]Button
-			if n.Restart {
-				kb = r.restartButton(n)
-			}
-			r.send(r.render(n), kb)
-			return
-		default:
-			r.effect(Effect{Kind: EffAsk, Node: n.ID})
-			r.ask(n, "")
-			r.scheduleReminder(n)
+		next, stop := n.kind().enter(r, n)
+		if stop {
 			return
 		}
+		id = next
 	}
 	st.Done = true
 }
 
+// question asks n for the first time and schedules a reminder.
+func (r *stepper) question(n *Node) {
+	r.effect(Effect{Kind: EffAsk, Node: n.ID})
+	r.ask(n, "")
+	r.scheduleReminder(n)
+}
+
 func (r *stepper) scheduleReminder(n *Node) {
 	rem := r.f.Pilot.Reminders
-	// No nudging towards consent: agreeing must be freely given.
-	if n.Kind == KindConsent || r.st.Reminded >= rem.Count || rem.After <= 0 {
+	// Nudge only towards answering questions, never towards consent:
+	// agreeing must be freely given.
+	if !n.kind().records || r.st.Reminded >= rem.Count || rem.After <= 0 {
 		return
 	}
 	due := r.f.due(r.now, rem.After, nil)
@@ -362,7 +345,7 @@ func (r *stepper) clock(n *Node, in Input) {
 		r.enter(n.Next)
 		return
 	}
-	if st.Await == awaitTime || !n.Kind.waits() || st.Reminded >= r.f.Pilot.Reminders.Count {
+	if st.Await == awaitTime || !n.kind().waits || st.Reminded >= r.f.Pilot.Reminders.Count {
 		r.res.Stale = true
 		return
 	}
@@ -373,8 +356,8 @@ func (r *stepper) clock(n *Node, in Input) {
 
 func (r *stepper) afterEnd(n *Node, in Input) {
 	if in.Kind == InButton {
-		_, node, opt, ok := ParseButtonData(in.Data)
-		if ok && opt == optRestart && r.buttonCurrent(in.Data) && node == n.ID && n.Restart {
+		c, ok := r.pressed(in.Data)
+		if ok && c.Option == optRestart && c.Arg == "" && c.Node == n.ID && n.Restart {
 			r.res.Chosen = r.say("button.restart", nil)
 			r.start()
 			return
@@ -384,8 +367,9 @@ func (r *stepper) afterEnd(n *Node, in Input) {
 	r.send(r.say("done", nil), r.restartButton(n))
 }
 
+// restartButton is the "start again" button of an end node that offers it.
 func (r *stepper) restartButton(n *Node) [][]Button {
-	if n == nil || n.Kind != KindEnd || !n.Restart {
+	if n == nil || !n.Restart {
 		return nil
 	}
 	return [][]Button{{{Text: r.say("button.restart", nil), Data: ButtonData(r.f.Version, n.ID, optRestart)}}}
@@ -406,71 +390,43 @@ func (r *stepper) whileWaiting(n *Node, in Input) {
 	r.send(r.say("waiting.hours", map[string]any{"Count": hours}), nil)
 }
 
-// buttonCurrent reports whether button data was made by this flow version.
-func (r *stepper) buttonCurrent(data string) bool {
-	v, _, _, ok := ParseButtonData(data)
-	return ok && strings.HasPrefix(r.f.Version, v)
+// pressed reads the data of a press on a button of this flow version.
+func (r *stepper) pressed(data string) (Callback, bool) {
+	c, ok := ParseCallback(data)
+	if !ok || c.Kind != CallbackFlow || !strings.HasPrefix(r.f.Version, c.Version) {
+		return Callback{}, false
+	}
+	return c, true
 }
 
 // button handles a press.
 func (r *stepper) button(n *Node, data string) {
-	_, node, opt, ok := ParseButtonData(data)
-	if !ok || !r.buttonCurrent(data) || node != n.ID || !r.validOption(n, opt) {
+	c, ok := r.pressed(data)
+	if !ok || c.Node != n.ID || c.Arg != "" || !r.validOption(n, c.Option) {
 		r.res.Notice = r.say("stale.short", nil)
 		r.ask(n, r.say("reask.stale", nil))
 		return
 	}
-	r.choose(n, opt)
+	r.choose(n, c.Option)
 }
 
+// validOption reports whether opt is one of n's buttons.
 func (r *stepper) validOption(n *Node, opt string) bool {
 	if opt == optSkip {
 		return n.Optional
 	}
-	switch n.Kind {
-	case KindChoice:
-		return n.Option(opt) != nil
-	case KindRating:
-		return opt == optDontKnow || len(opt) == 1 && opt[0] >= '1' && opt[0] <= '5'
-	case KindYesNo, KindConsent:
-		return opt == optYes || opt == optNo
-	}
-	return false
+	return slices.Contains(n.kind().options(n), opt)
 }
 
 // choose applies a valid option of the current node.
 func (r *stepper) choose(n *Node, opt string) {
-	st := r.st
 	r.res.Chosen = r.label(n, opt)
 	if opt == optSkip {
 		r.record(n, Skipped, "", nil)
 		r.enter(n.Next)
 		return
 	}
-	switch n.Kind {
-	case KindConsent:
-		if opt == optNo {
-			r.decline()
-			return
-		}
-		r.enter(n.Next)
-	case KindChoice:
-		o := n.Option(opt)
-		if o.Other {
-			st.Await = awaitOther + o.ID
-			ask := o.Ask.Render(st.Lang, r.data(n))
-			if ask == "" {
-				ask = r.say("other.ask", nil)
-			}
-			r.send(ask, r.helpRow(nil))
-			return
-		}
-		r.record(n, opt, "", nil)
-		r.enter(cmp.Or(o.Next, n.Next))
-	default:
-		r.record(n, opt, "", nil)
-		r.enter(n.Next)
-	}
+	n.kind().choose(r, n, opt)
 }
 
 func (r *stepper) decline() {
@@ -501,69 +457,18 @@ func (r *stepper) record(n *Node, value, text string, m *Media) {
 	r.effect(Effect{Kind: EffAnswer, Node: n.ID, Answer: &Answer{Node: n.ID, Result: n.Result, Kind: n.Kind, Value: value, Text: text, Media: m}})
 }
 
-// otherText takes the citizen's own words after an "other" option.
-// A voice note counts too: people who cannot write should not be stuck.
-func (r *stepper) otherText(n *Node, o *Option, in Input) {
-	voice := in.Kind == InMedia && in.Media != nil && in.Media.Type == "voice"
-	if !voice && (in.Kind != InText || strings.TrimSpace(in.Text) == "") {
-		r.ask(n, r.say(reaskFor(in, true), nil))
+// typedButtons handles what is sent at a question with buttons: typed
+// text that names a button, or a re-ask.
+func (r *stepper) typedButtons(n *Node, in Input) {
+	if in.Kind == InText {
+		if opt := r.matchTyped(n, in.Text); opt != "" {
+			r.choose(n, opt)
+			return
+		}
+		r.ask(n, r.say("reask.buttons", nil))
 		return
 	}
-	var m *Media
-	if voice {
-		m = in.Media
-	}
-	r.record(n, o.ID, strings.TrimSpace(in.Text), m)
-	r.st.Await = ""
-	r.enter(cmp.Or(o.Next, n.Next))
-}
-
-// typed handles text, media and unusable input at a question.
-func (r *stepper) typed(n *Node, in Input) {
-	switch n.Kind {
-	case KindText:
-		switch in.Kind {
-		case InText:
-			if t := strings.TrimSpace(in.Text); t != "" {
-				r.record(n, "", t, nil)
-				r.enter(n.Next)
-				return
-			}
-		case InMedia:
-			if in.Media != nil && n.accepts(in.Media.Type) {
-				r.record(n, "", strings.TrimSpace(in.Text), in.Media)
-				r.enter(n.Next)
-				return
-			}
-		}
-		r.ask(n, r.say(reaskFor(in, n.accepts("voice")), nil))
-	case KindNumber:
-		if in.Kind != InText {
-			r.ask(n, r.say("reask.number", nil))
-			return
-		}
-		x, err := parseNumber(in.Text)
-		if err != nil {
-			r.ask(n, r.say("reask.number", nil))
-			return
-		}
-		if (n.Min != nil && x < *n.Min) || (n.Max != nil && x > *n.Max) {
-			r.ask(n, r.rangeReask(n))
-			return
-		}
-		r.record(n, strconv.FormatFloat(x, 'f', -1, 64), "", nil)
-		r.enter(n.Next)
-	default: // buttons expected
-		if in.Kind == InText {
-			if opt := r.matchTyped(n, in.Text); opt != "" {
-				r.choose(n, opt)
-				return
-			}
-			r.ask(n, r.say("reask.buttons", nil))
-			return
-		}
-		r.ask(n, r.say(reaskFor(in, false), nil)+" "+r.say("reask.buttons", nil))
-	}
+	r.ask(n, r.say(reaskFor(in, false), nil)+" "+r.say("reask.buttons", nil))
 }
 
 func reaskFor(in Input, voice bool) string {
@@ -580,28 +485,6 @@ func reaskFor(in Input, voice bool) string {
 	return "reask.text"
 }
 
-func (r *stepper) rangeReask(n *Node) string {
-	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
-	switch {
-	case n.Min != nil && n.Max != nil:
-		return r.say("reask.range", map[string]any{"Min": f(*n.Min), "Max": f(*n.Max)})
-	case n.Min != nil:
-		return r.say("reask.min", map[string]any{"Min": f(*n.Min)})
-	default:
-		return r.say("reask.max", map[string]any{"Max": f(*n.Max)})
-	}
-}
-
-// parseNumber reads "3", "3.5", "3,5" and " 12 ".
-func parseNumber(s string) (float64, error) {
-	s = strings.TrimSpace(strings.Replace(s, ",", ".", 1))
-	x, err := strconv.ParseFloat(s, 64)
-	if err == nil && (math.IsNaN(x) || math.IsInf(x, 0)) {
-		return 0, strconv.ErrSyntax
-	}
-	return x, err
-}
-
 // matchTyped lets a citizen type an answer instead of pressing a button:
 // the button's number or its text.
 func (r *stepper) matchTyped(n *Node, typed string) string {
@@ -611,22 +494,18 @@ func (r *stepper) matchTyped(n *Node, typed string) string {
 	}
 	kb := r.keyboard(n)
 	if i, err := strconv.Atoi(t); err == nil {
-		if n.Kind == KindRating && i >= 1 && i <= 5 {
-			return strconv.Itoa(i)
-		}
 		flat := flatten(kb)
 		if i >= 1 && i <= len(flat) {
-			_, _, opt, _ := ParseButtonData(flat[i-1].Data)
-			return opt
+			c, _ := ParseCallback(flat[i-1].Data)
+			return c.Option
 		}
 		return ""
 	}
 	for _, row := range kb {
 		for _, b := range row {
 			if normalize(b.Text) == t || normalize(stripEmoji(b.Text)) == t {
-				_, _, opt, ok := ParseButtonData(b.Data)
-				if ok {
-					return opt
+				if c, ok := ParseCallback(b.Data); ok && c.Kind == CallbackFlow {
+					return c.Option
 				}
 			}
 		}
@@ -638,7 +517,7 @@ func flatten(kb [][]Button) []Button {
 	var out []Button
 	for _, row := range kb {
 		for _, b := range row {
-			if IsFlowButton(b.Data) {
+			if c, _ := ParseCallback(b.Data); c.Kind == CallbackFlow {
 				out = append(out, b)
 			}
 		}
@@ -660,103 +539,53 @@ func stripEmoji(s string) string {
 
 // ask sends the question of n, with a reason in front when it is a re-ask.
 func (r *stepper) ask(n *Node, reason string) {
-	if n == nil {
+	if n == nil || r.st.Await == awaitTime {
 		return
 	}
-	if r.st.Await == awaitTime {
-		return
+	n.kind().ask(r, n, reason)
+}
+
+// sendQuestion sends text as n's question, with its buttons.
+func (r *stepper) sendQuestion(n *Node, text, reason string) {
+	r.send(withReason(reason, text), r.keyboard(n))
+}
+
+// withReason puts the reason for a re-ask in front of a question.
+func withReason(reason, text string) string {
+	if reason == "" {
+		return text
 	}
-	text := r.render(n)
-	if opt, ok := strings.CutPrefix(r.st.Await, awaitOther); ok {
-		if o := n.Option(opt); o != nil {
-			if ask := o.Ask.Render(r.st.Lang, r.data(n)); ask != "" {
-				text = ask
-			} else {
-				text = r.say("other.ask", nil)
-			}
-			if reason != "" {
-				text = reason + "\n\n" + text
-			}
-			r.send(text, r.helpRow(nil))
-			return
-		}
-	}
-	if n.Kind == KindConsent {
-		text += "\n\n" + r.say("consent.footer", nil)
-	}
-	if reason != "" {
-		text = reason + "\n\n" + text
-	}
-	if n.Kind == KindEnd {
-		r.send(text, r.restartButton(n))
-		return
-	}
-	r.send(text, r.keyboard(n))
+	return reason + "\n\n" + text
 }
 
 // label is the text of the button for opt on node n.
 func (r *stepper) label(n *Node, opt string) string {
-	switch {
-	case opt == optSkip:
+	if opt == optSkip {
 		return r.say("button.skip", nil)
-	case opt == optDontKnow:
-		return r.say("button.dontknow", nil)
-	case n.Kind == KindConsent && opt == optYes:
-		return r.say("button.agree", nil)
-	case n.Kind == KindConsent:
-		return r.say("button.decline", nil)
-	case n.Kind == KindYesNo:
-		return r.say("button."+opt, nil)
-	case n.Kind == KindRating && len(opt) == 1:
-		return r.say(ratingLabels[5-int(opt[0]-'0')], nil)
-	case n.Kind == KindChoice:
-		if o := n.Option(opt); o != nil {
-			return o.Text.Render(r.st.Lang, nil)
-		}
 	}
-	return opt
+	return cmp.Or(n.kind().label(n, opt, r.st.Lang, r.words), opt)
 }
-
-var ratingLabels = [...]string{"rating.5", "rating.4", "rating.3", "rating.2", "rating.1"}
 
 // keyboard builds the buttons of a question, one per row so that labels stay
 // readable on small phones.
 func (r *stepper) keyboard(n *Node) [][]Button {
-	lang, v := r.st.Lang, r.f.Version
+	k := n.kind()
+	opts := k.options(n)
 	var kb [][]Button
+	if len(opts) > 0 || n.Optional {
+		kb = make([][]Button, 0, len(opts)+2) // and Skip, help
+	}
 	add := func(text, opt string) {
-		kb = append(kb, []Button{{Text: text, Data: ButtonData(v, n.ID, opt)}})
+		kb = append(kb, []Button{{Text: text, Data: ButtonData(r.f.Version, n.ID, opt)}})
 	}
-	switch n.Kind {
-	case KindConsent:
-		kb = make([][]Button, 0, 3)
-		add(r.say("button.agree", nil), optYes)
-		add(r.say("button.decline", nil), optNo)
-	case KindYesNo:
-		kb = make([][]Button, 0, 4)
-		add(r.say("button.yes", nil), optYes)
-		add(r.say("button.no", nil), optNo)
-	case KindRating:
-		kb = make([][]Button, 0, 8)
-		for i, id := range ratingLabels {
-			add(r.say(id, nil), strconv.Itoa(5-i))
-		}
-		add(r.say("button.dontknow", nil), optDontKnow)
-	case KindChoice:
-		kb = make([][]Button, 0, len(n.Options)+2)
-		for _, o := range n.Options {
-			add(o.Text.Render(lang, nil), o.ID)
-		}
+	for _, opt := range opts {
+		add(k.label(n, opt, r.st.Lang, r.words), opt)
 	}
-	if n.Optional && n.Kind.waits() {
+	if n.Optional && k.waits {
 		add(r.say("button.skip", nil), optSkip)
 	}
 	return r.helpRow(kb)
 }
-
-// HelpData is the button data of the "I need help now" button, handled by
-// the host rather than the flow.
-const HelpData = "H"
 
 func (r *stepper) helpRow(kb [][]Button) [][]Button {
 	if !r.f.Pilot.Safeguarding.Button {
@@ -788,56 +617,10 @@ func (r *stepper) data(n *Node) *TemplateData {
 func (r *stepper) display() map[string]string {
 	out := make(map[string]string, len(r.f.results))
 	for name, n := range r.f.results {
-		v, ok := r.st.Answers[name]
-		switch {
-		case !ok || v == Skipped || v == given:
-			out[name] = ""
-		case n.Kind == KindChoice:
-			if o := n.Option(v); o != nil {
-				out[name] = o.Text.Render(r.st.Lang, nil)
-			}
-		case n.Kind == KindYesNo:
-			out[name] = r.say("button."+v, nil)
-		case v == optDontKnow:
-			out[name] = r.say("button.dontknow", nil)
-		default:
-			out[name] = v
-		}
+		a := Answer{Node: n.ID, Result: name, Kind: n.Kind, Value: r.st.Answers[name]}
+		out[name] = ShowAnswer(r.f, a, FormText, r.st.Lang, r.words)
 	}
 	return out
-}
-
-// pick evaluates a branch node's rules in order.
-func (r *stepper) pick(n *Node) string {
-	for _, b := range n.Branches {
-		if b.matches(r.st.Answers) {
-			return b.Next
-		}
-	}
-	return n.Next
-}
-
-func (b *Branch) matches(answers map[string]string) bool {
-	v, ok := answers[b.Answer]
-	answered := ok && v != Skipped && v != optDontKnow
-	switch b.Op {
-	case OpAnswered:
-		return answered
-	case OpSkipped:
-		return !answered
-	case OpEquals, OpIn:
-		return answered && slices.Contains(b.Values, v)
-	case OpLessThan, OpGreaterThan:
-		x, err := strconv.ParseFloat(v, 64)
-		if !answered || err != nil {
-			return false
-		}
-		if b.Op == OpLessThan {
-			return x < b.Number
-		}
-		return x > b.Number
-	}
-	return false
 }
 
 // due computes when a prompt scheduled now should go out: after the delay,

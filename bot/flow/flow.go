@@ -11,34 +11,6 @@ import (
 	"time"
 )
 
-// Kind is the type of a node.
-type Kind string
-
-// The node types a flow file can use.
-const (
-	KindMessage  Kind = "message"
-	KindConsent  Kind = "consent"
-	KindChoice   Kind = "choice"
-	KindRating   Kind = "rating"
-	KindYesNo    Kind = "yesno"
-	KindText     Kind = "text"
-	KindNumber   Kind = "number"
-	KindBranch   Kind = "branch"
-	KindFollowup Kind = "followup"
-	KindEnd      Kind = "end"
-)
-
-var kinds = []Kind{KindMessage, KindConsent, KindChoice, KindRating, KindYesNo, KindText, KindNumber, KindBranch, KindFollowup, KindEnd}
-
-// waits reports whether a node of this kind waits for the citizen's input.
-func (k Kind) waits() bool {
-	switch k {
-	case KindConsent, KindChoice, KindRating, KindYesNo, KindText, KindNumber:
-		return true
-	}
-	return false
-}
-
 // Flow is one pilot's conversation, loaded and checked.
 type Flow struct {
 	File    string // the path it was loaded from, for messages
@@ -136,14 +108,15 @@ type Node struct {
 	Result string // the answer's name in exports and digests
 	Count  string // the result whose number picks the plural form of Text
 
-	Options  []*Option     // choice
-	Min, Max *float64      // number
-	Accept   []string      // text: "text", "voice", "photo"
-	Optional bool          // text, number, choice: offer a Skip button
-	Branches []*Branch     // branch
-	After    time.Duration // followup
-	At       *ClockTime    // followup: local time of day
-	Restart  bool          // end: offer "start again"
+	Options   []*Option     // choice
+	Min, Max  *float64      // number
+	Accept    []string      // text: "text", "voice", "photo"
+	Optional  bool          // text, number, choice: offer a Skip button
+	Branches  []*Branch     // branch
+	After     time.Duration // followup
+	afterText string        // followup: after as written, for the graph
+	At        *ClockTime    // followup: local time of day
+	Restart   bool          // end: offer "start again"
 
 	Pos Pos
 }

@@ -7,81 +7,102 @@ import (
 )
 
 // Mermaid draws the flow as a Mermaid flowchart, with texts in lang, so a
-// pilot team can see it in any Markdown viewer.
+// pilot team can see it in any Markdown viewer. Each kind draws its own
+// nodes and arrows: the answers that lead somewhere label the arrows.
 func Mermaid(f *Flow, lang string) string {
 	if !slices.Contains(f.Pilot.Languages, lang) {
 		lang = f.DefaultLanguage()
 	}
-	var b strings.Builder
-	b.WriteString("flowchart TD\n")
+	g := &graph{f: f, lang: lang}
 	for _, n := range f.Nodes {
-		label := mermaidText(n.Kind, n.Text.Render(lang, nil))
-		switch n.Kind {
-		case KindBranch:
-			fmt.Fprintf(&b, "  %s{\"%s\"}\n", mermaidID(n.ID), "branch: "+n.ID)
-		case KindFollowup:
-			wait := "wait " + FormatDuration(n.After)
-			if n.At != nil {
-				wait += fmt.Sprintf(" at %02d:%02d", n.At.Hour, n.At.Minute)
-			}
-			fmt.Fprintf(&b, "  %s[/\"⏰ %s\"/]\n", mermaidID(n.ID), wait)
-		case KindEnd:
-			fmt.Fprintf(&b, "  %s([\"%s\"])\n", mermaidID(n.ID), label)
-		case KindMessage:
-			fmt.Fprintf(&b, "  %s[\"%s\"]\n", mermaidID(n.ID), label)
-		default:
-			fmt.Fprintf(&b, "  %s(\"%s\")\n", mermaidID(n.ID), label)
-		}
+		n.kind().draw(g, n)
 	}
-	for _, n := range f.Nodes {
-		from := mermaidID(n.ID)
-		for _, o := range n.Options {
-			if o.Next != "" {
-				fmt.Fprintf(&b, "  %s -->|%s| %s\n", from, mermaidEscape(short(o.Text.Render(lang, nil), 24)), mermaidID(o.Next))
-			}
-		}
-		for _, br := range n.Branches {
-			fmt.Fprintf(&b, "  %s -->|%s| %s\n", from, mermaidEscape(br.describe()), mermaidID(br.Next))
-		}
-		if n.Next != "" {
-			switch {
-			case n.Kind == KindConsent:
-				fmt.Fprintf(&b, "  %s -->|agree| %s\n", from, mermaidID(n.Next))
-			case n.Kind == KindBranch:
-				fmt.Fprintf(&b, "  %s -->|otherwise| %s\n", from, mermaidID(n.Next))
-			case n.Kind == KindFollowup:
-				fmt.Fprintf(&b, "  %s -.-> %s\n", from, mermaidID(n.Next))
-			default:
-				fmt.Fprintf(&b, "  %s --> %s\n", from, mermaidID(n.Next))
-			}
-		}
-		if n.Kind == KindEnd && n.Restart {
-			fmt.Fprintf(&b, "  %s -.->|start again| %s\n", from, mermaidID(f.Start().ID))
-		}
-	}
-	return b.String()
+	return "flowchart TD\n" + g.nodes.String() + g.edges.String()
 }
 
-func (b *Branch) describe() string {
-	switch b.Op {
-	case OpEquals:
-		return b.Answer + " = " + strings.Join(b.Values, "")
-	case OpIn:
-		return b.Answer + " in " + strings.Join(b.Values, ", ")
-	case OpLessThan:
-		return fmt.Sprintf("%s < %v", b.Answer, b.Number)
-	case OpGreaterThan:
-		return fmt.Sprintf("%s > %v", b.Answer, b.Number)
+// graph collects a flowchart: the nodes first, then the arrows, so that
+// Mermaid lays the nodes out in file order.
+type graph struct {
+	f            *Flow
+	lang         string
+	nodes, edges strings.Builder
+}
+
+// shape is how a node is drawn: the brackets around its label.
+type shape struct{ open, close string }
+
+var (
+	rounded       = shape{"(", ")"}   // a question
+	box           = shape{"[", "]"}   // a message
+	diamond       = shape{"{", "}"}   // a branch
+	parallelogram = shape{"[/", "/]"} // a wait
+	pill          = shape{"([", "])"} // an end
+)
+
+// node draws n with label, which is escaped here.
+func (g *graph) node(n *Node, s shape, label string) {
+	g.nodeHTML(n, s, mermaidEscape(label))
+}
+
+// nodeHTML draws n with a label that is escaped already.
+func (g *graph) nodeHTML(n *Node, s shape, label string) {
+	fmt.Fprintf(&g.nodes, "  %s%s\"%s\"%s\n", mermaidID(n.ID), s.open, label, s.close)
+}
+
+// titled draws n as "kind: its text".
+func (g *graph) titled(n *Node, s shape) {
+	g.node(n, s, string(n.Kind)+": "+short(n.Text.Render(g.lang, nil), 60))
+}
+
+// edge draws an arrow, labelled unless label is "".
+func (g *graph) edge(from, to, label string) { g.arrow(from, to, "-->", label) }
+
+// wait draws a dotted arrow: something that happens later.
+func (g *graph) wait(from, to, label string) { g.arrow(from, to, "-.->", label) }
+
+func (g *graph) arrow(from, to, arrow, label string) {
+	if to == "" {
+		return
 	}
-	return b.Answer + " " + string(b.Op)
+	if label != "" {
+		arrow += "|\"" + mermaidEscape(label) + "\"|"
+	}
+	fmt.Fprintf(&g.edges, "  %s %s %s\n", mermaidID(from), arrow, mermaidID(to))
+}
+
+// answers draws one arrow per place the answers of n lead to, labelled
+// with the answers that go there, in the order the citizen sees them.
+func (g *graph) answers(n *Node, routes []route) {
+	if n.Optional {
+		routes = append(routes, route{"Skip", n.Next})
+	}
+	var targets []string
+	by := map[string][]string{}
+	for _, r := range routes {
+		if r.to == "" {
+			continue
+		}
+		if _, seen := by[r.to]; !seen {
+			targets = append(targets, r.to)
+		}
+		by[r.to] = append(by[r.to], r.answer)
+	}
+	for _, to := range targets {
+		g.edge(n.ID, to, strings.Join(by[to], " · "))
+	}
+}
+
+// route is an answer and the node it leads to.
+type route struct{ answer, to string }
+
+// draw draws a question: its text, and its answers on the arrow.
+func (baseKind) draw(g *graph, n *Node) {
+	g.titled(n, rounded)
+	g.edge(n.ID, n.Next, "")
 }
 
 // mermaidID keeps node ids valid in Mermaid (ids like "end" are keywords).
 func mermaidID(id string) string { return "n_" + strings.ReplaceAll(id, "-", "_") }
-
-func mermaidText(k Kind, text string) string {
-	return mermaidEscape(string(k) + ": " + short(text, 60))
-}
 
 func short(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
@@ -91,6 +112,11 @@ func short(s string, n int) string {
 	return s
 }
 
-func mermaidEscape(s string) string {
-	return strings.NewReplacer(`"`, "#quot;", "|", "#124;", "<", "#lt;", ">", "#gt;").Replace(s)
-}
+// mermaidEscape writes characters that Mermaid would read as syntax as
+// entity codes. "#" goes first in meaning: an author's "#1;" must not
+// become an entity.
+var mermaidEscaper = strings.NewReplacer(
+	"#", "#35;", `"`, "#quot;", "|", "#124;", "<", "#lt;", ">", "#gt;", "`", "#96;",
+)
+
+func mermaidEscape(s string) string { return mermaidEscaper.Replace(s) }

@@ -44,22 +44,7 @@ var (
 	optionKeys       = []string{"id", "text", "next", "other", "ask"}
 	branchKeys       = []string{"answer", "equals", "in", "less_than", "greater_than", "answered", "skipped", "next"}
 	pluralKeys       = []string{"zero", "one", "two", "few", "many", "other"}
-	acceptValues     = []string{"text", "voice", "photo"}
 )
-
-// nodeKeys lists the keys each node type may use, beyond id and type.
-var nodeKeys = map[Kind][]string{
-	KindMessage:  {"text", "next", "count"},
-	KindConsent:  {"text", "next", "count"},
-	KindChoice:   {"text", "next", "result", "options", "optional", "count"},
-	KindRating:   {"text", "next", "result", "count"},
-	KindYesNo:    {"text", "next", "result", "count"},
-	KindText:     {"text", "next", "result", "accept", "optional", "count"},
-	KindNumber:   {"text", "next", "result", "min", "max", "optional", "count"},
-	KindBranch:   {"branches", "next"},
-	KindFollowup: {"text", "next", "after", "at", "count"},
-	KindEnd:      {"text", "restart", "count"},
-}
 
 // Load reads and checks one flow file. It returns the flow when there are no
 // errors, and every problem found either way, sorted by position.
@@ -705,46 +690,35 @@ func (l *loader) node(item *yaml.Node) *Node {
 	}
 	if tp == nil {
 		l.errorf(pos(item), "%s has no type; add type: with one of %s", nodeName(n.ID), kindList())
-		l.mapping(item, nodeName(n.ID), allNodeKeys(), nil)
+		l.mapping(item, nodeName(n.ID), kinds.allKeys(), nil)
 		return nil
 	}
 	t, ok := l.scalar(*tp)
 	n.Kind = Kind(t)
-	allowed, known := nodeKeys[n.Kind]
+	k, known := kinds.lookup(n.Kind)
 	if !known {
 		if ok {
 			hint := ""
-			names := make([]string, len(kinds))
-			for i, k := range kinds {
-				names[i] = string(k)
-			}
-			if s := nearest(t, names); s != "" {
+			if s := nearest(t, kinds.names()); s != "" {
 				hint = fmt.Sprintf("did you mean %q? Use", s)
 			} else {
 				hint = "use"
 			}
 			l.errorf(pos(tp.val), "unknown node type %q; %s one of %s", t, hint, kindList())
 		}
-		l.mapping(item, nodeName(n.ID), allNodeKeys(), nil)
+		l.mapping(item, nodeName(n.ID), kinds.allKeys(), nil)
 		return nil
 	}
 	what := aNode(n.Kind)
 	if n.ID != "" {
 		what = fmt.Sprintf("%s node %q", n.Kind, n.ID)
 	}
-	m := l.mapping(item, what, append([]string{"id", "type"}, allowed...), func(key string) string {
-		var users, others []string
-		for _, k := range kinds {
-			if slices.Contains(nodeKeys[k], key) {
-				users = append(users, string(k))
-			} else if k != n.Kind {
-				others = append(others, string(k))
-			}
-		}
+	m := l.mapping(item, what, append([]string{"id", "type"}, k.keys...), func(key string) string {
+		users := kinds.users(key)
 		switch {
 		case len(users) == 0:
 			return ""
-		case len(others) == 0:
+		case len(users) == len(kinds.list)-1:
 			return fmt.Sprintf("%s does not use %q (all other node types do); remove it, or change the type", aNode(n.Kind), key)
 		}
 		return fmt.Sprintf("%s does not use %q (only %s nodes do); remove it, or change the type", aNode(n.Kind), key, strings.Join(users, ", "))
@@ -753,8 +727,8 @@ func (l *loader) node(item *yaml.Node) *Node {
 		return nil
 	}
 	idBase := "n." + n.ID
-	if n.Kind != KindBranch {
-		n.Text = l.text(m, "text", idBase, what, n.Pos, n.Kind != KindFollowup)
+	if k.text != noText {
+		n.Text = l.text(m, "text", idBase, what, n.Pos, k.text == requiredText)
 	}
 	if v, ok := m["next"]; ok {
 		n.Next = l.str(v) // a reference: checked against the node ids later
@@ -763,7 +737,7 @@ func (l *loader) node(item *yaml.Node) *Node {
 	if v, ok := m["result"]; ok {
 		n.Result = l.ident(v, "result name", maxIDLen)
 		l.setPos(n, "result", v)
-	} else if n.Kind.waits() && n.Kind != KindConsent {
+	} else if k.records {
 		l.warnf(n.Pos, "%s has no result name, so its answers are not recorded; add result: <name>", what)
 	}
 	if v, ok := m["count"]; ok {
@@ -773,66 +747,7 @@ func (l *loader) node(item *yaml.Node) *Node {
 	if v, ok := m["optional"]; ok {
 		n.Optional = l.boolean(v)
 	}
-	switch n.Kind {
-	case KindChoice:
-		l.options(n, m)
-	case KindText:
-		n.Accept = []string{"text"}
-		if v, ok := m["accept"]; ok {
-			n.Accept = nil
-			for _, a := range l.list(v) {
-				if !slices.Contains(acceptValues, a.Value) {
-					l.errorf(pos(a), "accept %s is not possible; use text, voice or photo", kindName(a))
-					continue
-				}
-				n.Accept = append(n.Accept, a.Value)
-			}
-		}
-	case KindNumber:
-		if v, ok := m["min"]; ok {
-			if x, ok := l.number(v); ok {
-				n.Min = &x
-			}
-		}
-		if v, ok := m["max"]; ok {
-			if x, ok := l.number(v); ok {
-				n.Max = &x
-			}
-		}
-		if n.Min != nil && n.Max != nil && *n.Min > *n.Max {
-			l.errorf(pos(m["min"].val), "min %v is larger than max %v; swap them", *n.Min, *n.Max)
-		}
-	case KindBranch:
-		l.branches(n, m)
-	case KindFollowup:
-		if v, ok := m["after"]; ok {
-			s, ok := l.scalar(v)
-			d, err := ParseDuration(s)
-			switch {
-			case !ok:
-			case err != nil:
-				l.errorf(pos(v.val), "after %q: %v", v.val.Value, err)
-			case d <= 0:
-				l.errorf(pos(v.val), "after %q waits no time at all; say how long to wait, like after: 14d", v.val.Value)
-			}
-			n.After = d
-		} else {
-			l.errorf(n.Pos, "%s has no after; say how long to wait, like after: 14d", what)
-		}
-		if v, ok := m["at"]; ok {
-			if s, ok := l.scalar(v); ok {
-				if c, ok := parseClock(s); ok {
-					n.At = &c
-				} else {
-					l.errorf(pos(v.val), "at %q should be a local time on the 24-hour clock, like \"10:00\" or \"17:30\"", s)
-				}
-			}
-		}
-	case KindEnd:
-		if v, ok := m["restart"]; ok {
-			n.Restart = l.boolean(v)
-		}
-	}
+	k.read(l, n, m, what)
 	l.f.Nodes = append(l.f.Nodes, n)
 	l.f.byID[n.ID] = n
 	return n
@@ -846,153 +761,7 @@ func nodeName(id string) string {
 	return fmt.Sprintf("node %q", id)
 }
 
-// aNode is "a rating node", "an end node".
-func aNode(k Kind) string {
-	if strings.ContainsRune("aeiou", rune(k[0])) {
-		return "an " + string(k) + " node"
-	}
-	return "a " + string(k) + " node"
-}
-
-// allNodeKeys lists every key some node type uses, to check the keys of a
-// node whose type is unknown.
-func allNodeKeys() []string {
-	keys := []string{"id", "type"}
-	for _, k := range kinds {
-		for _, key := range nodeKeys[k] {
-			if !slices.Contains(keys, key) {
-				keys = append(keys, key)
-			}
-		}
-	}
-	return keys
-}
-
-func kindList() string {
-	names := make([]string, len(kinds))
-	for i, k := range kinds {
-		names[i] = string(k)
-	}
-	return strings.Join(names, ", ")
-}
-
-func (l *loader) options(n *Node, m map[string]pair) {
-	v, ok := m["options"]
-	if !ok {
-		l.errorf(n.Pos, "choice node %q has no options; list the buttons under options:", n.ID)
-		return
-	}
-	if v.val.Kind != yaml.SequenceNode || len(v.val.Content) == 0 {
-		l.errorf(pos(v.val), "options should be a list of buttons, each starting with \"- id:\"")
-		return
-	}
-	seen := map[string]int{}
-	for _, item := range v.val.Content {
-		item = deref(item)
-		o := &Option{Pos: pos(item)}
-		if item.Kind == yaml.ScalarNode && item.Tag != "!!null" {
-			l.errorf(o.Pos, "option %q needs an id and a text; write it as {id: %s, text: %q}", item.Value, cmp.Or(suggestID(item.Value), "an_id"), item.Value)
-			l.dropped(n)
-			continue
-		}
-		om := l.mapping(item, "an option", optionKeys, nil)
-		if p, ok := om["id"]; ok {
-			o.ID = l.ident(p, "option id", maxIDLen)
-			if strings.HasPrefix(o.ID, "_") {
-				l.errorf(pos(p.val), "option id %q may not start with _ (reserved for the bot's own buttons)", o.ID)
-			}
-			if line, dup := seen[o.ID]; dup {
-				l.errorf(pos(p.val), "option id %q is used twice in this node; the first is at line %d: give each option its own id", o.ID, line)
-			}
-			seen[o.ID] = pos(p.val).Line
-		} else if item.Kind == yaml.MappingNode {
-			l.errorf(o.Pos, "this option has no id; give it a short name like id: staff")
-		}
-		if o.ID == "" {
-			l.dropped(n)
-			continue
-		}
-		o.Text = l.text(om, "text", "o."+n.ID+"."+o.ID, fmt.Sprintf("option %q", o.ID), o.Pos, true)
-		if p, ok := om["next"]; ok {
-			o.Next = l.str(p)
-			l.setPos(o, "next", p)
-		}
-		if p, ok := om["other"]; ok {
-			o.Other = l.boolean(p)
-		}
-		if p, ok := om["ask"]; ok {
-			o.Ask = l.textValue(p, "a."+n.ID+"."+o.ID)
-			if !o.Other {
-				l.errorf(pos(p.key), "ask is only used with other: true (it asks for the citizen's own words); add other: true to this option, or remove ask")
-			}
-		}
-		n.Options = append(n.Options, o)
-	}
-}
-
-func (l *loader) branches(n *Node, m map[string]pair) {
-	v, ok := m["branches"]
-	if !ok {
-		l.errorf(n.Pos, "branch node %q has no branches; list the rules under branches:", n.ID)
-		return
-	}
-	if v.val.Kind != yaml.SequenceNode || len(v.val.Content) == 0 {
-		l.errorf(pos(v.val), "branches should be a list of rules, each starting with \"- answer:\"")
-		return
-	}
-	for _, item := range v.val.Content {
-		item = deref(item)
-		b := &Branch{Pos: pos(item)}
-		bm := l.mapping(item, "a branch", branchKeys, nil)
-		if p, ok := bm["answer"]; ok {
-			b.Answer = l.str(p)
-			l.setPos(b, "answer", p)
-		} else if item.Kind == yaml.MappingNode {
-			l.errorf(b.Pos, "this branch has no answer; name the result it looks at, like answer: overall_experience")
-		}
-		if p, ok := bm["next"]; ok {
-			b.Next = l.str(p)
-			l.setPos(b, "next", p)
-		} else if item.Kind == yaml.MappingNode {
-			l.errorf(b.Pos, "this branch has no next; say where to go when it matches")
-		}
-		var found []string
-		for _, op := range ops {
-			p, ok := bm[string(op)]
-			if !ok {
-				continue
-			}
-			found = append(found, string(op))
-			b.Op = op
-			b.ValuePos = pos(p.val)
-			switch op {
-			case OpEquals:
-				b.Values = []string{l.str(p)}
-			case OpIn:
-				for _, x := range l.list(p) {
-					b.Values = append(b.Values, x.Value)
-				}
-			case OpLessThan, OpGreaterThan:
-				b.Number, _ = l.number(p)
-			case OpAnswered, OpSkipped:
-				if !l.boolean(p) && p.val.Kind == yaml.ScalarNode && slices.Contains([]string{"false", "no", "off"}, strings.ToLower(p.val.Value)) {
-					other := OpSkipped
-					if op == OpSkipped {
-						other = OpAnswered
-					}
-					l.errorf(pos(p.val), "%s: %s does not work; to test the opposite, write %s: true", op, p.val.Value, other)
-				}
-			}
-		}
-		switch {
-		case len(found) == 0 && item.Kind == yaml.MappingNode:
-			l.errorf(b.Pos, "this branch has no test; add one of equals, in, less_than, greater_than, answered, skipped")
-		case len(found) > 1:
-			l.errorf(b.Pos, "this branch has several tests (%s); keep one, or split it into one branch per test", strings.Join(found, ", "))
-		}
-		n.Branches = append(n.Branches, b)
-	}
-}
+func kindList() string { return strings.Join(kinds.names(), ", ") }
 
 // suggestZone guesses the zone a pilot meant by a city name ("helsinki").
 func suggestZone(name string) string {

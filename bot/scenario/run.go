@@ -151,7 +151,7 @@ func (r *runner) step(st *Step) *Failure {
 		if f := r.act(st, in); f != nil {
 			return f
 		}
-		b, id, err := r.rec.findData("L:" + st.Arg)
+		b, id, err := r.rec.findData(flow.Callback{Kind: flow.CallbackLanguage, Arg: st.Arg}.Encode())
 		if err != nil {
 			return r.fail(st, "cannot switch to %q: %v", st.Arg, err)
 		}

@@ -55,7 +55,8 @@ func decode(u *models.Update) (bot.Inbound, bool) {
 			in.Private = isPrivate(q.Message.InaccessibleMessage.Chat)
 		}
 		if in.Data == "" {
-			in.Data = "?" // a game button or similar: answered as stale
+			// A game button or similar: answered as stale.
+			in.Data = flow.Callback{Kind: flow.CallbackUnknown}.Encode()
 		}
 		return in, true
 	case u.MyChatMember != nil:

@@ -1,0 +1,71 @@
+package bot
+
+import "strings"
+
+// counter names one of a pilot's aggregate counters: commits add to them
+// (per day and all time) and digests read them back. The names are stored
+// in Redis as hash fields, so they never change: counters already stored
+// must keep counting.
+type counter string
+
+// Counters that are one number per pilot.
+const (
+	cStarted    counter = "started"     // dialogues started
+	cCompleted  counter = "completed"   // dialogues that reached an end node
+	cDeclined   counter = "declined"    // consents declined
+	cAlerts     counter = "alerts"      // safeguarding alerts in a dialogue
+	cFollowUps  counter = "fu_sent"     // follow-ups sent
+	cFollowedUp counter = "fu_answered" // follow-ups answered
+	cReminders  counter = "reminders"   // reminders sent
+	cBlocked    counter = "blocked"     // citizens who blocked the bot
+	// cCompletedOfStarted counts, on the day a dialogue started, the
+	// dialogues that were completed (a cohort counter).
+	cCompletedOfStarted counter = "completed_of_started"
+)
+
+// Counters with a name in them.
+const (
+	pAsked    = "asked:"    // + node: a question asked for the first time
+	pAnswered = "answered:" // + node: a question answered (consent: agreed)
+	pValue    = "v:"        // + result + ":" + bucket: answers by value
+	pSum      = "sum:"      // + result: the sum of numeric answers, in thousandths
+	pCount    = "n:"        // + result: how many numeric answers are summed
+	pLang     = "lang:"     // + language: dialogues started in it
+)
+
+func cAsked(node string) counter           { return counter(pAsked + node) }
+func cAnswered(node string) counter        { return counter(pAnswered + node) }
+func cValue(result, bucket string) counter { return counter(pValue + result + ":" + bucket) }
+func cSum(result string) counter           { return counter(pSum + result) }
+func cN(result string) counter             { return counter(pCount + result) }
+func cLang(lang string) counter            { return counter(pLang + lang) }
+
+// sumScale keeps sums in thousandths, so averages survive HINCRBY.
+const sumScale = 1000
+
+// counts are counters as read back from the store.
+type counts map[string]int64
+
+func (c counts) get(k counter) int64 { return c[string(k)] }
+
+// answeredTotal adds up the answered counters of every node.
+func (c counts) answeredTotal() int64 {
+	var n int64
+	for k, v := range c {
+		if strings.HasPrefix(k, pAnswered) {
+			n += v
+		}
+	}
+	return n
+}
+
+// languages returns the dialogues started per language.
+func (c counts) languages() map[string]int64 {
+	out := map[string]int64{}
+	for k, v := range c {
+		if l, ok := strings.CutPrefix(k, pLang); ok {
+			out[l] = v
+		}
+	}
+	return out
+}

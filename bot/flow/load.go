@@ -1,12 +1,10 @@
 package flow
 
 import (
-	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"strconv"
@@ -121,35 +119,20 @@ func (l *loader) finish() Diagnostics {
 }
 
 func (l *loader) load(data []byte) *Flow {
-	var root yaml.Node
-	// Windows editors may start the file with a byte order mark.
-	src := bytes.TrimPrefix(data, []byte("\ufeff"))
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	if err := dec.Decode(&root); err != nil && err != io.EOF {
-		p, msg := syntaxError(src, err)
-		l.errorf(p, "%s", msg)
-		return nil
-	}
-	if len(root.Content) == 0 {
-		l.errorf(Pos{1, 1}, "the file is empty; a flow file has a pilot: block and a nodes: list")
-		return nil
-	}
-	var more yaml.Node
-	if err := dec.Decode(&more); err != io.EOF {
-		// A second document (after a "---" line) would be silently ignored.
-		p := Pos{max(more.Line, 1), 1}
-		if err != nil {
-			p, _ = syntaxError(src, err)
+	first, ds := ReadYAML(l.file, data)
+	l.diags = append(l.diags, ds...)
+	if first == nil {
+		if len(ds) == 0 {
+			l.errorf(Pos{1, 1}, "the file is empty; a flow file has a pilot: block and a nodes: list")
 		}
-		l.errorf(p, "a flow file holds one flow, but there is more after a --- line; remove the --- line, or move what follows it to its own file")
 		return nil
 	}
 	sum := sha256.Sum256(data)
 	l.f = &Flow{File: l.file, Version: hex.EncodeToString(sum[:])[:12], byID: map[string]*Node{}, results: map[string]*Node{}}
-	if l.tags(root.Content[0], 0) {
+	if l.tags(first, 0) {
 		return nil
 	}
-	doc := deref(root.Content[0])
+	doc := deref(first)
 	if doc.Kind != yaml.MappingNode {
 		l.errorf(pos(doc), "a flow file starts with a pilot: block followed by a nodes: list, but this file is %s; see flows/turku.yaml for an example", kindName(doc))
 		return nil

@@ -196,17 +196,11 @@ func (l *loader) pilot(pp pair) bool {
 	cat := newCatalog(p.Languages)
 	l.catalog = cat
 	if v, ok := m["timezone"]; ok {
-		name := l.str(v)
-		loc, err := time.LoadLocation(name)
-		switch {
-		case name == "":
-		case err == nil && name != "Local" && !strings.Contains(name, "/") && name != "UTC":
-			l.errorf(pos(v.val), "timezone %q is an abbreviation; use the name of a region and city, like Europe/Helsinki, so that summer time is right", name)
-		case err != nil || name == "Local":
-			l.errorf(pos(v.val), "unknown timezone %q; use a region and city, like %s", name, suggestZone(name))
-		default:
-			p.Timezone = loc
+		loc, msg := checkZone(l.str(v))
+		if msg != "" {
+			l.errorf(pos(v.val), "%s", msg)
 		}
+		p.Timezone = loc
 	} else {
 		l.errorf(pos(pp.key), "pilot has no timezone; add one like timezone: Europe/Helsinki")
 	}
@@ -975,18 +969,4 @@ func (l *loader) branches(n *Node, m map[string]pair) {
 		}
 		n.Branches = append(n.Branches, b)
 	}
-}
-
-// suggestZone guesses the zone a pilot meant by a city name ("helsinki").
-func suggestZone(name string) string {
-	city := strings.ReplaceAll(strings.TrimSpace(name), " ", "_")
-	if city != "" && !strings.Contains(city, "/") {
-		city = strings.ToUpper(city[:1]) + strings.ToLower(city[1:])
-		for _, region := range []string{"Europe", "America", "Africa", "Asia", "Australia", "Pacific", "Atlantic", "Indian"} {
-			if _, err := time.LoadLocation(region + "/" + city); err == nil {
-				return region + "/" + city
-			}
-		}
-	}
-	return "Europe/Helsinki"
 }

@@ -28,7 +28,6 @@ type finding struct {
 type level struct {
 	col   int    // the column (0-based) where its keys or "- " start
 	seq   bool   // a list of "- " items rather than keys
-	first int    // the line of its first key or item
 	line  int    // the line of its latest key or item
 	key   string // its latest key
 	owner string // the key it belongs to, like "nodes"
@@ -338,7 +337,7 @@ func (s *shapeScan) place(no int, text string, t token) *finding {
 	if o := s.open; o != nil && (col > o.col || col == o.col && item && o.key != "") {
 		// The first line of the block the line above opened.
 		if item || t.keyAt >= 0 {
-			s.push(level{col: col, seq: item, first: no, line: no, key: t.key, owner: o.key})
+			s.push(level{col: col, seq: item, line: no, key: t.key, owner: o.key})
 		}
 		s.nested(no, t)
 		return nil
@@ -353,7 +352,7 @@ func (s *shapeScan) place(no int, text string, t token) *finding {
 	}
 	switch top := s.top(); {
 	case top == nil && len(popped) == 0:
-		s.push(level{col: col, seq: item, first: no, line: no, key: t.key})
+		s.push(level{col: col, seq: item, line: no, key: t.key})
 	case top != nil && top.col == col && top.seq == item:
 		top.line, top.key = no, t.key
 	case top != nil && top.col == col && top.seq:
@@ -393,13 +392,13 @@ func (s *shapeScan) place(no int, text string, t token) *finding {
 // whose keys start at the column of id.
 func (s *shapeScan) nested(no int, t token) {
 	for _, d := range t.dashes[min(1, len(t.dashes)):] {
-		s.push(level{col: d, seq: true, first: no, line: no})
+		s.push(level{col: d, seq: true, line: no})
 	}
 	if len(t.dashes) > 0 && t.keyAt >= 0 {
 		if list := s.top(); list.itemKey == "" {
 			list.itemKey = t.key
 		}
-		s.push(level{col: t.keyAt, first: no, line: no, key: t.key})
+		s.push(level{col: t.keyAt, line: no, key: t.key})
 	}
 }
 
@@ -476,7 +475,7 @@ func reindent(no, want int) func([]string) {
 // they are indented.
 func describe(l level) string {
 	if l.seq {
-		return fmt.Sprintf("the other %ss (line %d) are indented by %d", itemNoun(l.owner), l.first, l.col)
+		return fmt.Sprintf("the other %ss (line %d) are indented by %d", itemNoun(l.owner), l.line, l.col)
 	}
 	return fmt.Sprintf("%q above it (line %d) is indented by %d", l.key, l.line, l.col)
 }
@@ -541,7 +540,7 @@ func (s *shapeScan) missingDash(no int, text string, t token, list level, popped
 		return &finding{
 			pos: Pos{no, column(text, col)},
 			msg: fmt.Sprintf("this line starts a new %s, but has no \"- \"; write \"- \" before %s, like the other %ss (line %d)",
-				noun, t.key, noun, list.first),
+				noun, t.key, noun, list.line),
 			fix: func(lines []string) { lines[no-1] = lines[no-1][:col] + "- " + lines[no-1][col:] },
 		}
 	}
@@ -554,7 +553,7 @@ func (s *shapeScan) missingDash(no int, text string, t token, list level, popped
 	return &finding{
 		pos: Pos{no, column(text, col)},
 		msg: fmt.Sprintf("this line lines up with the \"- \" of the %ss (line %d), but has no \"- \"; if it belongs to the %s above it, indent it by %s like its other keys; if it starts a new %s, begin it with \"- \"",
-			noun, list.first, noun, spaces(keys), noun),
+			noun, list.line, noun, spaces(keys), noun),
 		fix: reindent(no, keys),
 	}
 }

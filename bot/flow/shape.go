@@ -1,8 +1,10 @@
 package flow
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -26,19 +28,42 @@ type finding struct {
 
 // level is one open block: the keys of a mapping, or the items of a list.
 type level struct {
-	col   int    // the column (0-based) where its keys or "- " start
-	seq   bool   // a list of "- " items rather than keys
-	line  int    // the line of its latest key or item
-	key   string // its latest key
-	owner string // the key it belongs to, like "nodes"
-	// itemKey is the key its first item starts with, like "id".
-	itemKey string
+	col    int    // the column (0-based) where its keys or "- " start
+	seq    bool   // a list of "- " items rather than keys
+	parent int    // the column of the key or "- " it belongs to; -2 at the top
+	first  int    // the line of its first key or item
+	line   int    // the line of its latest key or item
+	count  int    // how many keys or items it has so far
+	key    string // its latest key
+	owner  string // the key it belongs to, like "nodes"
+	// firstKey is its first key; itemKey is the key its first item starts
+	// with, like "id".
+	firstKey, itemKey string
 }
 
 // opened is a line ending in "key:" or "-": a deeper block below belongs to it.
 type opened struct {
 	col int
 	key string
+}
+
+// blockText is a block scalar (| or >): the lines below its key that are
+// indented at least as much as its first line are its text.
+type blockText struct {
+	owner  int // the column of its key
+	indent int // the indentation of its first line; -1 before it
+}
+
+// within reports whether a line belongs to the block scalar.
+func (b *blockText) within(indent int, blank bool) bool {
+	switch {
+	case blank:
+		return true
+	case b.indent < 0 && indent > b.owner:
+		b.indent = indent
+		return true
+	}
+	return b.indent >= 0 && indent >= b.indent
 }
 
 // token is what a line starts with: "- " items, a key, and its value.
@@ -90,17 +115,17 @@ type shapeScan struct {
 // scanShape returns the first mistake in lines[:upto], or nil.
 func scanShape(lines []string, upto int) *finding {
 	s := &shapeScan{lines: lines, plain: -1}
-	block := -1 // inside a block scalar: lines deeper than this column are text
+	var block *blockText
 	for i, text := range lines[:min(upto, len(lines))] {
 		no := i + 1
 		trimmed := strings.TrimLeft(text, " ")
 		indent := len(text) - len(trimmed)
 		blank := strings.TrimSpace(text) == ""
-		if block >= 0 {
-			if blank || indent > block {
+		if block != nil {
+			if block.within(indent, blank) {
 				continue
 			}
-			block = -1
+			block = nil
 		}
 		if blank || strings.HasPrefix(strings.TrimLeft(text, " \t"), "#") {
 			continue
@@ -127,7 +152,7 @@ func scanShape(lines []string, upto int) *finding {
 		s.open, s.plain, s.plainLine, s.plainKey = nil, -1, 0, ""
 		switch {
 		case t.block:
-			block = t.owner()
+			block = &blockText{owner: t.owner(), indent: -1}
 		case t.opens:
 			s.open = &opened{col: t.owner(), key: t.key}
 		case t.plain && (t.keyAt >= 0 || len(t.dashes) > 0):
@@ -154,6 +179,15 @@ func tokenize(no int, text string, at int) (token, *finding) {
 	// A key with a space is most likely text with a colon in it: flow
 	// files use single words as keys.
 	if k, end, ok := keyAt(text, i); ok && !strings.Contains(k, " ") {
+		if m := noSpace.FindStringSubmatch(k); m != nil && idLike.MatchString(k) {
+			// "text:{en: Hi}" reads as the key "text:{en".
+			colon := i + len(m[1])
+			return t, &finding{
+				pos: Pos{no, column(text, colon)},
+				msg: fmt.Sprintf("there is no space after the colon in %q; write %s: %s", strings.TrimSpace(text[i:]), m[1], strings.TrimSpace(text[colon+1:])),
+				fix: func(lines []string) { lines[no-1] = lines[no-1][:colon+1] + " " + lines[no-1][colon+1:] },
+			}
+		}
 		t.keyAt, t.key = i, k
 		i = end
 		for i < len(text) && text[i] == ' ' {
@@ -336,8 +370,12 @@ func (s *shapeScan) place(no int, text string, t token) *finding {
 	col, item := t.first(), len(t.dashes) > 0
 	if o := s.open; o != nil && (col > o.col || col == o.col && item && o.key != "") {
 		// The first line of the block the line above opened.
-		if item || t.keyAt >= 0 {
-			s.push(level{col: col, seq: item, line: no, key: t.key, owner: o.key})
+		switch {
+		case item || t.keyAt >= 0:
+			s.push(level{col: col, seq: item, parent: o.col, line: no, key: t.key, owner: o.key})
+		case noSpace.MatchString(t.rest) && idLike.MatchString(t.rest):
+			// "key:\n  id:houten": a key without its space reads as a value.
+			return s.strayText(no, text, t)
 		}
 		s.nested(no, t)
 		return nil
@@ -352,36 +390,32 @@ func (s *shapeScan) place(no int, text string, t token) *finding {
 	}
 	switch top := s.top(); {
 	case top == nil && len(popped) == 0:
-		s.push(level{col: col, seq: item, line: no, key: t.key})
+		s.push(level{col: col, seq: item, parent: -2, line: no, key: t.key})
 	case top != nil && top.col == col && top.seq == item:
-		top.line, top.key = no, t.key
+		top.line, top.key, top.count = no, t.key, top.count+1
 	case top != nil && top.col == col && top.seq:
 		// A key where the items of a list start: allowed when the list
 		// sits at the column of its own key ("nodes:" then "- id:").
 		if below := s.below(); below != nil && below.col == col && !below.seq {
 			s.stack = s.stack[:len(s.stack)-1]
-			below.line, below.key = no, t.key
+			below.line, below.key, below.count = no, t.key, below.count+1
 			break
 		}
 		return s.missingDash(no, text, t, *top, popped)
 	case item:
+		if f := s.firstItemUndashed(no, t, popped); f != nil {
+			return f
+		}
 		return s.misplacedItem(no, text, t, popped)
 	case len(popped) > 0:
-		// Between two blocks: most likely a key of the nearer one. When
-		// both are as near, name both.
-		want := closest(popped, col)
-		if top != nil && !top.seq && abs(top.col-col) == abs(want.col-col) {
-			// A key with a value belongs where the next line goes on.
-			next, ok := nextLine(s.lines, no)
-			switch {
-			case !t.opens && ok && next == top.col:
-				want = *top
-			case t.opens || !ok || next != want.col:
-				return misaligned(no, text, t, want, top)
-			}
-		}
-		return misaligned(no, text, t, want, nil)
+		return s.between(no, text, t, popped, top)
 	default:
+		if f := s.firstItemUndashed(no, t, nil); f != nil {
+			return f
+		}
+		if f := s.blameFirst(*top, col); f != nil {
+			return f
+		}
 		return overIndented(no, text, t, *top)
 	}
 	s.nested(no, t)
@@ -391,18 +425,21 @@ func (s *shapeScan) place(no int, text string, t token) *finding {
 // nested opens the blocks that start inside a line: "- id: x" is an item
 // whose keys start at the column of id.
 func (s *shapeScan) nested(no int, t token) {
-	for _, d := range t.dashes[min(1, len(t.dashes)):] {
-		s.push(level{col: d, seq: true, line: no})
+	for i, d := range t.dashes[min(1, len(t.dashes)):] {
+		s.push(level{col: d, seq: true, parent: t.dashes[i], line: no})
 	}
 	if len(t.dashes) > 0 && t.keyAt >= 0 {
 		if list := s.top(); list.itemKey == "" {
 			list.itemKey = t.key
 		}
-		s.push(level{col: t.keyAt, line: no, key: t.key})
+		s.push(level{col: t.keyAt, parent: t.dashes[len(t.dashes)-1], line: no, key: t.key})
 	}
 }
 
-func (s *shapeScan) push(l level) { s.stack = append(s.stack, l) }
+func (s *shapeScan) push(l level) {
+	l.first, l.count, l.firstKey = l.line, 1, l.key
+	s.stack = append(s.stack, l)
+}
 
 func (s *shapeScan) top() *level {
 	if len(s.stack) == 0 {
@@ -416,6 +453,40 @@ func (s *shapeScan) below() *level {
 		return nil
 	}
 	return &s.stack[len(s.stack)-2]
+}
+
+// between explains a key between the columns of blocks of keys. It most
+// likely belongs to the nearest; when two are as near, to the one the line
+// below it goes on with, or else both are named.
+func (s *shapeScan) between(no int, text string, t token, popped []level, top *level) *finding {
+	col := t.first()
+	var maps []level // deepest first
+	for _, l := range popped {
+		if !l.seq {
+			maps = append(maps, l)
+		}
+	}
+	if top != nil && !top.seq {
+		maps = append(maps, *top)
+	}
+	if len(maps) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(maps, func(a, b level) int { return cmp.Compare(abs(a.col-col), abs(b.col-col)) })
+	want := maps[0]
+	if len(maps) > 1 && abs(maps[1].col-col) == abs(want.col-col) {
+		next, ok := nextLine(s.lines, no)
+		switch {
+		case !t.opens && ok && next == maps[1].col:
+			want = maps[1]
+		case t.opens || !ok || next != want.col:
+			return misaligned(no, text, t, want, &maps[1])
+		}
+	}
+	if f := s.blameFirst(want, col); f != nil {
+		return f
+	}
+	return misaligned(no, text, t, want, nil)
 }
 
 // closest is the closed block whose column is nearest to col, preferring
@@ -589,7 +660,95 @@ func (s *shapeScan) misplacedItem(no int, text string, t token, popped []level) 
 	}
 }
 
+// blameFirst: when the first key of a block is out of line with the key
+// after it, the first one is wrong if it is the one not indented by two
+// spaces more than the key it belongs to, as flow files are.
+func (s *shapeScan) blameFirst(block level, col int) *finding {
+	if block.seq || block.count != 1 || block.col-block.parent == 2 || col-block.parent != 2 {
+		return nil
+	}
+	text := s.lines[block.line-1]
+	return &finding{
+		pos: Pos{block.line, column(text, block.col)},
+		msg: fmt.Sprintf("%s, but the next key of its block (line %d) is indented by %d: keys of one block must start in the same column; %s",
+			indented("this line", block.col), s.next(block.line), col, moveBy(block.col, col)),
+		fix: reindent(block.line, col),
+	}
+}
+
+// next returns the number of the next line with content after line no.
+func (s *shapeScan) next(no int) int {
+	for i := no; i < len(s.lines); i++ {
+		if t := strings.TrimSpace(s.lines[i]); t != "" && t[0] != '#' {
+			return i + 1
+		}
+	}
+	return no
+}
+
+// firstItemUndashed: the first item of a list lost its "- ", so its keys
+// read as a block of keys, and the "- " items after it do not fit:
+//
+//	nodes:
+//	  id: welcome      <- or "    id: welcome"
+//	    type: consent
+//	  - id: ask_rating
+func (s *shapeScan) firstItemUndashed(no int, t token, popped []level) *finding {
+	candidates := popped
+	if top := s.top(); top != nil {
+		candidates = append(candidates, *top)
+	}
+	for _, b := range candidates {
+		if b.seq || b.owner == "" || b.firstKey == "" {
+			continue
+		}
+		line := s.lines[b.first-1]
+		var later int
+		switch {
+		case len(t.dashes) > 0 && t.key == b.firstKey && t.dashes[0] == b.col-2 && b.col >= 2:
+			later = no // "    id: welcome" above "  - id: ask_rating"
+		case len(t.dashes) == 0 && t.first() == b.col+2:
+			later = laterItem(s.lines, no, b.col, b.firstKey) // "  id: welcome" above "    type: consent"
+		}
+		if later == 0 {
+			continue
+		}
+		dash := b.col
+		if len(t.dashes) > 0 {
+			dash = b.col - 2
+		}
+		fix := func(lines []string) { lines[b.first-1] = line[:dash] + "- " + strings.TrimLeft(line[dash:], " ") }
+		noun := itemNoun(b.owner)
+		return &finding{
+			pos: Pos{b.first, column(line, b.col)},
+			msg: fmt.Sprintf("this line starts the first %s, but has no \"- \"; write \"- \" before %s, like the other %ss (line %d)", noun, b.firstKey, noun, later),
+			fix: fix,
+		}
+	}
+	return nil
+}
+
+// laterItem returns the line of a "- key:" item in column col below line
+// no, before the block ends, or 0.
+func laterItem(lines []string, no, col int, key string) int {
+	for i := no; i < len(lines); i++ {
+		l := lines[i]
+		trimmed := strings.TrimLeft(l, " ")
+		if trimmed == "" || trimmed[0] == '#' {
+			continue
+		}
+		switch indent := len(l) - len(trimmed); {
+		case indent < col:
+			return 0
+		case indent == col && strings.HasPrefix(trimmed, "- "+key+":"):
+			return i + 1
+		}
+	}
+	return 0
+}
+
 var (
+	idLike     = regexp.MustCompile(`^[a-z_][a-z0-9_]*:`)
 	noSpace    = regexp.MustCompile(`^([A-Za-z_][\w-]*):([^\s/:].*)$`)
 	noColon    = regexp.MustCompile(`^([a-z_]+) +([^\s:=].*)$`)
 	equalsSign = regexp.MustCompile(`^([a-z_]+) *= *(.*)$`)

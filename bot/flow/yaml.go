@@ -97,6 +97,12 @@ func (r *reporter) mapping(n *yaml.Node, what string, allowed []string, unknown 
 			r.errorf(pos(k), "key %q appears twice in %s; the first is at line %d: keep only one", k.Value, what, prev.key.Line)
 			continue
 		}
+		if before, _, ok := strings.Cut(k.Value, ":"); ok && slices.Contains(allowed, before) && !slices.Contains(allowed, k.Value) {
+			// `nl:"Hei: moi"` reads as the key `nl:"Hei` with the value `moi"`.
+			r.errorf(Pos{k.Line, k.Column + utf8.RuneCountInString(before)}, "there is no space after %s:; write %s: with a space, then the value", before, before)
+			guesses = append(guesses, guess{before, pair{k, v}})
+			continue
+		}
 		if !slices.Contains(allowed, k.Value) {
 			msg := ""
 			if unknown != nil {

@@ -3,6 +3,7 @@ package flow
 import (
 	"bytes"
 	"io"
+	"regexp"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -63,6 +64,7 @@ func (r *reporter) splitUndashed(n *yaml.Node, owner string, depth int) {
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
+			r.keyInValue(n.Content[i], n.Content[i+1])
 			r.splitUndashed(n.Content[i+1], n.Content[i].Value, depth+1)
 		}
 	case yaml.SequenceNode:
@@ -81,6 +83,22 @@ func (r *reporter) splitUndashed(n *yaml.Node, owner string, depth int) {
 		}
 	}
 }
+
+// keyInValue finds a key written without the space after its colon on the
+// line below its parent key, which YAML reads as the parent's text:
+//
+//	name:
+//	  en:My Direction    <- the name "en:My Direction"
+func (r *reporter) keyInValue(k, v *yaml.Node) {
+	if v.Kind != yaml.ScalarNode || v.Style != 0 || v.Line <= k.Line {
+		return
+	}
+	if m := keyNoSpace.FindStringSubmatch(v.Value); m != nil {
+		r.errorf(Pos{v.Line, v.Column + len(m[1])}, "there is no space after %s:; write %s: with a space, then the value", m[1], m[1])
+	}
+}
+
+var keyNoSpace = regexp.MustCompile(`^([a-z_][a-z0-9_]{0,30}):[^\s/]`)
 
 // repeatedFirstKey returns the index of the second occurrence of a block
 // mapping's first key, when more keys follow it; otherwise 0.

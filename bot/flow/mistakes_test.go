@@ -99,3 +99,24 @@ func onlyKey(lines []string, i, indent int) bool {
 	}
 	return true
 }
+
+// BenchmarkSyntaxError measures finding the cause of a syntax error near
+// the end of the longest shipped flow, the worst case for the re-parsing.
+func BenchmarkSyntaxError(b *testing.B) {
+	data, err := os.ReadFile("../../flows/turku.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	last := len(lines) - 1
+	for last > 0 && !strings.HasSuffix(lines[last], `"`) {
+		last--
+	}
+	src := []byte(slicesWith(lines, last, strings.TrimSuffix(lines[last], `"`)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, diags := Load("turku.yaml", src, testOptions()); !strings.Contains(diags.String(), "quote is never closed") {
+			b.Fatalf("got %s", diags)
+		}
+	}
+}

@@ -341,7 +341,7 @@ func quoteEndsLate(no int, text string, i int) *finding {
 // textAfterQuote explains a value that starts with a quote but goes on
 // after the closing quote.
 func textAfterQuote(no int, text string, start, end int, key string) *finding {
-	key = cmpOr(key, "text")
+	key = cmp.Or(key, "text")
 	if text[start] == '\'' && end < len(text) {
 		if r, _ := utf8.DecodeRuneInString(text[end:]); r != ' ' {
 			return &finding{pos: Pos{no, column(text, end-1)}, msg: fmt.Sprintf(
@@ -351,13 +351,6 @@ func textAfterQuote(no int, text string, start, end int, key string) *finding {
 	}
 	return &finding{pos: Pos{no, column(text, start)}, msg: fmt.Sprintf(
 		"this text starts with a quote, so it must also end with it; put the whole text in quotes, using the other kind of quote inside, like %s: '\"Hi!\" she said.'", key)}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // column turns a byte offset into a 1-based column in characters.

@@ -20,6 +20,27 @@ var shipped embed.FS
 // Shipped returns the flows built into the binary.
 func Shipped() fs.FS { return shipped }
 
+// The JSON Schemas of flow and scenario files (draft 2020-12), for editors:
+// a file whose first line is
+//
+//	# yaml-language-server: $schema=schema/flow.schema.json
+//
+// gets completion and the description of each key while it is typed. They
+// live in their own folder, so they are never read as flows.
+//
+//go:embed schema/*.json
+var schemas embed.FS
+
+// Schema file names in Schemas.
+const (
+	FlowSchema     = "schema/flow.schema.json"
+	ScenarioSchema = "schema/scenario.schema.json"
+)
+
+// Schemas returns the JSON Schemas of flow and scenario files, so that
+// the bot can write them out next to a pilot's flows.
+func Schemas() fs.FS { return schemas }
+
 // IsScenario reports whether a file name is a scenario test (x.test.yaml).
 func IsScenario(name string) bool {
 	return strings.HasSuffix(name, ".test.yaml") || strings.HasSuffix(name, ".test.yml")

@@ -1,12 +1,10 @@
 package flow
 
 import (
-	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"strconv"
@@ -106,35 +104,20 @@ func (l *loader) finish() Diagnostics {
 }
 
 func (l *loader) load(data []byte) *Flow {
-	var root yaml.Node
-	// Windows editors may start the file with a byte order mark.
-	src := bytes.TrimPrefix(data, []byte("\ufeff"))
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	if err := dec.Decode(&root); err != nil && err != io.EOF {
-		p, msg := syntaxError(src, err)
-		l.errorf(p, "%s", msg)
-		return nil
-	}
-	if len(root.Content) == 0 {
-		l.errorf(Pos{1, 1}, "the file is empty; a flow file has a pilot: block and a nodes: list")
-		return nil
-	}
-	var more yaml.Node
-	if err := dec.Decode(&more); err != io.EOF {
-		// A second document (after a "---" line) would be silently ignored.
-		p := Pos{max(more.Line, 1), 1}
-		if err != nil {
-			p, _ = syntaxError(src, err)
+	first, ds := ReadYAML(l.file, data)
+	l.diags = append(l.diags, ds...)
+	if first == nil {
+		if len(ds) == 0 {
+			l.errorf(Pos{1, 1}, "the file is empty; a flow file has a pilot: block and a nodes: list")
 		}
-		l.errorf(p, "a flow file holds one flow, but there is more after a --- line; remove the --- line, or move what follows it to its own file")
 		return nil
 	}
 	sum := sha256.Sum256(data)
 	l.f = &Flow{File: l.file, Version: hex.EncodeToString(sum[:])[:12], byID: map[string]*Node{}, results: map[string]*Node{}}
-	if l.tags(root.Content[0], 0) {
+	if l.tags(first, 0) {
 		return nil
 	}
-	doc := deref(root.Content[0])
+	doc := deref(first)
 	if doc.Kind != yaml.MappingNode {
 		l.errorf(pos(doc), "a flow file starts with a pilot: block followed by a nodes: list, but this file is %s; see flows/turku.yaml for an example", kindName(doc))
 		return nil
@@ -198,17 +181,11 @@ func (l *loader) pilot(pp pair) bool {
 	cat := newCatalog(p.Languages)
 	l.catalog = cat
 	if v, ok := m["timezone"]; ok {
-		name := l.str(v)
-		loc, err := time.LoadLocation(name)
-		switch {
-		case name == "":
-		case err == nil && name != "Local" && !strings.Contains(name, "/") && name != "UTC":
-			l.errorf(pos(v.val), "timezone %q is an abbreviation; use the name of a region and city, like Europe/Helsinki, so that summer time is right", name)
-		case err != nil || name == "Local":
-			l.errorf(pos(v.val), "unknown timezone %q; use a region and city, like %s", name, suggestZone(name))
-		default:
-			p.Timezone = loc
+		loc, msg := checkZone(l.str(v))
+		if msg != "" {
+			l.errorf(pos(v.val), "%s", msg)
 		}
+		p.Timezone = loc
 	} else {
 		l.errorf(pos(pp.key), "pilot has no timezone; add one like timezone: Europe/Helsinki")
 	}
@@ -762,17 +739,3 @@ func nodeName(id string) string {
 }
 
 func kindList() string { return strings.Join(kinds.names(), ", ") }
-
-// suggestZone guesses the zone a pilot meant by a city name ("helsinki").
-func suggestZone(name string) string {
-	city := strings.ReplaceAll(strings.TrimSpace(name), " ", "_")
-	if city != "" && !strings.Contains(city, "/") {
-		city = strings.ToUpper(city[:1]) + strings.ToLower(city[1:])
-		for _, region := range []string{"Europe", "America", "Africa", "Asia", "Australia", "Pacific", "Atlantic", "Indian"} {
-			if _, err := time.LoadLocation(region + "/" + city); err == nil {
-				return region + "/" + city
-			}
-		}
-	}
-	return "Europe/Helsinki"
-}

@@ -409,16 +409,16 @@ func TestSyntaxErrorPosition(t *testing.T) {
 		name, old, new string
 		want           string
 	}{
-		{"unclosed quote", "text: How was your visit today?", `text: "How was your visit today?`, ":18:5: error: YAML syntax: a quote opened here is never closed"},
+		{"unclosed quote", "text: How was your visit today?", `text: "How was your visit today?`, ":18:11: error: YAML syntax: this quote is never closed"},
 		{"second colon", "text: Waiting time", "text: Waiting: the time", ":28:9: error: YAML syntax: this line has a second"},
-		{"unclosed list", "languages: [en]", "languages: [en", ":5:3: error: YAML syntax: a list in [ ] opened here is not closed"},
+		{"unclosed list", "languages: [en]", "languages: [en", ":5:14: error: YAML syntax: this [ is never closed"},
 		{"reserved character", "text: Thank you!", "text: @Thank you!", ":32:5: error: YAML syntax: a value here starts with @, which YAML reserves"},
 		{"markdown bold", "text: How was your visit today?", "text: *How* was your visit today?", ":18:5: error: YAML syntax: a value here starts with *, which YAML reserves"},
 		{"tag", "text: Thank you!", "text: !Thank you", ":32:11: error: a value here starts with !Thank, which YAML reads as a type tag"},
 		{"backslash", "text: Thank you!", `text: "Thank you C:\data"`, ":32:5: error: YAML syntax: a \\ in a text in double quotes"},
 		{"latin-1", "text: Thank you!", "text: Kiitos \xe4iti!", ":32:18: error: YAML syntax: the file is not plain UTF-8 text here"},
 		{"control character", "text: Thank you!", "text: Thank\x0b you!", ":32:16: error: YAML syntax: there is an invisible control character (U+000B) here"},
-		{"second document", "  - id: thanks", "---\n  - id: thanks", ":30:1: error: a flow file holds one flow"},
+		{"second document", "  - id: thanks", "---\n  - id: thanks", ":30:1: error: the file goes on after a --- line"},
 	} {
 		src := strings.Replace(base, tc.old, tc.new, 1)
 		_, diags := Load("v.yaml", []byte(src), testOptions())

@@ -7,11 +7,13 @@ package scenario
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cosie/cosiebot/bot/flow"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/language"
 )
 
 // File is a parsed scenario file.
@@ -62,7 +64,14 @@ type Step struct {
 	Pos     flow.Pos
 }
 
-// Parse reads a scenario file, reporting every problem with its position.
+// The keys of a scenario file, and of each scenario in it.
+var (
+	fileKeys     = []string{"flow", "scenarios"}
+	scenarioKeys = []string{"name", "lang", "start", "steps"}
+)
+
+// Parse reads a scenario file, reporting every problem with its position,
+// in the words the flow checker uses.
 func Parse(name string, data []byte) (*File, flow.Diagnostics) {
 	p := &parser{file: name}
 	f := p.parse(data)
@@ -78,166 +87,228 @@ type parser struct {
 	diags flow.Diagnostics
 }
 
-func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
-	pos := flow.Pos{Line: 1, Col: 1}
-	if n != nil {
-		pos = flow.Pos{Line: n.Line, Col: n.Column}
+func at(n *yaml.Node) flow.Pos {
+	if n == nil {
+		return flow.Pos{Line: 1, Col: 1}
 	}
-	p.diags = append(p.diags, flow.Diagnostic{File: p.file, Pos: pos, Severity: flow.Error, Message: fmt.Sprintf(format, args...)})
+	return flow.Pos{Line: n.Line, Col: n.Column}
 }
 
-func pairs(n *yaml.Node) [][2]*yaml.Node {
-	var out [][2]*yaml.Node
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
+func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
+	p.diags = append(p.diags, flow.Diagnostic{File: p.file, Pos: at(n), Severity: flow.Error, Message: fmt.Sprintf(format, args...)})
+}
+
+// keys reads a mapping whose keys must be among allowed.
+func (p *parser) keys(n *yaml.Node, what string, allowed []string) map[string]flow.KeyValue {
+	m, ds := flow.Keys(p.file, n, what, allowed)
+	p.diags = append(p.diags, ds...)
+	return m
+}
+
+// text returns a single value, reporting anything else.
+func (p *parser) text(kv flow.KeyValue) (string, bool) {
+	if kv.Value.Kind != yaml.ScalarNode || kv.Value.Tag == "!!null" {
+		what := "nothing"
+		if kv.Value.Kind != yaml.ScalarNode {
+			what = "a list"
+		}
+		p.errorf(kv.Value, "%s should be a single value, not %s", kv.Key.Value, what)
+		return "", false
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		out = append(out, [2]*yaml.Node{n.Content[i], n.Content[i+1]})
-	}
-	return out
+	return kv.Value.Value, true
 }
 
 func (p *parser) parse(data []byte) *File {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		p.errorf(nil, "YAML syntax: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	doc, ds := flow.ReadYAML(p.file, data)
+	p.diags = append(p.diags, ds...)
+	if doc == nil {
+		if len(ds) == 0 {
+			p.errorf(nil, "the file is empty; a scenario file has scenarios: with a list of conversations (see flows/turku.test.yaml)")
+		}
 		return nil
 	}
-	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
-		p.errorf(nil, "a scenario file has flow: <file> and scenarios: [...]")
+	if doc.Kind != yaml.MappingNode {
+		p.errorf(doc, "a scenario file starts with scenarios: followed by a list of conversations, each starting with \"- name:\" (see flows/turku.test.yaml)")
 		return nil
 	}
 	f := &File{Name: p.file}
-	for _, kv := range pairs(root.Content[0]) {
-		switch kv[0].Value {
-		case "flow":
-			f.Flow = kv[1].Value
-		case "scenarios":
-			if kv[1].Kind != yaml.SequenceNode {
-				p.errorf(kv[1], "scenarios should be a list, each starting with \"- name:\"")
-				continue
-			}
-			for _, item := range kv[1].Content {
-				if s := p.scenario(item); s != nil {
-					f.Scenarios = append(f.Scenarios, s)
-				}
-			}
-		default:
-			p.errorf(kv[0], "unknown key %q; a scenario file has flow: and scenarios:", kv[0].Value)
+	m := p.keys(doc, "a scenario file", fileKeys)
+	if kv, ok := m["flow"]; ok {
+		f.Flow, _ = p.text(kv)
+	}
+	kv, ok := m["scenarios"]
+	switch {
+	case !ok:
+		p.errorf(doc, "the file has no scenarios:; add scenarios: with at least one conversation")
+		return f
+	case kv.Value.Kind != yaml.SequenceNode:
+		p.errorf(kv.Value, "scenarios should be a list, each starting with \"- name:\"")
+		return f
+	}
+	for _, item := range kv.Value.Content {
+		if s := p.scenario(item); s != nil {
+			f.Scenarios = append(f.Scenarios, s)
 		}
 	}
 	if len(f.Scenarios) == 0 && !p.diags.HasErrors() {
-		p.errorf(root.Content[0], "no scenarios; add scenarios: with at least one")
+		p.errorf(kv.Value, "no scenarios; add at least one under scenarios:")
 	}
 	return f
 }
 
 func (p *parser) scenario(n *yaml.Node) *Scenario {
 	if n.Kind != yaml.MappingNode {
-		p.errorf(n, "a scenario should be a list of keys starting with \"name:\"")
+		p.errorf(n, "a scenario should be a list of keys starting with \"name:\", not a single value")
 		return nil
 	}
-	s := &Scenario{Pos: flow.Pos{Line: n.Line, Col: n.Column}}
-	for _, kv := range pairs(n) {
-		switch kv[0].Value {
-		case "name":
-			s.Name = kv[1].Value
-		case "lang":
-			s.Lang = kv[1].Value
-		case "start":
-			t, err := time.Parse("2006-01-02 15:04", kv[1].Value)
-			if err != nil {
-				p.errorf(kv[1], "start %q should look like \"2026-03-28 21:30\" (local time)", kv[1].Value)
+	s := &Scenario{Pos: at(n)}
+	m := p.keys(n, "a scenario", scenarioKeys)
+	if kv, ok := m["name"]; ok {
+		s.Name, _ = p.text(kv)
+	} else {
+		p.errorf(n, "this scenario has no name; add name: with what it checks")
+	}
+	if kv, ok := m["lang"]; ok {
+		if v, ok := p.text(kv); ok {
+			if _, err := language.Parse(v); err != nil {
+				p.errorf(kv.Value, "lang %q should be a language code like fi, sv-FI or en-GB", v)
 			}
-			s.Start = t
-			s.start = kv[1].Value
-		case "steps":
-			if kv[1].Kind != yaml.SequenceNode {
-				p.errorf(kv[1], "steps should be a list, each like \"- say: hello\"")
-				continue
-			}
-			for _, item := range kv[1].Content {
-				if st := p.step(item); st != nil {
-					s.Steps = append(s.Steps, st)
-				}
-			}
-		default:
-			p.errorf(kv[0], "unknown key %q in a scenario; use name, lang, start, steps", kv[0].Value)
+			s.Lang = v
 		}
 	}
-	if s.Name == "" {
-		p.errorf(n, "this scenario has no name")
+	if kv, ok := m["start"]; ok {
+		if v, ok := p.text(kv); ok {
+			t, err := time.Parse("2006-01-02 15:04", v)
+			if err != nil {
+				p.errorf(kv.Value, "start %q should look like \"2026-03-28 21:30\" (local time)", v)
+			}
+			s.Start, s.start = t, v
+		}
 	}
-	if len(s.Steps) == 0 {
-		p.errorf(n, "scenario %q has no steps", s.Name)
+	kv, ok := m["steps"]
+	switch {
+	case !ok:
+		p.errorf(n, "scenario %q has no steps; add steps: with what the citizen does and what the bot should say", s.Name)
+		return s
+	case kv.Value.Kind != yaml.SequenceNode:
+		p.errorf(kv.Value, "steps should be a list, each like \"- say: hello\"")
+		return s
+	}
+	for _, item := range kv.Value.Content {
+		if st := p.step(item); st != nil {
+			s.Steps = append(s.Steps, st)
+		}
+	}
+	if len(kv.Value.Content) == 0 {
+		p.errorf(kv.Value, "scenario %q has no steps; add steps: with what the citizen does and what the bot should say", s.Name)
 	}
 	return s
 }
 
+// stepWords are the keys a step may have.
+func stepWords() []string {
+	words := make([]string, 0, len(actions)+1)
+	for _, a := range actions {
+		words = append(words, string(a))
+	}
+	return append(words, "buttons")
+}
+
 func (p *parser) step(n *yaml.Node) *Step {
-	st := &Step{Pos: flow.Pos{Line: n.Line, Col: n.Column}}
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		// "- say hello": the colon is missing.
+		word, rest, _ := strings.Cut(n.Value, " ")
+		if a := flow.Suggest(word, stepWords()); a != "" && a != "buttons" {
+			p.errorf(n, "there is no colon after %q; write %s: %s", word, a, rest)
+			return nil
+		}
+	}
 	if n.Kind != yaml.MappingNode {
 		p.errorf(n, "a step should look like \"- say: hello\" or \"- expect: text\"")
 		return nil
 	}
-	var kbNode *yaml.Node
-	for _, kv := range pairs(n) {
-		key, val := kv[0].Value, kv[1]
+	st := &Step{Pos: at(n)}
+	var kbKey, kbNode *yaml.Node
+	unknown := false
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		key := k.Value
 		if key == "buttons" {
-			kbNode = val
+			kbKey, kbNode = k, val
 			continue
 		}
 		if !slices.Contains(actions, Action(key)) {
-			p.errorf(kv[0], "unknown step %q; steps are %s", key, actionList())
-			continue
+			s := flow.Suggest(key, stepWords())
+			if s == "" || s == "buttons" {
+				p.errorf(k, "unknown step %q; steps are %s", key, actionList())
+				unknown = true
+				continue
+			}
+			p.errorf(k, "unknown step %q; did you mean %q?", key, s)
+			key = s // read as meant, so that the typo is the only message
 		}
 		if st.Action != "" {
-			p.errorf(kv[0], "one action per step: this step already has %q", st.Action)
+			p.errorf(k, "one action per step: this step already has %q; if %s starts a new step, begin its line with \"- \"", st.Action, key)
 			continue
 		}
 		st.Action = Action(key)
-		st.Pos = flow.Pos{Line: kv[0].Line, Col: kv[0].Column}
-		switch st.Action {
-		case Answers:
-			st.Results = map[string]string{}
-			for _, r := range pairs(val) {
-				st.Results[r[0].Value] = r[1].Value
-			}
-			if val.Kind != yaml.MappingNode {
-				p.errorf(val, "answers should list result: value pairs")
-			}
-		case Wait:
-			d, err := flow.ParseDuration(val.Value)
-			if err != nil {
-				p.errorf(val, "wait %q: %v", val.Value, err)
-			}
-			st.Wait = d
-		case NoReply, Sticker:
-		default:
-			if val.Kind != yaml.ScalarNode {
-				p.errorf(val, "%s needs a single value", key)
-			}
-			st.Arg = val.Value
-		}
+		st.Pos = at(k)
+		p.value(st, key, val)
 	}
 	if kbNode != nil {
 		if st.Action != Expect {
-			p.errorf(kbNode, "buttons goes with expect: (the buttons of that reply)")
+			p.errorf(kbKey, "buttons goes with expect: (the buttons of that reply)")
 		}
 		st.HasKb = true
+		if kbNode.Kind != yaml.SequenceNode {
+			p.errorf(kbNode, "buttons should be a list in brackets, like buttons: [\"Yes\", \"No\"]")
+		}
 		for _, b := range kbNode.Content {
 			st.Buttons = append(st.Buttons, b.Value)
 		}
 	}
 	if st.Action == "" && kbNode == nil {
-		p.errorf(n, "this step has no action; steps are %s", actionList())
+		if !unknown {
+			p.errorf(n, "this step has no action; steps are %s", actionList())
+		}
 		return nil
 	}
 	if st.Action == "" {
-		p.errorf(n, "buttons goes with expect: (the buttons of that reply)")
 		return nil
 	}
 	return st
+}
+
+// value reads what follows a step's action.
+func (p *parser) value(st *Step, key string, val *yaml.Node) {
+	switch st.Action {
+	case Answers:
+		st.Results = map[string]string{}
+		if val.Kind != yaml.MappingNode {
+			p.errorf(val, "answers should list result: value pairs, like answers: {overall_experience: \"4\"}")
+			return
+		}
+		for i := 0; i+1 < len(val.Content); i += 2 {
+			st.Results[val.Content[i].Value] = val.Content[i+1].Value
+		}
+	case Wait:
+		d, err := flow.ParseDuration(val.Value)
+		if err != nil {
+			p.errorf(val, "wait %q: %v", val.Value, err)
+		}
+		st.Wait = d
+	case NoReply, Sticker:
+	case Voice:
+		if secs, err := strconv.Atoi(val.Value); err != nil || secs < 1 {
+			p.errorf(val, "voice should be the length of the voice message in seconds, like voice: 12")
+		}
+		st.Arg = val.Value
+	default:
+		if val.Kind != yaml.ScalarNode {
+			p.errorf(val, "%s needs a single value", key)
+		}
+		st.Arg = val.Value
+	}
 }
 
 func actionList() string {

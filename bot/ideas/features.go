@@ -3,22 +3,28 @@ package ideas
 import (
 	"hash/fnv"
 	"math"
-	"unicode/utf8"
 )
 
 // The two kinds of feature, scored apart and mixed by wordShare.
 const (
-	wordFeature uint8 = iota // a word, or two words in a row
-	charFeature              // 3 to 5 letters inside a word
+	wordFeature uint8 = iota // the start of a word (its first stemLen letters)
+	charFeature              // a short letter sequence at the start of a word
 )
 
-// Letter sequences inside words: from minGram to maxGram runes, with the
-// word's start and end marked so that stems and endings count.
-var (
-	minGram = 3
-	maxGram = 5
-	useBigrams = true
-	stemLen = 0
+// Features are made of the beginnings of words, where the languages of the
+// bot keep the stem: endings (cases, plurals, possessives) and the second
+// half of compounds say less about what an idea is about than they add
+// noise. A word counts by its first stemLen letters; beside that, the letter
+// sequences of minGram to maxGram letters that start in the first
+// gramStarts positions of the word (with its start marked) give partial
+// credit to words that share a shorter beginning ("nuorisotalo",
+// "nuorisotalolla"; "collect", "collection"). These values were chosen on
+// the labelled pairs (see quality_test.go).
+const (
+	stemLen    = 5
+	minGram    = 2
+	maxGram    = 4
+	gramStarts = 3
 )
 
 type feature struct {
@@ -27,35 +33,26 @@ type feature struct {
 	tf   float32 // 1 + ln(count)
 }
 
-// extract turns a text into its weighted features: content words (not stop
-// words, not one letter), pairs of content words that follow each other,
-// and letter sequences of content words other than numbers.
-func extract(text string, stop map[string]bool) []feature {
+// extract turns a text into its weighted features: the content words (see
+// rules.word) by their stems, and the letter sequences at their start
+// (numbers only as whole words).
+func extract(text string, r rules) []feature {
 	counts := map[uint64]int{}
 	kinds := map[uint64]uint8{}
-	add := func(kind uint8, parts ...string) {
-		h := hashOf(kind, parts...)
+	add := func(kind uint8, s string) {
+		h := hashOf(kind, s)
 		counts[h]++
 		kinds[h] = kind
 	}
-	prev := ""
 	for _, t := range tokenize(text) {
-		w := t.norm
-		if stop[w] || (utf8.RuneCountInString(w) < 2 && !isNumber(w)) {
-			prev = ""
+		w, ok := r.word(t.norm)
+		if !ok {
 			continue
 		}
-		if !isNumber(w) && maxGram > 0 {
+		add(wordFeature, prefix(w, stemLen))
+		if !isNumber(w) {
 			grams("^"+w+"$", func(g string) { add(charFeature, g) })
 		}
-		if stemLen > 0 {
-			w = prefix(w, stemLen)
-		}
-		add(wordFeature, w)
-		if prev != "" && useBigrams {
-			add(wordFeature, prev, " ", w)
-		}
-		prev = w
 	}
 	fs := make([]feature, 0, len(counts))
 	for h, c := range counts {
@@ -64,7 +61,8 @@ func extract(text string, stop map[string]bool) []feature {
 	return fs
 }
 
-// grams calls f with every sequence of minGram to maxGram runes of w.
+// grams calls f with every sequence of minGram to maxGram runes of w that
+// starts in its first gramStarts runes.
 func grams(w string, f func(string)) {
 	var starts []int
 	for i := range w {
@@ -72,21 +70,13 @@ func grams(w string, f func(string)) {
 	}
 	starts = append(starts, len(w))
 	for n := minGram; n <= maxGram; n++ {
-		for i := 0; i+n < len(starts); i++ {
+		for i := 0; i+n < len(starts) && i < gramStarts; i++ {
 			f(w[starts[i]:starts[i+n]])
 		}
 	}
 }
 
-func hashOf(kind uint8, parts ...string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte{kind})
-	for _, p := range parts {
-		h.Write([]byte(p))
-	}
-	return h.Sum64()
-}
-
+// prefix returns the first n runes of w.
 func prefix(w string, n int) string {
 	i := 0
 	for j := range w {
@@ -96,4 +86,11 @@ func prefix(w string, n int) string {
 		i++
 	}
 	return w
+}
+
+func hashOf(kind uint8, s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte{kind})
+	h.Write([]byte(s))
+	return h.Sum64()
 }

@@ -11,13 +11,12 @@ import (
 // was chosen on the labelled pairs in testdata/pairs (see
 // docs/cocreation-figures.md): the value that lets every language reach
 // precision 0.8 and recall 0.7 with the best mean F1.
-const DefaultThreshold = 0.30
+const DefaultThreshold = 0.46
 
 // wordShare is the weight of whole words (and pairs of words) in the score;
 // the rest goes to letter sequences inside words, which match inflected and
 // compound forms ("nuorisotalo", "nuorisotalolla").
-var wordShare = 0.4
-var idfPow = 1.0
+const wordShare = 0.1
 
 // Hit is an idea that is similar to a text: its id and the cosine
 // similarity (0 to 1).
@@ -32,7 +31,7 @@ type Hit struct {
 // count little. It is safe for concurrent use.
 type Index struct {
 	mu    sync.Mutex
-	stop  map[string]bool
+	lang  rules
 	terms map[uint64]int32 // feature hash → term number
 	kinds []uint8          // by term: wordFeature or charFeature
 	df    []int32          // by term: ideas holding it
@@ -56,9 +55,9 @@ type doc struct {
 }
 
 // New returns an empty index for ideas written in lang (an ISO 639 code such
-// as "fi"); lang only chooses the stop words, and any text can be added.
+// as "fi"); lang only chooses the stop words and prefixes, and any text can be added.
 func New(lang string) *Index {
-	return &Index{stop: stopWords(lang), terms: map[uint64]int32{}, slot: map[string]int32{}}
+	return &Index{lang: rulesFor(lang), terms: map[uint64]int32{}, slot: map[string]int32{}}
 }
 
 // Len is the number of ideas in the index.
@@ -76,7 +75,7 @@ func (ix *Index) Add(id, text string) {
 	s := int32(len(ix.docs))
 	ix.docs = append(ix.docs, doc{id: id, text: text, alive: true})
 	ix.slot[id] = s
-	for _, f := range extract(text, ix.stop) {
+	for _, f := range extract(text, ix.lang) {
 		t, ok := ix.terms[f.hash]
 		if !ok {
 			t = int32(len(ix.df))
@@ -103,7 +102,7 @@ func (ix *Index) remove(id string) {
 	if !ok {
 		return
 	}
-	for _, f := range extract(ix.docs[s].text, ix.stop) {
+	for _, f := range extract(ix.docs[s].text, ix.lang) {
 		ix.df[ix.terms[f.hash]]--
 	}
 	ix.docs[s] = doc{}
@@ -144,7 +143,7 @@ func (ix *Index) compact() {
 // idf weighs a term held by df of n ideas; smoothed so that a term no idea
 // holds (only the query has it) gets the highest weight, not infinity.
 func idf(df, n int) float64 {
-	return math.Pow(math.Log(float64(n+1)/float64(df+1))+1, idfPow)
+	return math.Log(float64(n+1)/float64(df+1)) + 1
 }
 
 // refresh recomputes every idea's vector length after the set changed: the
@@ -186,7 +185,7 @@ func (ix *Index) SimilarAbove(text string, max int, threshold float64) []Hit {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.refresh()
-	acc, qnorm := ix.accumulate(extract(text, ix.stop))
+	acc, qnorm := ix.accumulate(extract(text, ix.lang))
 	var hits []Hit
 	for s, a := range acc {
 		d := &ix.docs[s]

@@ -192,7 +192,8 @@ func (ix *Index) SimilarAbove(text string, max int, threshold float64) []Hit {
 		if !d.alive || (a[0] == 0 && a[1] == 0) {
 			continue
 		}
-		score := wordShare*cosine(a[0], qnorm[0], d.norm[0]) + (1-wordShare)*cosine(a[1], qnorm[1], d.norm[1])
+		// Lengths are kept as float32 to save memory: clamp the rounding.
+		score := min(1, wordShare*cosine(a[0], qnorm[0], d.norm[0])+(1-wordShare)*cosine(a[1], qnorm[1], d.norm[1]))
 		if score > 0 && score >= threshold {
 			hits = append(hits, Hit{ID: d.id, Score: score})
 		}

@@ -13,9 +13,9 @@ import (
 // precision 0.8 and recall 0.7 with the best mean F1.
 const DefaultThreshold = 0.46
 
-// wordShare is the weight of whole words (and pairs of words) in the score;
-// the rest goes to letter sequences inside words, which match inflected and
-// compound forms ("nuorisotalo", "nuorisotalolla").
+// wordShare is the weight of word stems in the score; the rest goes to the
+// letter sequences at the start of words, which give partial credit to
+// inflected and compound forms (see features.go).
 const wordShare = 0.1
 
 // Hit is an idea that is similar to a text: its id and the cosine

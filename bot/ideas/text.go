@@ -53,9 +53,9 @@ var folder = cases.Fold()
 // fold makes the comparable form of a word: NFKC, case folded, diacritics
 // removed, and letters that people type interchangeably made one (Turkish
 // dotless i, Polish ł, Arabic and Persian forms of yeh and kaf, tatweel and
-// joiners). Removing diacritics merges a few words (Finnish "tuli" and
-// "tuuli" stay apart, but "sää" and "saa" meet); for finding similar ideas
-// that costs less than missing "cafe" = "café" or a text typed without them.
+// joiners). Removing diacritics merges a few words (Finnish "sää" and
+// "saa", Spanish "sí" and "si"); for finding similar ideas that costs less
+// than missing "café" typed as "cafe", or a text typed without them.
 func fold(word string) string {
 	s := folder.String(norm.NFKC.String(word))
 	s = norm.NFD.String(s)

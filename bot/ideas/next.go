@@ -49,6 +49,9 @@ type Picker struct {
 // false. seed is the citizen's (for example a hash of their pseudonym) and
 // should stay the same for a citizen, so that their order is stable.
 func (p Picker) Next(now time.Time, seed uint64, candidates iter.Seq[Candidate]) (Candidate, bool) {
+	if candidates == nil {
+		return Candidate{}, false
+	}
 	newFor, newVotes := cmp.Or(p.NewFor, DefaultNewFor), cmp.Or(p.NewVotes, DefaultNewVotes)
 	var best Candidate
 	var bestKey pickKey

@@ -39,6 +39,12 @@ func TestPickerNext(t *testing.T) {
 	}
 }
 
+func TestPickerNilStream(t *testing.T) {
+	if c, ok := (Picker{}).Next(now, 1, nil); ok || c.ID != "" {
+		t.Errorf("nil stream gave %q, %v", c.ID, ok)
+	}
+}
+
 func TestPickerOptions(t *testing.T) {
 	cands := []Candidate{cand("old", 1, 100*time.Hour), cand("young", 8, 30*time.Hour)}
 	p := Picker{NewFor: 72 * time.Hour, NewVotes: 10}

@@ -33,7 +33,8 @@ type Cast struct {
 	Vote          Vote
 }
 
-// Options tune Analyse; zero fields take the defaults below.
+// Options tune Analyse; zero fields (and counts below 1) take the defaults
+// below.
 type Options struct {
 	MinVotes       int     // votes (passes included) a citizen needs to be placed; default 5
 	MaxGroups      int     // most groups tried (from 2); default 5
@@ -48,14 +49,20 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	o.MinVotes = cmp.Or(o.MinVotes, 5)
-	o.MaxGroups = cmp.Or(o.MaxGroups, 5)
-	o.MinGroupSize = cmp.Or(o.MinGroupSize, 3)
+	count := func(v, def int) int {
+		if v < 1 {
+			return def
+		}
+		return v
+	}
+	o.MinVotes = count(o.MinVotes, 5)
+	o.MaxGroups = count(o.MaxGroups, 5)
+	o.MinGroupSize = count(o.MinGroupSize, 3)
+	o.NullRuns = count(o.NullRuns, 3)
+	o.Restarts = count(o.Restarts, 10)
+	o.Representative = count(o.Representative, 5)
 	o.MinSilhouette = cmp.Or(o.MinSilhouette, 0.5)
 	o.NullMargin = cmp.Or(o.NullMargin, 0.1)
-	o.NullRuns = cmp.Or(o.NullRuns, 3)
-	o.Restarts = cmp.Or(o.Restarts, 10)
-	o.Representative = cmp.Or(o.Representative, 5)
 	o.Consensus = cmp.Or(o.Consensus, 0.7)
 	return o
 }

@@ -250,6 +250,11 @@ func TestEdgeCases(t *testing.T) {
 	if len(one.Groups) != 0 || one.NoGroups != TooFewIdeas {
 		t.Errorf("one idea, MinVotes 1: %d groups, %q", len(one.Groups), one.NoGroups)
 	}
+	odd := Options{MinVotes: -1, MaxGroups: -2, MinGroupSize: -3, NullRuns: -1, Restarts: -5, Representative: -1}
+	votes, _ := planted{groups: 2, perGroup: 30, ideas: 20, consensus: 2, follow: 0.9, pass: 0.05, skip: 0.3}.votes(1)
+	if res := Analyse(votes, odd); len(res.Groups) != 2 {
+		t.Errorf("options below 1 (taken as defaults): %d groups, %q", len(res.Groups), res.NoGroups)
+	}
 	allAgree := Analyse(many(50, Agree, 10), Options{})
 	if len(allAgree.Consensus) != 10 {
 		t.Errorf("all agree: %d consensus ideas, want 10", len(allAgree.Consensus))

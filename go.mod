@@ -12,6 +12,7 @@ require (
 	github.com/yeqown/go-qrcode/v2 v2.3.0
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/text v0.44.0
+	rsc.io/pdf v0.1.1
 )
 
 require (

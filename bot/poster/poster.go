@@ -258,7 +258,10 @@ func isRTL(lang string) bool {
 // embedded; the QR code and the link are clickable.
 func (p *Poster) WritePDF(w io.Writer) error {
 	r := pdf.New(w, p.paper.Width, p.paper.Height, nil)
-	r.SetInfo(p.content.Name, p.content.Invite, "", "", "cosiebot")
+	// The PDF writer of github.com/tdewolff/canvas (this version) writes
+	// the creator where the document language belongs; the language tells
+	// screen readers how to read the poster, so it goes in both.
+	r.SetInfo(p.content.Name, p.content.Invite, "", "", p.content.Lang)
 	r.SetLang(p.content.Lang)
 	p.canvas.RenderTo(r)
 	r.AddLink(p.content.Link, p.qrRect)

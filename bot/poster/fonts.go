@@ -20,9 +20,10 @@ var fontFiles embed.FS
 // a glyph for it.
 var families = []string{"NotoSans", "NotoSansArabic", "NotoSansEthiopic"}
 
-// Fonts are the loaded poster fonts. Load them once and reuse them: loading
-// decompresses and parses every font. Fonts are read-only after LoadFonts
-// and safe for concurrent use.
+// Fonts are the loaded poster fonts. Load them once and reuse them for
+// every poster of a run: loading decompresses and parses every font. They
+// are not safe for concurrent use (the text shapers keep caches): give each
+// goroutine its own.
 type Fonts struct {
 	regular, bold []*canvas.Font // in the order of families
 }

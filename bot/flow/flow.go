@@ -61,6 +61,7 @@ type Pilot struct {
 	Digest        string // cron spec, in the pilot's time zone
 	RetentionDays int
 	Help          Text
+	Invite        Text // optional: the poster's invitation line (cosiebot qr)
 	Reminders     Reminders
 	Safeguarding  Safeguarding
 }

@@ -35,6 +35,7 @@ func commands() []command {
 		{"graph", "draw a flow as a Mermaid flowchart", "graph [--lang xx] FILE", cmdGraph},
 		{"digest", "print a pilot's digest", "digest --pilot ID [--since 7d] [--lang xx]", cmdDigest},
 		{"export", "write a pilot's answers as CSV or JSON lines", "export --pilot ID [--format csv|jsonl] [-o FILE]", cmdExport},
+		{"qr", "make QR codes and printable posters of a pilot's Telegram link", "qr --pilot ID [--source NAME] [--lang xx] [--out DIR] [--bot USERNAME] [--format pdf|svg] [--size a4|a5]", cmdQR},
 		{"health", "check a running bot on this machine (for container health checks)", "health", cmdHealth},
 	}
 }

@@ -21,7 +21,7 @@ var addMissing = flag.Bool("add-missing", false, "append the English text of eve
 
 // wantLanguages is every language the bot speaks: English first, then sorted.
 // The 24 official EU languages, and languages many migrants in the EU speak.
-var wantLanguages = []string{"en", "es", "et", "fi", "hu", "it", "nl", "pl", "sv"}
+var wantLanguages = []string{"en", "da", "de", "es", "et", "fi", "fr", "ga", "hu", "it", "mt", "nl", "pl", "pt", "sv"}
 
 // pluralIDs are the messages that take a Count and have plural forms.
 var pluralIDs = []string{
@@ -229,6 +229,10 @@ func TestPluralWording(t *testing.T) {
 		differ [][2]int
 	}{
 		{"pl", [][]int{{2, 3, 4, 22}, {5, 12, 21, 0}}, [][2]int{{1, 2}, {2, 5}, {1, 5}}},
+		{"ga", [][]int{{3, 6}, {7, 10}, {11, 0}}, nil},
+		{"mt", [][]int{{0, 3, 10}, {11, 19}, {20, 21}}, [][2]int{{1, 3}, {3, 11}}},
+		{"pt", [][]int{{0, 1}, {2, 5}, {1000000, 2000000}}, [][2]int{{1, 2}, {2, 1000000}}},
+		{"fr", [][]int{{0, 1}, {2, 5}, {1000000, 2000000}}, [][2]int{{1, 2}, {2, 1000000}}},
 	}
 	for _, tt := range tests {
 		for _, id := range []string{"waiting.days", "digest.participants"} {

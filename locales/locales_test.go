@@ -21,7 +21,10 @@ var addMissing = flag.Bool("add-missing", false, "append the English text of eve
 
 // wantLanguages is every language the bot speaks: English first, then sorted.
 // The 24 official EU languages, and languages many migrants in the EU speak.
-var wantLanguages = []string{"en", "da", "de", "es", "et", "fi", "fr", "ga", "hu", "it", "mt", "nl", "pl", "pt", "sv"}
+var wantLanguages = []string{
+	"en", "bg", "cs", "da", "de", "el", "es", "et", "fi", "fr", "ga", "hr", "hu", "it",
+	"lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv",
+}
 
 // pluralIDs are the messages that take a Count and have plural forms.
 var pluralIDs = []string{
@@ -229,6 +232,13 @@ func TestPluralWording(t *testing.T) {
 		differ [][2]int
 	}{
 		{"pl", [][]int{{2, 3, 4, 22}, {5, 12, 21, 0}}, [][2]int{{1, 2}, {2, 5}, {1, 5}}},
+		{"cs", [][]int{{2, 3, 4}, {5, 0, 22}}, [][2]int{{1, 2}, {2, 5}}},
+		{"sk", [][]int{{2, 3, 4}, {5, 0, 22}}, [][2]int{{1, 2}, {2, 5}}},
+		{"hr", [][]int{{1, 21}, {2, 3, 4, 22}, {5, 0, 11, 12}}, [][2]int{{1, 5}}},
+		{"lt", [][]int{{1, 21}, {2, 9, 22}, {10, 0, 11, 19}}, [][2]int{{1, 2}, {2, 10}, {1, 10}}},
+		{"lv", [][]int{{0, 10, 11, 20}, {1, 21}, {2, 9, 22}}, [][2]int{{1, 2}}},
+		{"sl", [][]int{{1, 101}, {2, 102}, {3, 4}, {5, 0}}, [][2]int{{1, 2}, {2, 3}}},
+		{"ro", [][]int{{2, 19, 0}, {20, 21}}, [][2]int{{1, 2}, {2, 20}}},
 		{"ga", [][]int{{3, 6}, {7, 10}, {11, 0}}, nil},
 		{"mt", [][]int{{0, 3, 10}, {11, 19}, {20, 21}}, [][2]int{{1, 3}, {3, 11}}},
 		{"pt", [][]int{{0, 1}, {2, 5}, {1000000, 2000000}}, [][2]int{{1, 2}, {2, 1000000}}},

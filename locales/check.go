@@ -57,9 +57,7 @@ func (c *Catalog) problems(w *words) []*Problem {
 	var ps []*Problem
 	if missing := c.Missing(w.lang); len(missing) > 0 {
 		top := w.files[len(w.files)-1]
-		ps = append(ps, &Problem{File: top.name, Lang: w.lang, Warning: true, Message: fmt.Sprintf(
-			"%s missing, so citizens see %s in English: %s; copy %s from the English file (cosiebot locale new %s --dir SOME-FOLDER writes them all) and translate %s",
-			count(len(missing), "message is", "messages are"), them(len(missing)), quoteAll(missing), them(len(missing)), w.lang, them(len(missing)))})
+		ps = append(ps, &Problem{File: top.name, Lang: w.lang, Warning: true, Message: missingMessage(top, missing)})
 	}
 	for _, id := range c.ids {
 		f := w.from[id]
@@ -78,6 +76,18 @@ func (c *Catalog) problems(w *words) []*Problem {
 		}
 	}
 	return ps
+}
+
+// missingMessage lists the messages a language lacks, and where to find
+// their English texts.
+func missingMessage(top *file, missing []string) string {
+	n := len(missing)
+	where := "go test ./locales -run TestComplete -add-missing copies their English texts in"
+	if top.pilot {
+		where = fmt.Sprintf("cosiebot locale new %s --dir another-folder writes every message with its English text", top.lang)
+	}
+	return fmt.Sprintf("%s missing, so citizens see %s in English: %s; add %s, translated (%s)",
+		count(n, "message is", "messages are"), them(n), quoteAll(missing), them(n), where)
 }
 
 // msgCheck checks one message of one file against the English one.

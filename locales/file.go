@@ -19,6 +19,7 @@ type file struct {
 	name     string // as shown in messages: "active.pt.yaml", "flows/locales/active.pt.yaml"
 	lang     string
 	reviewed bool
+	pilot    bool     // a pilot team's file (With), not a shipped one
 	ids      []string // in file order
 	msgs     map[string]*i18n.Message
 	lines    map[string]int

@@ -88,6 +88,9 @@ func (c *Catalog) With(fsys fs.FS, dir string) (*Catalog, error) {
 	if err != nil || len(files) == 0 {
 		return c, err
 	}
+	for _, f := range files {
+		f.pilot = true
+	}
 	n := &Catalog{ids: c.ids, about: c.about, words: maps.Clone(c.words)}
 	if err := n.add(files); err != nil {
 		return nil, err

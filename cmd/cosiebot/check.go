@@ -97,6 +97,7 @@ func (ck *checker) add(words *locales.Catalog, files int, fl []*flow.Flow, ds fl
 			}
 		}
 	}
+	slices.Sort(langs)
 	ck.reports = append(ck.reports, wordsReport{words: words, langs: langs})
 }
 

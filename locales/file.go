@@ -47,8 +47,10 @@ func langOf(name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%q is not a language code; use a code like pt or ar", m[1])
 	}
-	if tag.String() != m[1] {
-		return "", fmt.Errorf("write the language as %q: name the file active.%s.yaml", tag.String(), tag.String())
+	base, _ := tag.Base()
+	if tag.String() != m[1] || base.String() != m[1] {
+		// Flows name languages by their base code only (fi, not fi-FI).
+		return "", fmt.Errorf("name the file after the language code alone: active.%s.yaml", base.String())
 	}
 	return m[1], nil
 }

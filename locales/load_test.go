@@ -56,6 +56,8 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"active.fi.yaml:2:", "twice"}},
 		{"three-letter code", files("active.en.yaml", enSmall, "active.fin.yaml", fiSmall),
 			[]string{"active.fin.yaml", "active.fi.yaml"}},
+		{"a region", files("active.en.yaml", enSmall, "active.fi-FI.yaml", fiSmall),
+			[]string{"active.fi-FI.yaml", "active.fi.yaml"}},
 		{"not a language", files("active.en.yaml", enSmall, "active.xx.yaml", fiSmall),
 			[]string{"active.xx.yaml", `"xx" is not a language code`}},
 		{"every broken file at once", files("active.en.yaml", enSmall, "active.fi.yaml", "- a\n", "active.sv.yaml", "- b\n"),

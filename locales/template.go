@@ -10,9 +10,9 @@ import (
 	"golang.org/x/text/language/display"
 )
 
-// Names returns lang's name in English and in itself, as CLDR writes them;
+// names returns lang's name in English and in itself, as CLDR writes them;
 // either is "" when CLDR does not know it.
-func Names(lang string) (english, self string) {
+func names(lang string) (english, self string) {
 	tag, ok := cldrTag(lang)
 	if !ok {
 		return "", ""
@@ -39,7 +39,7 @@ func (c *Catalog) Template(out io.Writer, lang string) error {
 			fmt.Fprintf(w, "# %s\n", line)
 		}
 		if id == "language.name" {
-			if _, self := Names(lang); self != "" {
+			if _, self := names(lang); self != "" {
 				fmt.Fprintf(w, "# CLDR writes it %q.\n", self)
 			}
 		}
@@ -63,7 +63,7 @@ func (c *Catalog) Template(out io.Writer, lang string) error {
 }
 
 func (c *Catalog) templateHeader(w io.Writer, lang string, forms []Form) {
-	name, _ := Names(lang)
+	name, _ := names(lang)
 	if name == "" {
 		name = lang
 	}

@@ -140,6 +140,17 @@ func TestPilotWords(t *testing.T) {
 		t.Errorf("chat in rom: exit %d, %s\n%s\nwant the pilot's own consent footer", code, stderr, stdout)
 	}
 
+	// check reports every problem of every file, each at its line.
+	if err := os.WriteFile(file, []byte("button.yes: [Va]\nbutton.no:\n  plenty: Na\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ = runCmd(t, "", "check", dir)
+	for _, w := range []string{file + ":1:1: error:", file + ":3:1: error:"} {
+		if code != 1 || !strings.Contains(stdout, w) {
+			t.Errorf("check with two broken messages: exit %d,\n%s\nwant %s", code, stdout, w)
+		}
+	}
+
 	// A broken file stops chat, as a broken flow does, and says where.
 	if err := os.WriteFile(file, []byte("button.yes: \"Va\"\nbutton.no: [\n"), 0o644); err != nil {
 		t.Fatal(err)

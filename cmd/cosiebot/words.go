@@ -88,14 +88,8 @@ func wordsDir(src source) string {
 // diagnostics turns a loading error into diagnostics: each problem with its
 // file and line.
 func diagnostics(err error) flow.Diagnostics {
-	var errs []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	} else {
-		errs = []error{err}
-	}
 	var diags flow.Diagnostics
-	for _, e := range errs {
+	for _, e := range flatten(err) {
 		var p *locales.Problem
 		if errors.As(e, &p) {
 			diags = append(diags, diagnostic(p))
@@ -105,6 +99,19 @@ func diagnostics(err error) flow.Diagnostics {
 	}
 	diags.Sort()
 	return diags
+}
+
+// flatten lists the errors joined (at any depth) in err.
+func flatten(err error) []error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, flatten(e)...)
+	}
+	return out
 }
 
 func diagnostic(p *locales.Problem) flow.Diagnostic {

@@ -19,6 +19,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 )
 
 // Options tunes loading.
@@ -430,16 +431,20 @@ func (l *loader) dropped(n *Node) {
 	l.partial[n] = true
 }
 
-// unspoken explains a pilot language the bot has no words for. A real
-// language gets the steps to add its words; "did you mean" is only for a
-// code that is no language at all, or another way to write a spoken one
-// ("fin" for fi): "pt" is Portuguese, not a typo of "et".
+// unspoken explains a pilot language the bot has no words for. A language
+// gets the steps to add its words; "did you mean" is only for another way
+// to write a spoken code ("fin" for fi) and for a code that looks like a
+// typo of one ("sve" for sv): "pt" is Portuguese, not a typo of "et".
 func (l *loader) unspoken(code string) string {
 	spoken := l.opts.Languages
 	base, err := language.ParseBase(code)
+	named := err == nil && display.English.Languages().Name(base) != ""
+	typos := typosOf(code, spoken)
 	switch {
 	case err == nil && slices.Contains(spoken, base.String()):
 		return fmt.Sprintf("language %q is not one the bot speaks; did you mean %q?", code, base.String())
+	case !named && len(typos) > 0 && len(typos) <= 2:
+		return fmt.Sprintf("language %q is not one the bot speaks; did you mean %s?", code, quoteOr(typos))
 	case err == nil && base.String() != code:
 		return fmt.Sprintf("language %q should be written %q (and the bot has no words for its own messages in %s yet)", code, base.String(), base.String())
 	case err == nil:
@@ -449,9 +454,6 @@ func (l *loader) unspoken(code string) string {
 	if tag, err := language.Parse(code); err == nil {
 		b, _ := tag.Base()
 		return fmt.Sprintf("language %q should be the language alone, like %q", code, b.String())
-	}
-	if typos := typosOf(code, spoken); len(typos) > 0 {
-		return fmt.Sprintf("language %q is not a language code; did you mean %s?", code, quoteOr(typos))
 	}
 	return fmt.Sprintf("language %q is not a language code; use a two-letter code like fi or en", code)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 )
 
 // Options tunes loading.
@@ -361,11 +363,7 @@ func (l *loader) languages(m map[string]pair, pp pair) bool {
 			continue
 		}
 		if len(l.opts.Languages) > 0 && !slices.Contains(l.opts.Languages, code) {
-			fix := "; remove it, as the bot's own buttons and messages exist only in those"
-			if s := nearest(code, l.opts.Languages); s != "" {
-				fix = fmt.Sprintf("; did you mean %q?", s)
-			}
-			l.errorf(pos(n), "language %q is not one the bot speaks (%s)%s", code, strings.Join(l.opts.Languages, ", "), fix)
+			l.errorf(pos(n), "%s", l.unspoken(code))
 			l.badLang(code)
 		} else if _, err := language.ParseBase(code); err != nil || strings.ToLower(code) != code {
 			l.errorf(pos(n), "language %q should be a lowercase two-letter code like fi or en", code)
@@ -394,6 +392,56 @@ func (l *loader) dropped(n *Node) {
 		l.partial = map[*Node]bool{}
 	}
 	l.partial[n] = true
+}
+
+// unspoken explains a pilot language the bot has no words for. A language
+// gets the steps to add its words; "did you mean" is only for another way
+// to write a spoken code ("fin" for fi) and for a code that looks like a
+// typo of one ("sve" for sv): "pt" is Portuguese, not a typo of "et".
+func (l *loader) unspoken(code string) string {
+	spoken := l.opts.Languages
+	base, err := language.ParseBase(code)
+	named := err == nil && display.English.Languages().Name(base) != ""
+	typos := typosOf(code, spoken)
+	switch {
+	case err == nil && slices.Contains(spoken, base.String()):
+		return fmt.Sprintf("language %q is not one the bot speaks; did you mean %q?", code, base.String())
+	case !named && len(typos) > 0 && len(typos) <= 2:
+		return fmt.Sprintf("language %q is not one the bot speaks; did you mean %s?", code, quoteOr(typos))
+	case err == nil && base.String() != code:
+		return fmt.Sprintf("language %q should be written %q (and the bot has no words for its own messages in %s yet)", code, base.String(), base.String())
+	case err == nil:
+		dir := filepath.Join(filepath.Dir(l.file), "locales")
+		return fmt.Sprintf("language %q has no words for the bot's own messages yet: create them with \"cosiebot locale new %s --dir %s\", translate the file, then run check again", code, code, dir)
+	}
+	if tag, err := language.Parse(code); err == nil {
+		b, _ := tag.Base()
+		return fmt.Sprintf("language %q should be the language alone, like %q", code, b.String())
+	}
+	return fmt.Sprintf("language %q is not a language code; use a two-letter code like fi or en", code)
+}
+
+// typosOf lists the codes one letter away from code (a letter changed,
+// added, dropped or two swapped).
+func typosOf(code string, codes []string) []string {
+	var out []string
+	for _, c := range codes {
+		if editDistance(strings.ToLower(code), c) == 1 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func quoteOr(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = strconv.Quote(w)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
 
 func (l *loader) badLang(code string) {

@@ -438,7 +438,7 @@ func TestLoadOptionsLanguages(t *testing.T) {
 	if _, diags := Load("x.yaml", []byte(src), Options{}); diags.HasErrors() {
 		t.Errorf("without Options.Languages any real language is fine, got\n%s", diags)
 	}
-	if f, diags := Load("x.yaml", []byte(src), testOptions()); f != nil || !strings.Contains(diags.String(), `language "de" is not one the bot speaks`) {
+	if f, diags := Load("x.yaml", []byte(src), testOptions()); f != nil || !strings.Contains(diags.String(), `language "de" has no words for the bot's own messages yet`) {
 		t.Errorf("with the bot's languages, de is an error; got\n%s", diags)
 	}
 }

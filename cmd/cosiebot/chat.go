@@ -20,11 +20,11 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	words, err := loadWords(e)
+	src := flowSource(*dir, e)
+	words, err := loadWords(e, src)
 	if err != nil {
 		return err
 	}
-	src := flowSource(*dir, e)
 	set, err := loadFlows(src, words, e.stderr)
 	if err != nil {
 		return err

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/cosie/cosiebot/bot/flow"
 	"github.com/cosie/cosiebot/flows"
+	"github.com/cosie/cosiebot/locales"
 )
 
 func cmdCheck(_ context.Context, e *env, args []string) error {
@@ -15,23 +17,21 @@ func cmdCheck(_ context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	words, err := loadWords(e)
+	base, err := baseWords(e)
 	if err != nil {
 		return err
 	}
-	opts := flow.Options{Languages: words.Languages()}
-	var diags flow.Diagnostics
-	files := 0
-	paths := fs.Args()
-	if len(paths) == 0 {
+	ck := &checker{base: base, seen: map[string]bool{}}
+	if fs.NArg() == 0 {
 		src := flowSource("", e)
-		fl, ds, err := flows.Load(src.fsys, src.dir, opts)
+		words := ck.words(src)
+		fl, ds, err := flows.Load(src.fsys, src.dir, flow.Options{Languages: words.Languages()})
 		if err != nil {
 			return err
 		}
-		files, diags = len(fl), ds
+		ck.add(words, len(fl), fl, ds)
 	}
-	for _, p := range paths {
+	for _, p := range fs.Args() {
 		list, err := readFlowPaths(p)
 		if err != nil {
 			return err
@@ -39,15 +39,19 @@ func cmdCheck(_ context.Context, e *env, args []string) error {
 		if len(list) == 0 {
 			return fmt.Errorf("no flow files (*.yaml) in %s", p)
 		}
-		files += len(list)
-		_, ds := flows.LoadFiles("", list, opts)
-		diags = append(diags, ds...)
+		src := flowFolder(p)
+		words := ck.words(src)
+		fl, ds := flows.LoadFiles("", list, flow.Options{Languages: words.Languages()})
+		ck.add(words, len(list), fl, ds)
 	}
-	diags.Sort()
-	fmt.Fprint(e.stdout, diags.String())
-	errs := len(diags.Errors())
-	warns := len(diags) - errs
-	fmt.Fprintf(e.stderr, "%s checked: %s, %s\n", plural(files, "flow file"), plural(errs, "error"), plural(warns, "warning"))
+	ck.diags.Sort()
+	fmt.Fprint(e.stdout, ck.diags.String())
+	for _, r := range ck.reports {
+		reportWords(e.stderr, base, r.words, r.langs)
+	}
+	errs := len(ck.diags.Errors())
+	warns := len(ck.diags) - errs
+	fmt.Fprintf(e.stderr, "%s checked: %s, %s\n", plural(ck.files, "flow file"), plural(errs, "error"), plural(warns, "warning"))
 	switch {
 	case errs > 0:
 		return &exitErr{code: 1}
@@ -57,11 +61,61 @@ func cmdCheck(_ context.Context, e *env, args []string) error {
 	return nil
 }
 
+// checker gathers the problems of the flows and of the bot's words next to
+// them, folder by folder.
+type checker struct {
+	base    *locales.Catalog
+	seen    map[string]bool // locales folders already checked
+	diags   flow.Diagnostics
+	files   int
+	reports []wordsReport
+}
+
+type wordsReport struct {
+	words *locales.Catalog
+	langs []string
+}
+
+// words loads src's own words; each folder's problems are reported once.
+func (ck *checker) words(src source) *locales.Catalog {
+	words, diags := pilotWords(ck.base, src)
+	if !ck.seen[wordsDir(src)] {
+		ck.seen[wordsDir(src)] = true
+		ck.diags = append(ck.diags, diags...)
+	}
+	return words
+}
+
+func (ck *checker) add(words *locales.Catalog, files int, fl []*flow.Flow, ds flow.Diagnostics) {
+	ck.files += files
+	ck.diags = append(ck.diags, ds...)
+	var langs []string
+	for _, f := range fl {
+		for _, l := range f.Pilot.Languages {
+			if !slices.Contains(langs, l) {
+				langs = append(langs, l)
+			}
+		}
+	}
+	slices.Sort(langs)
+	ck.reports = append(ck.reports, wordsReport{words: words, langs: langs})
+}
+
 func plural(n int, what string) string {
 	if n == 1 {
 		return fmt.Sprintf("1 %s", what)
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// flowFolder is the folder of a flow file or folder given on the command
+// line, where its locales folder is.
+func flowFolder(p string) source {
+	dir := p
+	if st, err := os.Stat(p); err == nil && !st.IsDir() {
+		dir = filepath.Dir(p)
+	}
+	return source{fsys: os.DirFS(dir), dir: filepath.Clean(dir)}
 }
 
 // readFlowPaths reads a flow file, or every flow file in a folder. File

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/cosie/cosiebot/bot/flow"
 )
@@ -18,7 +19,8 @@ func cmdGraph(_ context.Context, e *env, args []string) error {
 	if fs.NArg() != 1 {
 		return usageErr("graph needs one flow file, like: cosiebot graph flows/turku.yaml")
 	}
-	words, err := loadWords(e)
+	dir := filepath.Dir(fs.Arg(0))
+	words, err := loadWords(e, source{fsys: os.DirFS(dir), dir: dir})
 	if err != nil {
 		return err
 	}

@@ -7,10 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"time"
-
-	"github.com/cosie/cosiebot/locales"
 )
 
 // cmdHealth asks a running `serve` on this machine for /healthz; for
@@ -45,21 +42,4 @@ func cmdHealth(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("unhealthy: HTTP %d", resp.StatusCode)
 	}
 	return nil
-}
-
-// loadWords returns the bot's words: the built-in ones, or those in
-// COSIE_LOCALES_DIR, which must be complete in every language.
-func loadWords(e *env) (*locales.Catalog, error) {
-	dir := e.getenv("COSIE_LOCALES_DIR")
-	if dir == "" {
-		return locales.Default()
-	}
-	c, err := locales.Load(os.DirFS(dir))
-	if err != nil {
-		return nil, fmt.Errorf("COSIE_LOCALES_DIR %s: %w", dir, err)
-	}
-	if err := c.Check(); err != nil {
-		return nil, fmt.Errorf("COSIE_LOCALES_DIR %s is incomplete:\n%w", dir, err)
-	}
-	return c, nil
 }

@@ -33,11 +33,11 @@ func cmdQR(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	words, err := loadWords(e)
+	src := flowSource(o.flows, e)
+	words, err := loadWords(e, src)
 	if err != nil {
 		return err
 	}
-	src := flowSource(o.flows, e)
 	set, err := loadFlows(src, words, e.stderr)
 	if err != nil {
 		return err

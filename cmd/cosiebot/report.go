@@ -12,35 +12,37 @@ import (
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/flow"
 	"github.com/cosie/cosiebot/bot/redisstore"
+	"github.com/cosie/cosiebot/locales"
 )
 
 // reportSetup loads the flows and connects to the Redis that holds the
 // answers, for the digest and export commands.
-func reportSetup(e *env, pilot, dir string) (*flow.Flow, *redisstore.Store, func(), error) {
+func reportSetup(e *env, pilot, dir string) (*flow.Flow, *locales.Catalog, *redisstore.Store, func(), error) {
 	if pilot == "" {
-		return nil, nil, nil, usageErr("choose a pilot with --pilot")
+		return nil, nil, nil, nil, usageErr("choose a pilot with --pilot")
 	}
 	url := e.getenv("REDIS_URL")
 	if url == "" {
-		return nil, nil, nil, errors.New("REDIS_URL is not set: digests and exports read the answers the bot stored in Redis")
+		return nil, nil, nil, nil, errors.New("REDIS_URL is not set: digests and exports read the answers the bot stored in Redis")
 	}
-	words, err := loadWords(e)
+	src := flowSource(dir, e)
+	words, err := loadWords(e, src)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	set, err := loadFlows(flowSource(dir, e), words, e.stderr)
+	set, err := loadFlows(src, words, e.stderr)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	f := set.Get(pilot)
 	if f == nil {
-		return nil, nil, nil, usageErr("there is no pilot %q", pilot)
+		return nil, nil, nil, nil, usageErr("there is no pilot %q", pilot)
 	}
 	rdb, err := redisstore.Open(url)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	return f, redisstore.New(rdb, redisstore.Options{Namespace: e.getenv("COSIE_REDIS_PREFIX")}), func() { rdb.Close() }, nil
+	return f, words, redisstore.New(rdb, redisstore.Options{Namespace: e.getenv("COSIE_REDIS_PREFIX")}), func() { rdb.Close() }, nil
 }
 
 func cmdDigest(ctx context.Context, e *env, args []string) error {
@@ -56,15 +58,11 @@ func cmdDigest(ctx context.Context, e *env, args []string) error {
 	if err != nil || d < 24*time.Hour {
 		return usageErr("--since %q: give whole days, like 7d", *since)
 	}
-	f, store, closeFn, err := reportSetup(e, *pilot, *dir)
+	f, words, store, closeFn, err := reportSetup(e, *pilot, *dir)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	words, err := loadWords(e)
-	if err != nil {
-		return err
-	}
 	from, to := bot.LastDays(f, time.Now(), int(d/(24*time.Hour)))
 	text, err := bot.Digest(ctx, store, f, words, bot.DigestOptions{From: from, To: to, Lang: cmp.Or(*lang, f.DefaultLanguage())})
 	if err != nil {
@@ -86,7 +84,7 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	if *format != "csv" && *format != "jsonl" {
 		return usageErr("--format %q: use csv or jsonl", *format)
 	}
-	f, store, closeFn, err := reportSetup(e, *pilot, *dir)
+	f, _, store, closeFn, err := reportSetup(e, *pilot, *dir)
 	if err != nil {
 		return err
 	}

@@ -34,11 +34,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log := newLogger(e.stderr, cfg.logFormat, cfg.logLevel)
-	words, err := loadWords(e)
+	src := flowSource(cfg.flowsDir, e)
+	words, err := loadWords(e, src)
 	if err != nil {
 		return err
 	}
-	src := flowSource(cfg.flowsDir, e)
 	set, err := loadFlows(src, words, e.stderr)
 	if err != nil {
 		return err
@@ -217,12 +217,15 @@ func openRedis(cfg *serveConfig, log *slog.Logger) (redis.UniversalClient, func(
 	return rdb, func() { _ = rdb.Close() }, nil
 }
 
+// pilotLanguages lists the pilots' languages that Telegram can set a command
+// menu for: it takes only two-letter codes (not prs, say; a Dari speaker's
+// app reports fa or en anyway).
 func pilotLanguages(set *bot.Flows) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, f := range set.List() {
 		for _, l := range f.Pilot.Languages {
-			if !seen[l] {
+			if !seen[l] && len(l) == 2 {
 				seen[l] = true
 				out = append(out, l)
 			}

@@ -20,7 +20,7 @@ func cmdTest(ctx context.Context, e *env, args []string) error {
 	if err := parse(fset, args); err != nil {
 		return err
 	}
-	words, err := loadWords(e)
+	base, err := baseWords(e)
 	if err != nil {
 		return err
 	}
@@ -43,8 +43,14 @@ func cmdTest(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("no scenario files (*.test.yaml) found")
 	}
 	failed := 0
+	words := map[string]*locales.Catalog{} // by folder: each may have its own words
 	for _, j := range jobs {
-		ok, err := runJob(ctx, e, j, words)
+		if words[j.dir] == nil {
+			if words[j.dir], err = withPilotWords(e, base, source{fsys: j.fsys, dir: j.dir}); err != nil {
+				return err
+			}
+		}
+		ok, err := runJob(ctx, e, j, words[j.dir])
 		if err != nil {
 			return err
 		}

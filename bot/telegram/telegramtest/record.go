@@ -281,13 +281,16 @@ func (s *Server) describeSent(chatID *int64) string {
 }
 
 // Failure is an injected error answer. Code 429 adds
-// parameters.retry_after = RetryAfter. Delay, if set, is waited first; with
-// Code 0 the call is then answered normally (a slow server).
+// parameters.retry_after = RetryAfter; MigrateToChatID adds
+// parameters.migrate_to_chat_id (a group upgraded to a supergroup). Delay,
+// if set, is waited first; with Code 0 the call is then answered normally
+// (a slow server).
 type Failure struct {
-	Code        int
-	Description string // defaults to Telegram's text for Code
-	RetryAfter  int
-	Delay       time.Duration
+	Code            int
+	Description     string // defaults to Telegram's text for Code
+	RetryAfter      int
+	MigrateToChatID int64
+	Delay           time.Duration
 }
 
 func (f Failure) apiError() *apiError {
@@ -305,7 +308,7 @@ func (f Failure) apiError() *apiError {
 			desc = fmt.Sprintf("Error %d", f.Code)
 		}
 	}
-	return &apiError{code: f.Code, desc: desc}
+	return &apiError{code: f.Code, desc: desc, migrateTo: f.MigrateToChatID}
 }
 
 type failRule struct {

@@ -171,6 +171,7 @@ type apiError struct {
 	code       int
 	desc       string
 	retryAfter *int
+	migrateTo  int64
 }
 
 func badRequest(desc string) *apiError {
@@ -197,7 +198,8 @@ type okResponse struct {
 }
 
 type errorParameters struct {
-	RetryAfter *int `json:"retry_after,omitempty"`
+	RetryAfter      *int  `json:"retry_after,omitempty"`
+	MigrateToChatID int64 `json:"migrate_to_chat_id,omitempty"`
 }
 
 type errorResponse struct {
@@ -213,8 +215,8 @@ func writeResult(w http.ResponseWriter, result any) {
 
 func writeError(w http.ResponseWriter, e *apiError) {
 	resp := errorResponse{ErrorCode: e.code, Description: e.desc}
-	if e.retryAfter != nil {
-		resp.Parameters = &errorParameters{RetryAfter: e.retryAfter}
+	if e.retryAfter != nil || e.migrateTo != 0 {
+		resp.Parameters = &errorParameters{RetryAfter: e.retryAfter, MigrateToChatID: e.migrateTo}
 	}
 	writeJSON(w, e.code, resp)
 }

@@ -402,6 +402,16 @@ func (h *recHandler) texts(chat int64) []string {
 	return out
 }
 
+// eventually waits until cond is true, checking every few milliseconds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(wait); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", wait, what)
+		}
+	}
+}
+
 // --- the observer ---
 
 type recObserver struct {
@@ -438,6 +448,12 @@ func (o *recObserver) Apologised() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.apologised++
+}
+
+func (o *recObserver) apologies() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.apologised
 }
 
 func (o *recObserver) count(r bot.PushResult) int {

@@ -64,6 +64,9 @@ type Receiver struct {
 	opts  ReceiverOptions
 	log   *slog.Logger
 	token string // this replica's leadership token
+	// leaderTTL is how long the polling leadership lasts without renewal:
+	// defaultLeaderTTL, shorter in tests.
+	leaderTTL time.Duration
 
 	draining atomic.Bool
 	sorry    apologies
@@ -82,7 +85,7 @@ func NewReceiver(c *Client, inbox Inbox, opts ReceiverOptions) *Receiver {
 	}
 	var b [12]byte
 	_, _ = rand.Read(b[:])
-	return &Receiver{c: c, inbox: inbox, opts: opts, log: opts.Logger, token: hex.EncodeToString(b[:])}
+	return &Receiver{c: c, inbox: inbox, opts: opts, log: opts.Logger, token: hex.EncodeToString(b[:]), leaderTTL: defaultLeaderTTL}
 }
 
 // Drain makes the webhook refuse new updates (503, so Telegram sends them
@@ -92,8 +95,9 @@ func (r *Receiver) Drain() { r.draining.Store(true) }
 // Draining reports whether the receiver is stopping.
 func (r *Receiver) Draining() bool { return r.draining.Load() }
 
-// leaderTTL is how long the polling leadership lasts without renewal.
-const leaderTTL = 30 * time.Second
+// defaultLeaderTTL is how long the polling leadership lasts without
+// renewal; a replica that stopped without resigning is replaced after it.
+const defaultLeaderTTL = 30 * time.Second
 
 // Poll runs the getUpdates loop on whichever replica holds the polling
 // leadership, until ctx ends. The others wait, ready to take over.
@@ -111,7 +115,7 @@ func (r *Receiver) Poll(ctx context.Context) error {
 	var offset int64
 	leading := false
 	for ctx.Err() == nil {
-		ok, err := r.inbox.Lead(ctx, "poller", r.token, leaderTTL)
+		ok, err := r.inbox.Lead(ctx, "poller", r.token, r.leaderTTL)
 		switch {
 		case err != nil && leading:
 			// Redis is down: keep polling, so citizens hear that the bot
@@ -121,14 +125,14 @@ func (r *Receiver) Poll(ctx context.Context) error {
 				r.log.Info("another replica polls Telegram now")
 			}
 			leading = false
-			sleep(ctx, leaderTTL/3)
+			sleep(ctx, r.leaderTTL/3)
 			continue
 		case !leading:
 			r.log.Info("this replica polls Telegram")
 			leading = true
 		}
 		var err2 error
-		offset, err2 = r.pollFor(ctx, offset, leaderTTL/3)
+		offset, err2 = r.pollFor(ctx, offset, r.leaderTTL/3)
 		if err2 != nil {
 			return err2
 		}
@@ -175,15 +179,28 @@ func (r *Receiver) pollFor(ctx context.Context, offset int64, d time.Duration) (
 
 // store writes updates to the inbox in order and returns the offset that
 // confirms those written. At the first one that cannot be written it
-// stops: it and the later ones stay with Telegram.
+// stops: it and the later ones stay with Telegram, and the citizens who
+// sent them are told the bot is back shortly.
 func (r *Receiver) store(ctx context.Context, updates []rawUpdate, offset int64) (int64, error) {
-	for _, u := range updates {
+	for i, u := range updates {
 		if err := r.push(ctx, u.Raw, u.ID); err != nil {
+			for _, later := range updates[i+1:] {
+				r.apologise(ctx, parse(later.Raw, later.ID))
+			}
 			return offset, err
 		}
 		offset = u.ID + 1
 	}
 	return offset, nil
+}
+
+// parse reads an update; one that cannot be read keeps its id only.
+func parse(raw json.RawMessage, id int64) *models.Update {
+	var u models.Update
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return &models.Update{ID: id}
+	}
+	return &u
 }
 
 // confirm tells Telegram the updates up to offset are kept, so a clean
@@ -200,17 +217,13 @@ func (r *Receiver) confirm(ctx context.Context, offset int64) {
 // push writes one update to the inbox. While the inbox is unreachable the
 // citizen is told, once per outage, that the bot is back shortly.
 func (r *Receiver) push(ctx context.Context, raw json.RawMessage, id int64) error {
-	var u models.Update
-	if err := json.Unmarshal(raw, &u); err != nil {
-		u = models.Update{ID: id} // kept; the worker skips what it cannot read
-	}
-	kind := updateKind(&u)
-	r.opts.Observer.Received(kind)
-	chat := chatOf(&u)
+	u := parse(raw, id) // one that cannot be read is kept; the worker skips it
+	r.opts.Observer.Received(updateKind(u))
+	chat := chatOf(u)
 	e := bot.InboxEntry{Update: id, Chat: chat, Received: time.Now().UnixMilli(), Raw: raw}
 	res, err := r.inbox.Push(ctx, e, r.opts.MaxWaiting)
 	if err != nil {
-		r.apologise(ctx, &u)
+		r.apologise(ctx, u)
 		return err
 	}
 	r.sorry.over(chat)

@@ -387,6 +387,13 @@ func (h *recHandler) of(chat int64) []bot.Inbound {
 	return append([]bot.Inbound(nil), h.handled[chat]...)
 }
 
+// maxOverlap is the most updates of one chat that were in flight at once.
+func (h *recHandler) maxOverlap() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.overlap
+}
+
 func (h *recHandler) triesOf(update int64) []time.Time {
 	h.mu.Lock()
 	defer h.mu.Unlock()

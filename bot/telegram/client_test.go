@@ -9,7 +9,7 @@ import (
 	"github.com/cosie/cosiebot/locales"
 )
 
-func catalog(t *testing.T) *locales.Catalog {
+func catalog(t testing.TB) *locales.Catalog {
 	t.Helper()
 	words, err := locales.Default()
 	if err != nil {

@@ -36,7 +36,7 @@ func connect(t *testing.T) (*telegramtest.Server, *Client) {
 	return srv, connectTo(t, srv, nil)
 }
 
-func connectTo(t *testing.T, srv *telegramtest.Server, log *slog.Logger) *Client {
+func connectTo(t testing.TB, srv *telegramtest.Server, log *slog.Logger) *Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
@@ -93,13 +93,13 @@ func chatKey(chat int64) string { return "c" + strconv.FormatInt(chat, 10) }
 func shardOf(chat int64) int { return redisstore.ShardOf(chatKey(chat)) }
 
 // openStore opens an empty store; see testStore.
-func openStore(t *testing.T) *testStore { return open(t, false) }
+func openStore(t testing.TB) *testStore { return open(t, false) }
 
 // openCuttable opens an empty store reached through a proxy that can cut
 // it off, as a Redis outage would.
 func openCuttable(t *testing.T) *testStore { return open(t, true) }
 
-func open(t *testing.T, cuttable bool) *testStore {
+func open(t testing.TB, cuttable bool) *testStore {
 	t.Helper()
 	s := &testStore{ns: "tgtest-" + randomHex(6), url: os.Getenv("REDIS_URL"), real: true}
 	if s.url == "" {
@@ -138,7 +138,7 @@ func open(t *testing.T, cuttable bool) *testStore {
 }
 
 // client opens a connection pool of its own, configured as serve's.
-func (s *testStore) client(t *testing.T) redis.UniversalClient {
+func (s *testStore) client(t testing.TB) redis.UniversalClient {
 	t.Helper()
 	rdb, err := redisstore.Open(s.url)
 	if err != nil {
@@ -181,7 +181,7 @@ func (s *testStore) depth(t *testing.T) int64 {
 }
 
 // clean deletes the namespace's keys from a shared Redis.
-func (s *testStore) clean(t *testing.T) {
+func (s *testStore) clean(t testing.TB) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	rdb, err := redisstore.Open(os.Getenv("REDIS_URL"))
@@ -217,7 +217,7 @@ type cutter struct {
 	conns   map[net.Conn]bool
 }
 
-func newCutter(t *testing.T, backend string) *cutter {
+func newCutter(t testing.TB, backend string) *cutter {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

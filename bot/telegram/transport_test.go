@@ -225,7 +225,7 @@ func TestDeliverErrors(t *testing.T) {
 	)
 	tests := []struct {
 		name    string
-		setup   func(srv *telegramtest.Server, tr *Transport)
+		setup   func(t *testing.T, srv *telegramtest.Server, tr *Transport)
 		out     bot.Out
 		want    want
 		after   time.Duration // for rateLimited
@@ -233,46 +233,46 @@ func TestDeliverErrors(t *testing.T) {
 		result  string        // told to the CallObserver
 	}{
 		{name: "429 injected", want: rateLimited, after: 7 * time.Second, result: "sendMessage 429",
-			setup: func(srv *telegramtest.Server, _ *Transport) {
+			setup: func(_ *testing.T, srv *telegramtest.Server, _ *Transport) {
 				srv.Fail("sendMessage", 1, telegramtest.Failure{Code: 429, RetryAfter: 7})
 			}},
 		{name: "429 without retry_after", want: rateLimited, after: time.Second, result: "sendMessage 429",
-			setup: func(srv *telegramtest.Server, _ *Transport) {
+			setup: func(_ *testing.T, srv *telegramtest.Server, _ *Transport) {
 				srv.Fail("sendMessage", 1, telegramtest.Failure{Code: 429})
 			}},
 		{name: "429 by the chat's budget", want: rateLimited, after: time.Second, result: "sendMessage 429",
-			setup: func(srv *telegramtest.Server, tr *Transport) {
+			setup: func(t *testing.T, srv *telegramtest.Server, tr *Transport) {
 				srv.SetLimits(telegramtest.Limits{PerChat: 1})
 				_ = tr.Deliver(testCtx(t), bot.Out{Chat: 77, Text: "first"})
 			}},
 		{name: "an edit over the chat's budget", want: rateLimited, after: time.Second, result: "editMessageReplyMarkup 429",
 			out: bot.Out{Chat: 77, Edit: 1, Text: "Yes"},
-			setup: func(srv *telegramtest.Server, tr *Transport) {
+			setup: func(t *testing.T, srv *telegramtest.Server, tr *Transport) {
 				srv.SetLimits(telegramtest.Limits{PerChat: 1})
 				_ = tr.Deliver(testCtx(t), bot.Out{Chat: 77, Text: "question", Buttons: buttons("Yes")})
 			}},
 		{name: "blocked", want: blocked, result: "sendMessage blocked",
-			setup: func(srv *telegramtest.Server, _ *Transport) { srv.Block(77) }},
+			setup: func(_ *testing.T, srv *telegramtest.Server, _ *Transport) { srv.Block(77) }},
 		{name: "blocked, a document", want: blocked, result: "sendDocument blocked", out: bot.Out{Chat: 77, File: "a.json", Data: []byte("{}")},
-			setup: func(srv *telegramtest.Server, _ *Transport) { srv.Block(77) }},
+			setup: func(_ *testing.T, srv *telegramtest.Server, _ *Transport) { srv.Block(77) }},
 		{name: "bad request", want: permanent, mention: "chat not found", result: "sendMessage refused",
-			setup: func(srv *telegramtest.Server, _ *Transport) {
+			setup: func(_ *testing.T, srv *telegramtest.Server, _ *Transport) {
 				srv.Fail("sendMessage", 1, telegramtest.Failure{Code: 400, Description: "Bad Request: chat not found"})
 			}},
 		{name: "group upgraded to a supergroup", want: permanent, mention: "upgraded", result: "sendMessage refused",
-			setup: func(srv *telegramtest.Server, _ *Transport) {
+			setup: func(_ *testing.T, srv *telegramtest.Server, _ *Transport) {
 				srv.Fail("sendMessage", 1, telegramtest.Failure{Code: 400, Description: "Bad Request: group chat was upgraded to a supergroup chat", MigrateToChatID: -1001234})
 			}},
 		{name: "500", want: temporary, mention: "500", result: "sendMessage error",
-			setup: func(srv *telegramtest.Server, _ *Transport) {
+			setup: func(_ *testing.T, srv *telegramtest.Server, _ *Transport) {
 				srv.Fail("sendMessage", 1, telegramtest.Failure{Code: 500})
 			}},
 		{name: "502, a document", want: temporary, mention: "502", result: "sendDocument error", out: bot.Out{Chat: 77, File: "a.json", Data: []byte("{}")},
-			setup: func(srv *telegramtest.Server, _ *Transport) {
+			setup: func(_ *testing.T, srv *telegramtest.Server, _ *Transport) {
 				srv.Fail("sendDocument", 1, telegramtest.Failure{Code: 502})
 			}},
 		{name: "timeout", want: temporary, mention: "deadline", result: "sendMessage error",
-			setup: func(srv *telegramtest.Server, tr *Transport) {
+			setup: func(_ *testing.T, srv *telegramtest.Server, tr *Transport) {
 				tr.timeout = 200 * time.Millisecond
 				srv.Fail("sendMessage", 1, telegramtest.Failure{Delay: 3 * time.Second})
 			}},
@@ -283,7 +283,7 @@ func TestDeliverErrors(t *testing.T) {
 			srv, c := connect(t)
 			calls := &recCalls{}
 			tr := NewTransport(c.b, nil, calls)
-			tt.setup(srv, tr)
+			tt.setup(t, srv, tr)
 			out := tt.out
 			if out.Chat == 0 {
 				out = bot.Out{Chat: 77, Text: "hello"}

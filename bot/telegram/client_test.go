@@ -9,7 +9,7 @@ import (
 	"github.com/cosie/cosiebot/locales"
 )
 
-func catalog(t *testing.T) *locales.Catalog {
+func catalog(t testing.TB) *locales.Catalog {
 	t.Helper()
 	words, err := locales.Default()
 	if err != nil {
@@ -20,7 +20,7 @@ func catalog(t *testing.T) *locales.Catalog {
 
 func TestSetCommands(t *testing.T) {
 	t.Parallel()
-	srv, c := connect(t, nil)
+	srv, c := connect(t)
 	words := catalog(t)
 	langs := []string{"fi", "sv", "et"}
 	if err := c.SetCommands(testCtx(t), words, langs, map[int64]string{9001: "fi"}); err != nil {
@@ -67,7 +67,7 @@ func TestSetCommands(t *testing.T) {
 
 func TestSetCommandsError(t *testing.T) {
 	t.Parallel()
-	srv, c := connect(t, nil)
+	srv, c := connect(t)
 	srv.Fail("setMyCommands", 2, telegramtest.Failure{Code: http.StatusBadRequest, Description: "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID"})
 	err := c.SetCommands(testCtx(t), catalog(t), []string{"fi"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "BOT_COMMAND_DESCRIPTION_INVALID") {

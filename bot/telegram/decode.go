@@ -1,7 +1,11 @@
-// Package telegram connects the conversation service to Telegram: intake by
-// long polling or webhook with per-chat ordering and at-least-once delivery,
-// and a Sender with keyboards, rate limits and retries. It uses
-// github.com/go-telegram/bot for every call except getUpdates.
+// Package telegram connects the conversation service to Telegram. A
+// Receiver takes updates by long polling (one replica at a time) or by
+// webhook and confirms each only once it is in the durable inbox; Workers
+// on every replica handle the inbox, one worker per chat, chats in turn,
+// failures retried and then kept as dead letters; a Transport makes the
+// Bot API calls the courier's messages need and says what each failure
+// means. It uses github.com/go-telegram/bot for every call except
+// getUpdates.
 package telegram
 
 import (

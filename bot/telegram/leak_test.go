@@ -1,7 +1,6 @@
 package telegram
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/cosie/cosiebot/bot"
-	"github.com/cosie/cosiebot/bot/flow"
 	tg "github.com/go-telegram/bot"
 )
 
@@ -80,35 +78,31 @@ func TestTokenNeverLeaks(t *testing.T) {
 			noToken(t, "Connect", err)
 
 			p := &poller{base: url + "/bot" + testToken, client: &http.Client{Timeout: wait}, timeout: time.Second}
-			_, err = p.getUpdates(ctx, 0)
+			_, err = p.poll(ctx, 0, time.Second)
 			noToken(t, "getUpdates", err)
-
-			// Poll logs its failures: no token there either.
-			in := NewIntake(handlerFunc(func(context.Context, bot.Inbound) error { return nil }), IntakeOptions{Shards: 1, Logger: log})
-			pctx, cancel := context.WithCancel(ctx)
-			done := make(chan error, 1)
-			go func() { done <- in.Poll(pctx, p) }()
-			if !logs.WaitFor("getUpdates failed", wait) {
-				t.Errorf("Poll did not log the failure")
-			}
-			cancel()
-			<-done
-			in.Close()
 
 			b, err := tg.New(testToken, tg.WithServerURL(url), tg.WithSkipGetMe(),
 				tg.WithErrorsHandler(func(err error) { log.Warn("telegram library", "err", err) }))
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := NewSender(b, &recLimiter{}, log)
-			s.retries = 1 // one retry, to see its log line
-			noToken(t, "Send", s.Send(ctx, 77, flow.Message{Text: "hi", Buttons: buttons("OK")}))
-			s.retries = 0 // no more waiting
-			noToken(t, "Acknowledge", s.Acknowledge(ctx, "123", "ok"))
-			noToken(t, "MarkChosen", s.MarkChosen(ctx, 77, 1, "OK"))
-			noToken(t, "SendDocument", s.SendDocument(ctx, 77, "a.json", []byte("{}"), "data"))
-			c := &Client{cfg: Config{Token: testToken}, b: b, sender: s, log: log}
+			tr := NewTransport(b, log, nil)
+			noToken(t, "Deliver", tr.Deliver(ctx, bot.Out{Chat: 77, Text: "hi", Buttons: buttons("OK")}))
+			noToken(t, "Deliver a long text", tr.Deliver(ctx, bot.Out{Chat: 77, Text: strings.Repeat("long ", 2000)}))
+			noToken(t, "Acknowledge", tr.Acknowledge(ctx, "123", "ok"))
+			noToken(t, "Deliver a mark", tr.Deliver(ctx, bot.Out{Chat: 77, Edit: 1, Text: "OK"}))
+			noToken(t, "Deliver a document", tr.Deliver(ctx, bot.Out{Chat: 77, File: "a.json", Data: []byte("{}"), Text: "data"}))
+			c := &Client{cfg: Config{Token: testToken}, b: b, poll: p, transport: tr, log: log}
 			noToken(t, "SetCommands", c.SetCommands(ctx, catalog(t), nil, nil))
+			noToken(t, "SetWebhook", c.SetWebhook(ctx, "https://bot.example.org/hook", "s3cret"))
+
+			// Poll logs its failures: no token there either.
+			r := NewReceiver(c, openStore(t), ReceiverOptions{Logger: log, Words: catalog(t)})
+			run := start(t, "Poll", r.Poll)
+			if !logs.WaitFor("getUpdates failed", wait) {
+				t.Errorf("Poll did not log the failure")
+			}
+			_ = run.stop() // its error is checked at cleanup
 
 			if strings.Contains(logs.String(), testToken) {
 				t.Errorf("the log shows the token:\n%s", logs)
@@ -121,7 +115,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 // showing it.
 func TestConnectRefusedToken(t *testing.T) {
 	t.Parallel()
-	srv, _ := connect(t, nil)
+	srv, _ := connect(t)
 	_, err := Connect(testCtx(t), Config{Token: "999:" + "wrong-token-value", APIURL: srv.URL()})
 	if err == nil || !strings.Contains(err.Error(), "TELEGRAM_BOT_TOKEN") {
 		t.Errorf("Connect = %v, want an error about the token", err)

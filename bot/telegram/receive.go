@@ -182,15 +182,28 @@ func (r *Receiver) pollFor(ctx context.Context, offset int64, d time.Duration) (
 
 // store writes updates to the inbox in order and returns the offset that
 // confirms those written. At the first one that cannot be written it
-// stops: it and the later ones stay with Telegram.
+// stops: it and the later ones stay with Telegram, and the citizens who
+// sent them are told the bot is back shortly.
 func (r *Receiver) store(ctx context.Context, updates []rawUpdate, offset int64) (int64, error) {
-	for _, u := range updates {
+	for i, u := range updates {
 		if err := r.push(ctx, u.Raw, u.ID); err != nil {
+			for _, later := range updates[i+1:] {
+				r.apologise(ctx, parse(later.Raw, later.ID))
+			}
 			return offset, err
 		}
 		offset = u.ID + 1
 	}
 	return offset, nil
+}
+
+// parse reads an update; one that cannot be read keeps its id only.
+func parse(raw json.RawMessage, id int64) *models.Update {
+	var u models.Update
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return &models.Update{ID: id}
+	}
+	return &u
 }
 
 // confirm tells Telegram the updates up to offset are kept, so a clean
@@ -207,17 +220,13 @@ func (r *Receiver) confirm(ctx context.Context, offset int64) {
 // push writes one update to the inbox. While the inbox is unreachable the
 // citizen is told, once per outage, that the bot is back shortly.
 func (r *Receiver) push(ctx context.Context, raw json.RawMessage, id int64) error {
-	var u models.Update
-	if err := json.Unmarshal(raw, &u); err != nil {
-		u = models.Update{ID: id} // kept; the worker skips what it cannot read
-	}
-	kind := updateKind(&u)
-	r.opts.Observer.Received(kind)
-	chat := chatOf(&u)
+	u := parse(raw, id) // one that cannot be read is kept; the worker skips it
+	r.opts.Observer.Received(updateKind(u))
+	chat := chatOf(u)
 	e := bot.InboxEntry{Update: id, Chat: chat, Received: time.Now().UnixMilli(), Raw: raw}
 	res, err := r.inbox.Push(ctx, e, r.opts.MaxWaiting)
 	if err != nil {
-		r.apologise(ctx, &u)
+		r.apologise(ctx, u)
 		return err
 	}
 	r.sorry.over(chat)

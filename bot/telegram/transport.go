@@ -98,15 +98,36 @@ func (s *Transport) send(ctx context.Context, chat int64, m flow.Message) error 
 		if i == len(parts)-1 && len(m.Buttons) > 0 {
 			p.ReplyMarkup = keyboard(m.Buttons)
 		}
-		err := s.call(ctx, "sendMessage", func(ctx context.Context) error {
+		send := func(ctx context.Context) error {
 			_, err := s.b.SendMessage(ctx, p)
 			return err
-		})
-		if err != nil {
+		}
+		if err := s.sendPart(ctx, i > 0, send); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// maxPartWait is the longest 429 the transport waits out itself, on a
+// part after the first of a long text.
+const maxPartWait = 10 * time.Second
+
+// sendPart sends one part of a text. A 429 on a part after the first is
+// waited out here (a few times, if short): failing the message would make
+// the courier send it all again, repeating the parts that went.
+func (s *Transport) sendPart(ctx context.Context, later bool, send func(context.Context) error) error {
+	for try := 1; ; try++ {
+		err := s.call(ctx, "sendMessage", send)
+		var rl *courier.RateLimited
+		if !later || try == 3 || !errors.As(err, &rl) || rl.After > maxPartWait {
+			return err
+		}
+		s.log.Debug("a long text met the chat's limit midway; waiting to send the rest", "in", rl.After)
+		if !sleep(ctx, rl.After) {
+			return err
+		}
+	}
 }
 
 // Acknowledge answers a button press; Telegram shows text briefly. Telegram
@@ -152,6 +173,7 @@ func (s *Transport) call(ctx context.Context, method string, fn func(context.Con
 	}
 	err = hideToken(err, s.b.Token())
 	var tmr *tg.TooManyRequestsError
+	var moved *tg.MigrateError
 	switch {
 	case errors.As(err, &tmr):
 		s.calls.Call(method, "429")
@@ -166,7 +188,9 @@ func (s *Transport) call(ctx context.Context, method string, fn func(context.Con
 		}
 		s.calls.Call(method, "refused")
 		return fmt.Errorf("%s: %w: %w", method, courier.ErrPermanent, err)
-	case errors.Is(err, tg.ErrorUnauthorized), errors.Is(err, tg.ErrorNotFound):
+	case errors.As(err, &moved), errors.Is(err, tg.ErrorUnauthorized), errors.Is(err, tg.ErrorNotFound):
+		// A group upgraded to a supergroup has a new id: this one is gone
+		// (the library's error for it is not a bad request).
 		s.calls.Call(method, "refused")
 		return fmt.Errorf("%s: %w: %w", method, courier.ErrPermanent, err)
 	}

@@ -112,26 +112,35 @@ func (w *Workers) shard(ctx context.Context, k int) {
 		go func() {
 			defer func() { <-w.slots; w.work.Done() }()
 			// An update in hand is finished even while stopping.
-			w.chat(context.WithoutCancel(ctx), claims[0])
+			w.chat(ctx, context.WithoutCancel(ctx), claims[0])
 		}()
 	}
 }
 
 // chat handles a claimed chat's updates in order while the shard has no
-// other chat waiting.
-func (w *Workers) chat(ctx context.Context, c bot.InboxClaim) {
+// other chat waiting and the workers are not stopping (stop is the Run's
+// context; ctx outlives it, so the update in hand finishes). The chat's
+// lease is renewed all along.
+func (w *Workers) chat(stop, ctx context.Context, c bot.InboxClaim) {
+	release := w.keep(ctx, c)
+	defer release()
 	for {
 		start := time.Now()
-		stop := w.keep(ctx, c)
+		// Writes to the inbox are retried up to the update's time limit.
+		until := start.Add(w.opts.Timeout)
 		err := w.handle(ctx, c.Entry)
-		stop()
 		now := time.Now()
 		if err != nil {
-			w.fail(ctx, c, err, now)
+			w.fail(stop, ctx, c, err, now, until)
 			return
 		}
 		w.opts.Observer.Handled(now.Sub(start))
-		next, err := w.inbox.AckIn(ctx, c, now, now.Add(lease), true)
+		var next *bot.InboxClaim
+		err = w.settle(stop, until, func() (err error) {
+			now = time.Now()
+			next, err = w.inbox.AckIn(ctx, c, now, now.Add(lease), stop.Err() == nil)
+			return err
+		})
 		if err != nil {
 			w.log.Warn("inbox: acknowledge a handled update; it will be recognised when handled again", "err", err)
 			return
@@ -143,8 +152,22 @@ func (w *Workers) chat(ctx context.Context, c bot.InboxClaim) {
 	}
 }
 
-// keep renews the lease on a chat until the returned stop is called.
-func (w *Workers) keep(ctx context.Context, c bot.InboxClaim) (stop func()) {
+// settle retries a write to the inbox while Redis is unreachable, until
+// until (well within the chat's lease) or stop: a short outage must not
+// leave the chat waiting for its lease to end.
+func (w *Workers) settle(stop context.Context, until time.Time, write func() error) error {
+	wait := 50 * time.Millisecond
+	for {
+		err := write()
+		if err == nil || time.Now().Add(wait).After(until) || !sleep(stop, wait) {
+			return err
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// keep renews the lease on a chat until the returned release is called.
+func (w *Workers) keep(ctx context.Context, c bot.InboxClaim) (release func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -166,9 +189,13 @@ func (w *Workers) keep(ctx context.Context, c bot.InboxClaim) (stop func()) {
 }
 
 // fail records a failed try: later again, or a dead letter.
-func (w *Workers) fail(ctx context.Context, c bot.InboxClaim, cause error, now time.Time) {
+func (w *Workers) fail(stop, ctx context.Context, c bot.InboxClaim, cause error, now, until time.Time) {
 	retry := now.Add(min(time.Second<<min(c.Tries, 6), time.Minute))
-	dead, err := w.inbox.FailIn(ctx, c, cause.Error(), w.opts.MaxTries, now, retry)
+	var dead bool
+	err := w.settle(stop, until, func() (err error) {
+		dead, err = w.inbox.FailIn(ctx, c, cause.Error(), w.opts.MaxTries, now, retry)
+		return err
+	})
 	if err != nil {
 		w.log.Warn("inbox: record a failed update; it is tried again after its lease", "err", err)
 		return

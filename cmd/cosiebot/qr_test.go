@@ -139,11 +139,13 @@ func TestQRCommandErrors(t *testing.T) {
 // Every language the bot speaks gets a poster of its own words: the bot's
 // invitation and privacy line fit and have glyphs in the poster fonts.
 func TestQRCommandBotWordsEveryLanguage(t *testing.T) {
-	words, err := loadWords(&env{getenv: func(string) string { return "" }})
+	e := &env{getenv: func(string) string { return "" }, stderr: &bytes.Buffer{}}
+	src := flowSource("", e)
+	words, err := loadWords(e, src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := loadFlows(flowSource("", &env{getenv: func(string) string { return "" }}), words, &bytes.Buffer{})
+	set, err := loadFlows(src, words, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}

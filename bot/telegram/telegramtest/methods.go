@@ -273,7 +273,7 @@ func sendMessage(s *Server, _ context.Context, c *Call) (any, *apiError) {
 	}
 	s.sentByChat[chatID] = append(s.sentByChat[chatID], len(s.sent))
 	s.sent = append(s.sent, Sent{ChatID: chatID, Text: text, MessageID: msg.MessageID, Buttons: mk.buttons})
-	s.deliveredLocked(chatID, now)
+	s.countLocked(chatID, now, false)
 	s.broadcastLocked()
 	return msg, nil
 }
@@ -297,8 +297,13 @@ func editMessage(name string) func(*Server, context.Context, *Call) (any, *apiEr
 		}
 
 		if inline := c.Form["inline_message_id"]; inline != "" {
+			now := time.Now()
 			s.mu.Lock()
 			defer s.mu.Unlock()
+			if e := s.admitLocked(0, now); e != nil {
+				return nil, e
+			}
+			s.countLocked(0, now, true)
 			s.edits = append(s.edits, Edit{Method: name, InlineMessageID: inline, Text: text, Buttons: mk.buttons})
 			s.broadcastLocked()
 			return true, nil
@@ -332,10 +337,16 @@ func editMessage(name string) func(*Server, context.Context, *Call) (any, *apiEr
 		if text == sm.msg.Text && bytes.Equal(mk.echo, sm.msg.ReplyMarkup) && bytes.Equal(ents, sm.msg.Entities) {
 			return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
 		}
+		// Edits share the chat's budget with sends (tdlib/td #3034).
+		now := time.Now()
+		if e := s.admitLocked(chatID, now); e != nil {
+			return nil, e
+		}
+		s.countLocked(chatID, now, true)
 		sm.msg.Text = text
 		sm.msg.Entities = ents
 		sm.msg.ReplyMarkup = mk.echo
-		sm.msg.EditDate = time.Now().Unix()
+		sm.msg.EditDate = now.Unix()
 		sm.buttons = mk.buttons
 		s.edits = append(s.edits, Edit{Method: name, ChatID: chatID, MessageID: msgID, Text: text, Buttons: mk.buttons})
 		s.broadcastLocked()
@@ -619,7 +630,7 @@ func sendDocument(s *Server, _ context.Context, c *Call) (any, *apiError) {
 	msg.ReplyMarkup = mk.echo
 	s.messages[msgKey{chatID, msg.MessageID}] = &storedMessage{msg: msg, buttons: mk.buttons}
 	s.documents = append(s.documents, Document{ChatID: chatID, FileName: fn, Data: data, Caption: caption})
-	s.deliveredLocked(chatID, now)
+	s.countLocked(chatID, now, false)
 	s.broadcastLocked()
 	return msg, nil
 }

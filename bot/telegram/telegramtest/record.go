@@ -148,7 +148,8 @@ func (s *Server) Pending() int {
 	return len(s.queue)
 }
 
-// Polling reports whether a getUpdates request is in progress.
+// Polling reports whether a getUpdates request is in progress (a newer one
+// ends it with 409).
 func (s *Server) Polling() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -280,13 +281,16 @@ func (s *Server) describeSent(chatID *int64) string {
 }
 
 // Failure is an injected error answer. Code 429 adds
-// parameters.retry_after = RetryAfter. Delay, if set, is waited first; with
-// Code 0 the call is then answered normally (a slow server).
+// parameters.retry_after = RetryAfter; MigrateToChatID adds
+// parameters.migrate_to_chat_id (a group upgraded to a supergroup). Delay,
+// if set, is waited first; with Code 0 the call is then answered normally
+// (a slow server).
 type Failure struct {
-	Code        int
-	Description string // defaults to Telegram's text for Code
-	RetryAfter  int
-	Delay       time.Duration
+	Code            int
+	Description     string // defaults to Telegram's text for Code
+	RetryAfter      int
+	MigrateToChatID int64
+	Delay           time.Duration
 }
 
 func (f Failure) apiError() *apiError {
@@ -304,7 +308,7 @@ func (f Failure) apiError() *apiError {
 			desc = fmt.Sprintf("Error %d", f.Code)
 		}
 	}
-	return &apiError{code: f.Code, desc: desc}
+	return &apiError{code: f.Code, desc: desc, migrateTo: f.MigrateToChatID}
 }
 
 type failRule struct {
@@ -355,74 +359,4 @@ func (s *Server) Unblock(chatID int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.blocked, chatID)
-}
-
-// Limits are Telegram-like flood limits on sendMessage and sendDocument.
-// Zero values mean no limit (the default).
-type Limits struct {
-	Global     int // deliveries per sliding 1 s window, all chats together
-	PerChat    int // deliveries per sliding 1 s window to one chat
-	RetryAfter int // retry_after answered with 429; 0 means 1
-}
-
-// Stats counts deliveries (sendMessage and sendDocument).
-type Stats struct {
-	Delivered   int // messages and documents delivered
-	Rejected429 int // requests answered with 429, by the limits or by Fail
-	// MaxPerSecond is the highest number of deliveries in any sliding 1 s
-	// window.
-	MaxPerSecond int
-}
-
-// SetLimits sets the flood limits.
-func (s *Server) SetLimits(l Limits) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.limits = l
-}
-
-// Stats returns the delivery counters.
-func (s *Server) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stats
-}
-
-func pruneWindow(ts []time.Time, now time.Time) []time.Time {
-	cut := now.Add(-time.Second)
-	i := 0
-	for i < len(ts) && !ts[i].After(cut) {
-		i++
-	}
-	return ts[i:]
-}
-
-// admitLocked applies the flood limits to a delivery to chatID.
-func (s *Server) admitLocked(chatID int64, now time.Time) *apiError {
-	s.window = pruneWindow(s.window, now)
-	cw := pruneWindow(s.chatWindow[chatID], now)
-	if len(cw) == 0 {
-		delete(s.chatWindow, chatID)
-	} else {
-		s.chatWindow[chatID] = cw
-	}
-	if (s.limits.Global > 0 && len(s.window) >= s.limits.Global) ||
-		(s.limits.PerChat > 0 && len(cw) >= s.limits.PerChat) {
-		ra := s.limits.RetryAfter
-		if ra <= 0 {
-			ra = 1
-		}
-		return tooMany(ra)
-	}
-	return nil
-}
-
-// deliveredLocked counts a delivery admitted by admitLocked.
-func (s *Server) deliveredLocked(chatID int64, now time.Time) {
-	s.window = append(s.window, now)
-	s.chatWindow[chatID] = append(s.chatWindow[chatID], now)
-	s.stats.Delivered++
-	if len(s.window) > s.stats.MaxPerSecond {
-		s.stats.MaxPerSecond = len(s.window)
-	}
 }

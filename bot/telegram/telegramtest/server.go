@@ -8,10 +8,14 @@
 // {"ok":true,"result":...} or {"ok":false,"error_code":N,"description":"..."}
 // with the HTTP status equal to error_code.
 //
-// Tests push updates (PushText, PushCallback, ...), let the code under test
-// poll them with getUpdates, and inspect what it sent (Sent, Edits,
-// CallbackAnswers, Commands, Documents, Calls). Failures, blocked users and
-// Telegram-like rate limits can be injected. Everything is goroutine-safe.
+// Tests push updates (PushText, PushTexts for a flood, PushCallback, ...),
+// let the code under test poll them with getUpdates, make Telegram send
+// them again (Resend), and inspect what it sent (Sent, Edits,
+// CallbackAnswers, Commands, Documents, Calls, Stats). Failures and blocked
+// users can be injected, and Telegram's flood limits enforced (SetLimits
+// with TelegramLimits: a per-chat budget that sends and edits share, a
+// global cap, a group cap; answerCallbackQuery is never limited).
+// Everything is goroutine-safe.
 package telegramtest
 
 import (
@@ -68,6 +72,8 @@ type Server struct {
 	queue        []queuedUpdate
 	confirmed    int64
 	polling      bool
+	pollStop     chan struct{}   // closed to end the getUpdates in progress
+	history      []queuedUpdate  // every update queued, for Resend
 	allowed      map[string]bool // nil: Telegram's default set
 	webhookURL   string
 
@@ -91,10 +97,7 @@ type Server struct {
 	failures []*failRule
 	blocked  map[int64]bool
 
-	limits     Limits
-	window     []time.Time
-	chatWindow map[int64][]time.Time
-	stats      Stats
+	flood flood
 
 	files    map[string]storedFile
 	nextFile int
@@ -139,7 +142,7 @@ func New(tb testing.TB, token string) *Server {
 		chats:         map[int64]models.Chat{},
 		callbacks:     map[string]bool{},
 		blocked:       map[int64]bool{},
-		chatWindow:    map[int64][]time.Time{},
+		flood:         newFlood(),
 		files:         map[string]storedFile{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
@@ -168,6 +171,7 @@ type apiError struct {
 	code       int
 	desc       string
 	retryAfter *int
+	migrateTo  int64
 }
 
 func badRequest(desc string) *apiError {
@@ -194,7 +198,8 @@ type okResponse struct {
 }
 
 type errorParameters struct {
-	RetryAfter *int `json:"retry_after,omitempty"`
+	RetryAfter      *int  `json:"retry_after,omitempty"`
+	MigrateToChatID int64 `json:"migrate_to_chat_id,omitempty"`
 }
 
 type errorResponse struct {
@@ -210,8 +215,8 @@ func writeResult(w http.ResponseWriter, result any) {
 
 func writeError(w http.ResponseWriter, e *apiError) {
 	resp := errorResponse{ErrorCode: e.code, Description: e.desc}
-	if e.retryAfter != nil {
-		resp.Parameters = &errorParameters{RetryAfter: e.retryAfter}
+	if e.retryAfter != nil || e.migrateTo != 0 {
+		resp.Parameters = &errorParameters{RetryAfter: e.retryAfter, MigrateToChatID: e.migrateTo}
 	}
 	writeJSON(w, e.code, resp)
 }
@@ -268,7 +273,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if e != nil {
 		call.Status = e.code
 		s.mu.Lock()
-		s.countErrorLocked(e)
+		s.countErrorLocked(method, e)
 		s.calls = append(s.calls, call)
 		s.broadcastLocked()
 		s.mu.Unlock()
@@ -287,7 +292,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if e != nil {
 		s.calls[idx].Status = e.code
-		s.countErrorLocked(e)
+		s.countErrorLocked(method, e)
 	} else {
 		s.calls[idx].Status = http.StatusOK
 	}
@@ -301,9 +306,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, result)
 }
 
-func (s *Server) countErrorLocked(e *apiError) {
+func (s *Server) countErrorLocked(method string, e *apiError) {
 	if e.code == http.StatusTooManyRequests {
-		s.stats.Rejected429++
+		s.count429Locked(method)
 	}
 }
 

@@ -460,28 +460,37 @@ func TestGlobalRateLimit(t *testing.T) {
 	}
 }
 
+// TestConcurrentGetUpdatesConflict: as with Telegram, a second getUpdates
+// ends the one in progress with 409 and is answered itself.
 func TestConcurrentGetUpdatesConflict(t *testing.T) {
 	s := telegramtest.New(t, token)
 	// A hand-written long poll: multipart, like go-telegram/bot.
 	first := async(multipartRequest(ctx(t), s, "getUpdates", map[string]string{"timeout": "5", "allowed_updates": `["message","callback_query"]`}))
 	s.WaitPolling(t, true, wait)
 
-	r := postForm(t, ctx(t), s, "getUpdates", url.Values{"timeout": {"0"}})
-	if r.OK || r.status != 409 || r.ErrorCode != 409 || !strings.HasPrefix(r.Description, "Conflict: terminated by other getUpdates request") {
-		t.Fatalf("second getUpdates = %+v", r)
-	}
-	id := s.PushText(3, 3, "en", "release")
+	second := async(formRequest(ctx(t), s, "getUpdates", url.Values{"timeout": {"5"}}))
 	res := <-first
 	if res.err != nil {
 		t.Fatal(res.err)
 	}
-	r = res.r
+	if r := res.r; r.OK || r.status != 409 || r.ErrorCode != 409 || !strings.HasPrefix(r.Description, "Conflict: terminated by other getUpdates request") {
+		t.Fatalf("first getUpdates = %+v, want 409 once a second one came", r)
+	}
+	id := s.PushText(3, 3, "en", "release")
+	res = <-second
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	r := res.r
 	var ups []models.Update
 	if err := json.Unmarshal(r.Result, &ups); err != nil || !r.OK || len(ups) != 1 || ups[0].ID != id || ups[0].Message.Text != "release" {
-		t.Fatalf("first getUpdates = %+v (%v)", r, err)
+		t.Fatalf("second getUpdates = %+v (%v)", r, err)
 	}
-	if c := s.Calls("getUpdates"); len(c) != 2 || c[0].Status != 200 || c[1].Status != 409 || c[0].Form["allowed_updates"] == "" {
+	if c := s.Calls("getUpdates"); len(c) != 2 || c[0].Status != 409 || c[1].Status != 200 || c[0].Form["allowed_updates"] == "" {
 		t.Errorf("calls = %+v", c)
+	}
+	if s.Polling() {
+		t.Errorf("Polling() after both answered")
 	}
 }
 

@@ -50,6 +50,7 @@ func (s *Server) pushLocked(u models.Update) int64 {
 		return id
 	}
 	s.queue = append(s.queue, queuedUpdate{id: id, kind: kind, data: data})
+	s.history = append(s.history, queuedUpdate{id: id, kind: kind, data: data})
 	close(s.updated)
 	s.updated = make(chan struct{})
 	s.broadcastLocked()
@@ -129,6 +130,42 @@ func (s *Server) PushText(chatID, userID int64, lang, text string) int64 {
 	m.Text = text
 	m.Entities = commandEntities(text)
 	return s.pushLocked(models.Update{Message: m})
+}
+
+// PushTexts queues one text message per text from userID in the private
+// chat chatID, all at once, as a citizen flooding the bot would (300 take
+// well under a millisecond). It returns their update_ids, in order.
+func (s *Server) PushTexts(chatID, userID int64, lang string, texts ...string) []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]int64, len(texts))
+	for i, text := range texts {
+		m := s.userMessageLocked(chatID, userID, lang)
+		m.Text = text
+		m.Entities = commandEntities(text)
+		ids[i] = s.pushLocked(models.Update{Message: m})
+	}
+	return ids
+}
+
+// Resend makes every update from fromID on pending again, confirmed or
+// not, as Telegram does when a client stops before its next getUpdates
+// confirmed them: the next getUpdates answers them again, with the same
+// update_ids. It returns how many are pending now.
+func (s *Server) Resend(fromID int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queue = s.queue[:0]
+	for _, u := range s.history {
+		if u.id >= fromID {
+			s.queue = append(s.queue, u)
+		}
+	}
+	s.confirmed = min(s.confirmed, fromID)
+	close(s.updated)
+	s.updated = make(chan struct{})
+	s.broadcastLocked()
+	return len(s.queue)
 }
 
 // PushGroupText queues a text message from user userID in the group chat
@@ -241,7 +278,10 @@ func (s *Server) PushSticker(chatID, userID int64, lang, fileID, emoji string) i
 const conflictDescription = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 
 // getUpdates confirms updates below offset, then answers with up to limit
-// pending updates, waiting up to timeout seconds for one to arrive.
+// pending updates, waiting up to timeout seconds for one to arrive. Like
+// Telegram, a new getUpdates ends the one in progress, which is answered
+// 409 "terminated by other getUpdates request": two pollers of one bot
+// keep knocking each other out.
 func getUpdates(s *Server, ctx context.Context, c *Call) (any, *apiError) {
 	offset, _ := strconv.ParseInt(c.Form["offset"], 10, 64)
 	limit, _ := strconv.Atoi(c.Form["limit"])
@@ -261,10 +301,11 @@ func getUpdates(s *Server, ctx context.Context, c *Call) (any, *apiError) {
 		s.mu.Unlock()
 		return nil, &apiError{code: http.StatusConflict, desc: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"}
 	}
-	if s.polling {
-		s.mu.Unlock()
-		return nil, &apiError{code: http.StatusConflict, desc: conflictDescription}
+	if s.pollStop != nil {
+		close(s.pollStop)
 	}
+	stop := make(chan struct{})
+	s.pollStop = stop
 	s.polling = true
 	if _, ok := c.Form["allowed_updates"]; ok {
 		if len(allowed) == 0 {
@@ -282,7 +323,10 @@ func getUpdates(s *Server, ctx context.Context, c *Call) (any, *apiError) {
 
 	defer func() {
 		s.mu.Lock()
-		s.polling = false
+		if s.pollStop == stop {
+			s.pollStop = nil
+			s.polling = false
+		}
 		s.broadcastLocked()
 		s.mu.Unlock()
 	}()
@@ -312,6 +356,8 @@ func getUpdates(s *Server, ctx context.Context, c *Call) (any, *apiError) {
 		}
 		select {
 		case <-ch:
+		case <-stop:
+			return nil, &apiError{code: http.StatusConflict, desc: conflictDescription}
 		case <-deadline:
 			return out, nil
 		case <-ctx.Done():

@@ -709,7 +709,6 @@ func testConcurrentClaims(t *testing.T, e *env) {
 	t.Logf("replicas claimed %d, %d and %d prompts", len(got[0]), len(got[1]), len(got[2]))
 }
 
-
 // history gives a citizen a realistic past: answers, counters and prompts
 // in turku, then in tampere (the current pilot), a once marker, and in the
 // inbox an update waiting and a dead letter.

@@ -141,8 +141,8 @@ var hostile = []string{
 	"👩🏽‍🚒🇫🇮 ❤️ 𝕳𝖊𝖑𝖑𝖔", "مرحبا بالعالم \u202eabc\u202c שלום", "\u200b\u200d\ufeff",
 	"%d+ .* [^]] %% %s", `"},{"x":1,"n":"9"}`, "1\n{\"p\":\"x\"}", "a|b|c", "\\", "<script>alert(1)</script>",
 	"redis.call('FLUSHALL')", "' or 1=1 --",
-	strings.Repeat("ä", 1<<19),         // 1 MB of two-byte letters
-	strings.Repeat("x", 1<<20),         // 1 MB
+	strings.Repeat("ä", 1<<19),           // 1 MB of two-byte letters
+	strings.Repeat("x", 1<<20),           // 1 MB
 	strings.Repeat("🙂\u202e\x00", 1<<16), // 1 MB mixed
 }
 

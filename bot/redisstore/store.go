@@ -10,7 +10,8 @@
 // the Telegram user id), <chat> the same HMAC of a chat id; never the ids.
 //
 //	<ns>:u:{<user>}                 hash: "pilot" -> current pilot; "p:<pilot>" -> 1 for
-//	                                every pilot they have data in (for /forget and /mydata)
+//	                                every pilot they have data in (for /forget and /mydata);
+//	                                "t" -> when they last pointed at a pilot (unix ms)
 //	<ns>:parts                      set of every partition that ever had data
 //	<ns>:{p:<pilot>}:s:<user>       string "<rev>\n<session json>", expires after inactivity
 //	<ns>:{p:<pilot>}:h:<user>       hash of the citizen's answers: "n" -> last number,
@@ -32,7 +33,16 @@
 //
 // Answers are kept in hashes and sorted sets, never in streams: a stream
 // only marks a deleted entry, so its text would stay in memory and in
-// snapshots after /forget. Handling one update costs two round trips to read
+// snapshots after /forget.
+//
+// Erasure. Forget deletes everything that names or quotes a citizen but
+// the outbox: the messages still to go to them (the last says their data
+// is deleted) leave with Done. After the last one, the chat's pacing state
+// names them until it expires, ChatBurst × ChatInterval later (3 s by
+// default): it holds only a time, and it keeps the farewell within
+// Telegram's per-chat limit. Purge does the same for retention (see
+// there), PurgeDead for dead letters. TestErasure checks all of this on a
+// real server: DUMP, the RDB snapshot and the rewritten AOF. Handling one update costs two round trips to read
 // (pointer, session) and one to commit.
 package redisstore
 

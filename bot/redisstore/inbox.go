@@ -340,17 +340,26 @@ func sortDead(ds []bot.DeadLetter) {
 	}
 }
 
-// replayScript puts a dead letter back at the front of its chat's queue.
-// KEYS: dead, queue, ready, lease, count, wake. ARGV: id, chat, now ms.
+// replayScript puts a dead letter's update back at the front of its
+// chat's queue, or, while a worker has the chat's first update in hand,
+// right after that one (its acknowledgement removes the head). The entry
+// is the one Go decoded from the letter: re-encoding it in Lua would turn
+// [] into {} and round large numbers. KEYS: dead, queue, ready, lease,
+// count, wake. ARGV: id, chat, now ms, the letter as read, entry.
 var replayScript = redis.NewScript(`
-local j = redis.call('HGET', KEYS[1], ARGV[1])
-if not j then return 0 end
-local e = cjson.decode(j)['e']
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[4] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('LPUSH', KEYS[2], cjson.encode(e))
+local leased = redis.call('ZSCORE', KEYS[4], ARGV[2])
+local head = redis.call('LINDEX', KEYS[2], 0)
+if leased and head then
+  redis.call('LINSERT', KEYS[2], 'AFTER', head, ARGV[5])
+else
+  redis.call('LPUSH', KEYS[2], ARGV[5])
+end
 redis.call('INCR', KEYS[5])
-if not redis.call('ZSCORE', KEYS[4], ARGV[2]) then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2]) end
+if not leased then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2]) end
 redis.call('RPUSH', KEYS[6], '1')
+redis.call('LTRIM', KEYS[6], -64, -1)
 return 1
 `)
 
@@ -361,12 +370,60 @@ func (s *Store) Replay(ctx context.Context, id string, now time.Time) (bool, err
 	if err != nil {
 		return false, err
 	}
+	letter, err := s.rdb.HGet(ctx, tag+":dead", field).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("replay dead letter: %w", err)
+	}
+	var d bot.DeadLetter
+	if err := json.Unmarshal([]byte(letter), &d); err != nil {
+		return false, fmt.Errorf("replay dead letter %s: %w", id, err)
+	}
+	entry, err := json.Marshal(d.Entry)
+	if err != nil {
+		return false, fmt.Errorf("replay dead letter %s: %w", id, err)
+	}
 	n, err := replayScript.Run(ctx, s.rdb, []string{tag + ":dead", tag + ":q:" + chat, tag + ":ready", tag + ":lease", tag + ":n", tag + ":wake"},
-		field, chat, now.UnixMilli()).Int()
+		field, chat, now.UnixMilli(), letter, string(entry)).Int()
 	if err != nil {
 		return false, fmt.Errorf("replay dead letter: %w", err)
 	}
 	return n == 1, nil
+}
+
+// PurgeDead deletes the dead letters that failed before a time: they hold
+// citizens' words, so they follow a retention too.
+func (s *Store) PurgeDead(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for k := range bot.InboxShards {
+		key := s.inTag(k) + ":dead"
+		var old []string
+		it := s.rdb.HScan(ctx, key, 0, "*", 500).Iterator()
+		for i := 0; it.Next(ctx); i++ {
+			if i%2 != 0 {
+				continue
+			}
+			at := it.Val()[strings.LastIndexByte(it.Val(), '|')+1:]
+			if ms, err := strconv.ParseInt(at, 10, 64); err == nil && ms < before.UnixMilli() {
+				old = append(old, it.Val())
+			}
+		}
+		if err := it.Err(); err != nil {
+			return total, fmt.Errorf("purge dead letters: %w", err)
+		}
+		for len(old) > 0 {
+			batch := old[:min(len(old), purgeBatch)]
+			old = old[len(batch):]
+			n, err := s.rdb.HDel(ctx, key, batch...).Result()
+			if err != nil {
+				return total, fmt.Errorf("purge dead letters: %w", err)
+			}
+			total += n
+		}
+	}
+	return total, nil
 }
 
 // DropDead deletes a dead letter.

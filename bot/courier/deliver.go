@@ -98,19 +98,27 @@ func (c *Courier) retry(ctx context.Context, fn func() error) error {
 	}
 }
 
-// done is Store.Done, retried.
+// done is Store.Done, retried. A chat given back is due again at next:
+// the loop is told, so it does not wait for its sweep.
 func (c *Courier) done(ctx context.Context, p bot.Pending, pace time.Time, paceTTL time.Duration, next, keepUntil time.Time) (*bot.Pending, error) {
 	var np *bot.Pending
 	err := c.retry(ctx, func() (err error) {
 		np, err = c.store.Done(ctx, p, pace, paceTTL, next, keepUntil, time.Now().Add(c.opts.Lease))
 		return err
 	})
+	if err == nil && np == nil && p.Queued > 1 {
+		c.dueAt(p.Part, next)
+	}
 	return np, err
 }
 
-// later is Store.Defer, retried.
+// later is Store.Defer, retried; the loop is told when the chat is due.
 func (c *Courier) later(ctx context.Context, p bot.Pending, at time.Time) error {
-	return c.retry(ctx, func() error { return c.store.Defer(ctx, p, at) })
+	err := c.retry(ctx, func() error { return c.store.Defer(ctx, p, at) })
+	if err == nil {
+		c.dueAt(p.Part, at)
+	}
+	return err
 }
 
 // one sends (or skips, or defers) a chat's next message and returns the

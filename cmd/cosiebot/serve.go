@@ -81,7 +81,8 @@ type app struct {
 func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, words *locales.Catalog, set *bot.Flows, log *slog.Logger) (*app, error) {
 	m := metrics.New()
 	key := cfg.pseudonymKey
-	store := redisstore.New(rdb, redisstore.Options{Namespace: cfg.redisPrefix, ChatKey: func(chat int64) string { return bot.ChatKey(key, chat) }})
+	store := redisstore.New(rdb, redisstore.Options{Namespace: cfg.redisPrefix, Retention: pointerRetention(set),
+		ChatKey: func(chat int64) string { return bot.ChatKey(key, chat) }})
 	client, err := telegram.Connect(ctx, telegram.Config{
 		Token: cfg.token, APIURL: cfg.apiURL, PollTimeout: cfg.pollTimeout, Logger: log, Calls: m,
 	})
@@ -106,6 +107,18 @@ func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, 
 	a.sched = schedule.New(a.svc, store, schedule.Options{DispatchEvery: cfg.dispatchEvery, Logger: log})
 	m.WatchQueues(store, a.pilots)
 	return a, nil
+}
+
+// pointerRetention is how long a citizen's pointer to their pilots lives
+// without activity: as long as the longest retention of any pilot and a
+// margin, so /forget finds every answer still kept (the purge removes
+// pointers with nothing left behind them sooner).
+func pointerRetention(set *bot.Flows) time.Duration {
+	days := 0
+	for _, f := range set.List() {
+		days = max(days, f.Pilot.RetentionDays)
+	}
+	return time.Duration(days+30) * 24 * time.Hour
 }
 
 // partitions are the outbox partitions the courier always looks at.

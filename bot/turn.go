@@ -493,8 +493,10 @@ func (t *turn) lobby() *Commit {
 // finish completes the commit: the update is marked applied, the messages
 // join it, and a turn that only talks gets a commit of its own.
 func (t *turn) finish() *Commit {
-	if t.sess != nil && t.c == nil && t.in.UpdateID != 0 {
-		t.commit() // remember the update as applied
+	if t.sess != nil && t.c == nil && (t.in.UpdateID != 0 || len(t.out) > 0) {
+		// Remember the update as applied; and a citizen's replies go
+		// through their pilot's outbox, paced with the rest of their chat.
+		t.commit()
 	}
 	if t.c == nil && len(t.out) > 0 {
 		t.lobby()

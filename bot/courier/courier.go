@@ -166,7 +166,7 @@ func (c *Courier) Kick(part string) {
 // stopGrace is how long a stopping courier goes on sending what is due
 // (what the last updates committed, paced), before it leaves the rest to
 // another replica or the next start.
-const stopGrace = 10 * time.Second
+const stopGrace = 5 * time.Second
 
 // Run delivers until ctx ends, then sends what is due within a short
 // grace and lets the sends in hand finish.

@@ -149,6 +149,10 @@ func (c *Courier) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) 
 	if lane != bot.LaneBulk {
 		c.used.Add(1)
 	}
+	// Pace from when Telegram answered, not from when the call began: it
+	// counts the message at some moment in between, and the next one must
+	// not look early to it.
+	now = time.Now()
 	c.observeSent(p.Out, now)
 	tat := pace.after(p.Pace, now, 1)
 	return c.done(ctx, p, tat, tat.Sub(now), pace.allowed(tat), now)

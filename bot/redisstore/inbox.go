@@ -24,6 +24,7 @@ import (
 //	<ns>:{in:<k>}:tries         hash: chat -> failed tries of its first update
 //	<ns>:{in:<k>}:dead          hash: "<chat>|<update>" -> dead letter json
 //	<ns>:{in:<k>}:slow:<chat>   the chat was asked to slow down (10 min)
+//	<ns>:{in:<k>}:rate:<chat>   the chat's arrival pace (expires by itself)
 //	<ns>:{in:<k>}:n             number of updates waiting in the shard
 //	<ns>:{in:<k>}:wake          list of wake-up tokens for idle workers
 //
@@ -57,9 +58,18 @@ if ARGV[1] ~= '0' then
   redis.call('PEXPIRE', KEYS[4], 172800000)
 end
 local entry, res = ARGV[3], 0
-if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[5]) then
+-- Arrivals are paced too (a burst of cap, then one a second): a chat that
+-- floods is answered a few times, not once per message.
+local now, every = tonumber(ARGV[4]), tonumber(ARGV[9])
+local tat = tonumber(redis.call('GET', KEYS[8]) or '0')
+if tat < now then tat = now end
+local over = tat - (tonumber(ARGV[5]) - 1) * every > now
+if over or redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[5]) then
   if not redis.call('SET', KEYS[6], '1', 'NX', 'PX', ARGV[6]) then return 2 end
   entry, res = ARGV[8], 2
+end
+if not over then
+  redis.call('SET', KEYS[8], string.format('%.0f', tat + every), 'PX', string.format('%.0f', tat + every - now + tonumber(ARGV[5]) * every))
 end
 redis.call('RPUSH', KEYS[1], entry)
 redis.call('INCR', KEYS[7])
@@ -71,9 +81,14 @@ redis.call('LTRIM', KEYS[5], -64, -1)
 return res
 `)
 
+// arrivalEvery paces what one chat may add to the inbox after a burst:
+// about as fast as Telegram lets the bot answer one chat.
+const arrivalEvery = time.Second
+
 // Push adds an update to the inbox. maxWaiting bounds what one chat may
-// have waiting; more are dropped (Dropped), and the first drop in ten
-// minutes adds a note asking the citizen to slow down.
+// have waiting, and how many may arrive at once (then one a second); more
+// are dropped (Dropped), and the first drop in ten minutes adds a note
+// asking the citizen to slow down.
 func (s *Store) Push(ctx context.Context, e bot.InboxEntry, maxWaiting int) (bot.PushResult, error) {
 	keys, args, err := s.pushArgs(e, maxWaiting)
 	if err != nil {
@@ -96,8 +111,9 @@ func (s *Store) pushArgs(e bot.InboxEntry, maxWaiting int) ([]string, []any, err
 	slow, _ := json.Marshal(bot.InboxEntry{Chat: e.Chat, Received: e.Received, SlowDown: true})
 	bucket, bit := e.Update>>16, e.Update&0xffff
 	keys := []string{tag + ":q:" + chat, tag + ":ready", tag + ":lease", tag + ":seen:" + strconv.FormatInt(bucket, 10),
-		tag + ":wake", tag + ":slow:" + chat, tag + ":n"}
-	args := []any{e.Update, bit, string(raw), e.Received, max(maxWaiting, 1), (10 * time.Minute).Milliseconds(), chat, string(slow)}
+		tag + ":wake", tag + ":slow:" + chat, tag + ":n", tag + ":rate:" + chat}
+	args := []any{e.Update, bit, string(raw), e.Received, max(maxWaiting, 1), (10 * time.Minute).Milliseconds(), chat, string(slow),
+		arrivalEvery.Milliseconds()}
 	return keys, args, nil
 }
 
@@ -464,7 +480,7 @@ func (s *Store) forgetInbox(ctx context.Context, user string) error {
 	if err := it.Err(); err != nil {
 		return fmt.Errorf("forget inbox: %w", err)
 	}
-	keys := []string{tag + ":q:" + user, tag + ":ready", tag + ":lease", tag + ":tries", tag + ":dead", tag + ":slow:" + user, tag + ":n"}
+	keys := []string{tag + ":q:" + user, tag + ":ready", tag + ":lease", tag + ":tries", tag + ":dead", tag + ":slow:" + user, tag + ":n", tag + ":rate:" + user}
 	if err := forgetInScript.Run(ctx, s.rdb, keys, append([]any{user}, toAny(dead)...)...).Err(); err != nil {
 		return fmt.Errorf("forget inbox: %w", err)
 	}
@@ -472,10 +488,11 @@ func (s *Store) forgetInbox(ctx context.Context, user string) error {
 }
 
 // forgetInScript deletes a chat's queue and dead letters. KEYS: queue,
-// ready, lease, tries, dead, slow, count. ARGV: chat, dead-letter ids...
+// ready, lease, tries, dead, slow, count, arrival pace. ARGV: chat,
+// dead-letter ids...
 var forgetInScript = redis.NewScript(`
 local n = redis.call('LLEN', KEYS[1])
-redis.call('DEL', KEYS[1], KEYS[6])
+redis.call('DEL', KEYS[1], KEYS[6], KEYS[8])
 if n > 0 then redis.call('DECRBY', KEYS[7], n) end
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])

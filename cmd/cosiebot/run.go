@@ -38,6 +38,7 @@ func commands() []command {
 		{"export", "write a pilot's answers as CSV or JSON lines", "export --pilot ID [--format csv|jsonl] [-o FILE]", cmdExport},
 		{"qr", "make QR codes and printable posters of a pilot's Telegram link", "qr --pilot ID [--source NAME] [--lang xx] [--out DIR] [--bot USERNAME] [--format pdf|svg] [--size a4|a5]", cmdQR},
 		{"health", "check a running bot on this machine (for container health checks)", "health", cmdHealth},
+		{"deadletters", "list, show, replay or drop updates that failed too often", "deadletters list | show ID | replay ID | replay --all | drop ID | drop --all", cmdDeadLetters},
 	}
 }
 
@@ -104,7 +105,7 @@ func help(w io.Writer) {
 	fmt.Fprintln(w, "cosiebot: a multilingual Telegram bot that asks citizens for feedback, one flow per pilot.")
 	fmt.Fprintln(w, "\nUsage: cosiebot COMMAND [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'cosiebot COMMAND -h' for a command's flags. Settings also come from the")
 	fmt.Fprintln(w, "environment (TELEGRAM_BOT_TOKEN, REDIS_URL, COSIE_FLOWS_DIR, ...); see docs/operations.md.")

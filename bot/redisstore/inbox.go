@@ -69,7 +69,9 @@ if over or redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[5]) then
   entry, res = ARGV[8], 2
 end
 if not over then
-  redis.call('SET', KEYS[8], string.format('%.0f', tat + every), 'PX', string.format('%.0f', tat + every - now + tonumber(ARGV[5]) * every))
+  -- Kept only while it matters: once its time has passed, no state is
+  -- the same as this state.
+  redis.call('SET', KEYS[8], string.format('%.0f', tat + every), 'PX', string.format('%.0f', tat + every - now))
 end
 redis.call('RPUSH', KEYS[1], entry)
 redis.call('INCR', KEYS[7])

@@ -192,8 +192,16 @@ func testInboxCap(t *testing.T, e *env) {
 	if want := []int64{100, 101, 102, 0, 0}; !slices.Equal(got, want) {
 		t.Errorf("handled %v, want %v", got, want)
 	}
-	if got := push(t, e.s, entry(chat, 400, now), 3); got != bot.Queued {
-		t.Errorf("Push after the queue emptied = %d, want Queued", got)
+	// Arrivals are paced too: a burst of the cap, then one a second.
+	if got := push(t, e.s, entry(chat, 400, now), 3); got != bot.Dropped {
+		t.Errorf("Push right after a burst = %d, want Dropped (arrivals paced)", got)
+	}
+	later := now.Add(time.Second)
+	if got := push(t, e.s, entry(chat, 401, later), 3); got != bot.Queued {
+		t.Errorf("Push a second later, the queue empty = %d, want Queued", got)
+	}
+	if got := push(t, e.s, entry(chat, 402, later), 3); got != bot.Dropped {
+		t.Errorf("a second Push in that second = %d, want Dropped", got)
 	}
 }
 

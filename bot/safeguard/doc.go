@@ -1,0 +1,14 @@
+// Package safeguard spots messages from citizens who may be in crisis:
+// thinking about suicide or self-harm, abused at home, or in danger now. It
+// also spots plain requests for help.
+//
+// The words it looks for live in reviewable lexicon files, one per language
+// (lexicon/<lang>.yaml, embedded), written in a small pattern language (see
+// Parse and docs/safeguarding.md). Both the text and the patterns are
+// normalised the same way (see normalize), so case, stretched letters,
+// punctuation, emoji and, where a language allows, missing accents do not
+// matter.
+//
+// The package is pure: it does no I/O beyond reading the files it is given
+// and imports nothing else of this project.
+package safeguard

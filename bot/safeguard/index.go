@@ -1,0 +1,81 @@
+package safeguard
+
+// trie finds, for one word of a message, the patterns whose anchor word
+// test it passes: a walk over the word's bytes, no allocation.
+type trie struct {
+	nodes []trieNode
+}
+
+type trieNode struct {
+	edges  []trieEdge
+	exact  []int32 // patterns whose anchor is exactly this word
+	prefix []int32 // patterns whose anchor is a stem ending here
+}
+
+type trieEdge struct {
+	b  byte
+	to int32
+}
+
+func (t *trie) add(key string, prefix bool, pat int32) {
+	if len(t.nodes) == 0 {
+		t.nodes = append(t.nodes, trieNode{})
+	}
+	n := int32(0)
+	for i := 0; i < len(key); i++ {
+		next := t.child(n, key[i])
+		if next < 0 {
+			next = int32(len(t.nodes))
+			t.nodes = append(t.nodes, trieNode{})
+			t.nodes[n].edges = append(t.nodes[n].edges, trieEdge{key[i], next})
+		}
+		n = next
+	}
+	list := &t.nodes[n].exact
+	if prefix {
+		list = &t.nodes[n].prefix
+	}
+	if l := *list; len(l) == 0 || l[len(l)-1] != pat { // one entry per pattern
+		*list = append(l, pat)
+	}
+}
+
+func (t *trie) child(n int32, b byte) int32 {
+	for _, e := range t.nodes[n].edges {
+		if e.b == b {
+			return e.to
+		}
+	}
+	return -1
+}
+
+// walk marks in set every pattern whose anchor matches word w.
+func (t *trie) walk(w string, set bitset) {
+	if len(t.nodes) == 0 {
+		return
+	}
+	n := int32(0)
+	for i := 0; ; i++ {
+		for _, p := range t.nodes[n].prefix {
+			set.add(p)
+		}
+		if i == len(w) {
+			for _, p := range t.nodes[n].exact {
+				set.add(p)
+			}
+			return
+		}
+		if n = t.child(n, w[i]); n < 0 {
+			return
+		}
+	}
+}
+
+// bitset is a set of pattern numbers.
+type bitset []uint64
+
+func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
+
+func (s bitset) add(i int32) { s[i/64] |= 1 << (i % 64) }
+
+func (s bitset) clear() { clear(s) }

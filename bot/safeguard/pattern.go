@@ -14,7 +14,7 @@ const (
 	maxDepth      = 3   // nested brackets
 	maxSpan       = 32  // words a match can cover
 	gapWords      = 3   // words a ... may stand for
-	minStem       = 2   // letters before or after a *
+	minStem       = 2   // letters before a * (a *word may end in one letter: *n)
 )
 
 // litKind says how a pattern word is compared with a word of the message.
@@ -359,7 +359,7 @@ func (p *parser) word(raw string) ([]item, error) {
 		case i == len(words)-1 && trail:
 			kind = litPrefix
 		}
-		if kind != litExact && utf8.RuneCountInString(w) < minStem {
+		if (kind == litPrefix || kind == litInfix) && utf8.RuneCountInString(w) < minStem {
 			return nil, fmt.Errorf("%q is too short to stand with a *; write at least %d letters", raw, minStem)
 		}
 		items[i] = item{op: opWord, lit: lit{kind: kind, s: w, sq: squeeze(w)}}

@@ -367,15 +367,23 @@ func (p *parser) word(raw string) ([]item, error) {
 	return items, nil
 }
 
-// checkGaps rejects ... at the edge of a choice or twice in a row: a gap
-// must stand between two words.
+// checkGaps rejects ... at the edge of a choice: a gap must stand between
+// two words. Two gaps in a row ("... ...") allow up to twice as many words.
 func checkGaps(s seq) error {
+	first, last := -1, -1
+	for i, it := range s {
+		if it.op != opGap {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
 	for i, it := range s {
 		if it.op != opGap {
 			continue
 		}
-		if i == 0 || i == len(s)-1 || s[i-1].op == opGap || s[i+1].op == opGap ||
-			s[i-1].op == opStart || s[i+1].op == opEnd {
+		if i < first || i > last || s[i-1].op == opStart || s[i+1].op == opEnd {
 			return errors.New("a ... must stand between two words (\"my partner ... hits me\")")
 		}
 	}

@@ -1,7 +1,9 @@
 package safeguard
 
 import (
+	"cmp"
 	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -11,7 +13,7 @@ type scratch struct {
 	words []string // normalised words of the message
 	plain []tword  // words for languages that fold nothing
 	tw    []tword  // words folded for the language at hand
-	set   bitset   // candidate patterns of the language at hand
+	cands []cand   // patterns worth trying, and where their anchors are
 	hits  []hit
 	seen  []string // languages already checked
 }
@@ -80,36 +82,45 @@ func (l *Lexicon) check(sc *scratch, lang string) {
 		}
 		ws = sc.tw
 	}
-	set := sc.set[:(len(ll.pats)+63)/64]
+	sc.cands = sc.cands[:0]
 	for i := range ws {
 		if ws[i].long {
-			ll.sqTrie.walk(ws[i].sq, set)
+			sc.cands = ll.sqTrie.walk(ws[i].sq, int32(i), sc.cands)
 		} else {
-			ll.trie.walk(ws[i].f, set)
+			sc.cands = ll.trie.walk(ws[i].f, int32(i), sc.cands)
 		}
 	}
 	for _, p := range ll.always {
-		set.add(p)
+		sc.cands = append(sc.cands, cand{p, -1})
 	}
-	for k, b := range set {
-		for ; b != 0; b &= b - 1 {
-			p := &ll.pats[k*64+bits.TrailingZeros64(b)]
-			sc.run(p, lang, ws)
+	slices.SortFunc(sc.cands, func(a, b cand) int {
+		return cmp.Or(cmp.Compare(a.pat, b.pat), cmp.Compare(a.pos, b.pos))
+	})
+	next := 0 // first start not yet tried for the current pattern
+	for k, c := range sc.cands {
+		if k == 0 || c.pat != sc.cands[k-1].pat {
+			next = 0
 		}
+		p := &ll.pats[c.pat]
+		from, to := 0, len(ws)-1 // a match that covers the anchor starts in [from, to]
+		if c.pos >= 0 {
+			from, to = max(0, int(c.pos)-p.span+1), int(c.pos)
+		}
+		for s := max(from, next); s <= to; s++ {
+			sc.run(p, lang, ws, s)
+		}
+		next = max(next, to+1)
 	}
-	set.clear()
 }
 
-// run records every start at which p matches.
-func (sc *scratch) run(p *pattern, lang string, ws []tword) {
-	for i := range ws {
-		if m := p.body.step(ws, i, 1); m != 0 {
-			sc.hits = append(sc.hits, hit{
-				pat: p, lang: lang, start: i,
-				end: i + bits.TrailingZeros64(m),
-				far: i + 63 - bits.LeadingZeros64(m),
-			})
-		}
+// run records a match of p that starts at word i, if there is one.
+func (sc *scratch) run(p *pattern, lang string, ws []tword, i int) {
+	if m := p.body.step(ws, i, 1); m != 0 {
+		sc.hits = append(sc.hits, hit{
+			pat: p, lang: lang, start: i,
+			end: i + bits.TrailingZeros64(m),
+			far: i + 63 - bits.LeadingZeros64(m),
+		})
 	}
 }
 

@@ -29,6 +29,7 @@ func FuzzDetect(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	slow := unindexed(l)
 	for _, s := range []string{"I want to kill myself", "heeeelp", "🆘", "أريد أن أموت", "jag vill dö", "", "\xff\xfe", "a b c d e f g h i j k l m n o p q r s t u v w x y z"} {
 		f.Add(s, "sv")
 	}
@@ -42,6 +43,9 @@ func FuzzDetect(f *testing.F) {
 		}
 		if utf8.ValidString(text) && ok != okAgain(l, text, lang) {
 			t.Fatal("Detect is not deterministic")
+		}
+		if sm, sok := slow.Detect(text, []string{lang, "fi", "ar"}); sok != ok || sm.Category != m.Category {
+			t.Fatalf("indexed %+v %v, unindexed %+v %v", m, ok, sm, sok)
 		}
 	})
 }

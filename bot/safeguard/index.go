@@ -49,33 +49,31 @@ func (t *trie) child(n int32, b byte) int32 {
 	return -1
 }
 
-// walk marks in set every pattern whose anchor matches word w.
-func (t *trie) walk(w string, set bitset) {
+// walk appends to out every pattern whose anchor matches word w, the
+// word at position pos of the message.
+func (t *trie) walk(w string, pos int32, out []cand) []cand {
 	if len(t.nodes) == 0 {
-		return
+		return out
 	}
 	n := int32(0)
 	for i := 0; ; i++ {
 		for _, p := range t.nodes[n].prefix {
-			set.add(p)
+			out = append(out, cand{p, pos})
 		}
 		if i == len(w) {
 			for _, p := range t.nodes[n].exact {
-				set.add(p)
+				out = append(out, cand{p, pos})
 			}
-			return
+			return out
 		}
 		if n = t.child(n, w[i]); n < 0 {
-			return
+			return out
 		}
 	}
 }
 
-// bitset is a set of pattern numbers.
-type bitset []uint64
-
-func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
-
-func (s bitset) add(i int32) { s[i/64] |= 1 << (i % 64) }
-
-func (s bitset) clear() { clear(s) }
+// cand is a pattern worth trying because its anchor matched the word at
+// pos (-1: the pattern cannot be indexed and is tried everywhere).
+type cand struct {
+	pat, pos int32
+}

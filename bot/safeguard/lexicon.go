@@ -84,6 +84,7 @@ type pattern struct {
 	src  string
 	cat  Category
 	body seq
+	span int // the most words a match can cover
 }
 
 //go:embed lexicon/*.yaml
@@ -133,13 +134,7 @@ func Load(fsys fs.FS) (*Lexicon, error) {
 }
 
 func newLexicon(langs map[string]*langLex) *Lexicon {
-	most := 0
-	for _, ll := range langs {
-		most = max(most, len(ll.pats))
-	}
-	return &Lexicon{langs: langs, scratch: &sync.Pool{New: func() any {
-		return &scratch{set: newBitset(most)}
-	}}}
+	return &Lexicon{langs: langs, scratch: &sync.Pool{New: func() any { return new(scratch) }}}
 }
 
 // Languages lists the languages the lexicon has, sorted.
@@ -172,7 +167,7 @@ func (l *Lexicon) With(lang string, add, exclude []string) (*Lexicon, error) {
 				errs = append(errs, fmt.Errorf("%s phrase: %w", lang, err))
 				continue
 			}
-			ll.pats = append(ll.pats, pattern{src: src, cat: group.cat, body: body})
+			ll.pats = append(ll.pats, pattern{src: src, cat: group.cat, body: body, span: body.maxSpan()})
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -298,7 +293,7 @@ func (ll *langLex) patterns(name string, cat Category, list *yaml.Node) error {
 			errs = append(errs, fmt.Errorf("%s:%d: %s: %w", name, n.Line, cat, err))
 			continue
 		}
-		ll.pats = append(ll.pats, pattern{src: n.Value, cat: cat, body: body})
+		ll.pats = append(ll.pats, pattern{src: n.Value, cat: cat, body: body, span: body.maxSpan()})
 	}
 	return errors.Join(errs...)
 }

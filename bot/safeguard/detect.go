@@ -61,42 +61,13 @@ func makeWord(f string) tword {
 // check records the hits of one language's patterns.
 func (l *Lexicon) check(sc *scratch, lang string) {
 	ll := l.langs[lang]
-	if ll == nil {
+	if ll == nil || slices.Contains(sc.seen, lang) {
 		return
 	}
-	for _, s := range sc.seen {
-		if s == lang {
-			return
-		}
-	}
 	sc.seen = append(sc.seen, lang)
-	ws := sc.plain
-	if ll.fold != nil {
-		sc.tw = sc.tw[:0]
-		for i, w := range sc.words {
-			if f := ll.fold.fold(w); f != w {
-				sc.tw = append(sc.tw, makeWord(f))
-			} else {
-				sc.tw = append(sc.tw, sc.plain[i])
-			}
-		}
-		ws = sc.tw
-	}
-	sc.cands = sc.cands[:0]
-	for i := range ws {
-		if ws[i].long {
-			sc.cands = ll.sqTrie.walk(ws[i].sq, int32(i), sc.cands)
-		} else {
-			sc.cands = ll.trie.walk(ws[i].f, int32(i), sc.cands)
-		}
-	}
-	for _, p := range ll.always {
-		sc.cands = append(sc.cands, cand{p, -1})
-	}
-	slices.SortFunc(sc.cands, func(a, b cand) int {
-		return cmp.Or(cmp.Compare(a.pat, b.pat), cmp.Compare(a.pos, b.pos))
-	})
-	next := 0 // first start not yet tried for the current pattern
+	ws := sc.folded(ll.fold)
+	sc.candidates(ll, ws)
+	next := 0 // the first start not yet tried for the current pattern
 	for k, c := range sc.cands {
 		if k == 0 || c.pat != sc.cands[k-1].pat {
 			next = 0
@@ -111,6 +82,42 @@ func (l *Lexicon) check(sc *scratch, lang string) {
 		}
 		next = max(next, to+1)
 	}
+}
+
+// folded returns the message's words folded for a language: the plain
+// words when the language folds nothing or no word changes.
+func (sc *scratch) folded(f *folder) []tword {
+	if f == nil {
+		return sc.plain
+	}
+	sc.tw = sc.tw[:0]
+	for i, w := range sc.words {
+		if fw := f.fold(w); fw != w {
+			sc.tw = append(sc.tw, makeWord(fw))
+		} else {
+			sc.tw = append(sc.tw, sc.plain[i])
+		}
+	}
+	return sc.tw
+}
+
+// candidates lists, sorted by pattern and position, the patterns of ll
+// whose anchor word occurs in ws, and the patterns tried everywhere.
+func (sc *scratch) candidates(ll *langLex, ws []tword) {
+	sc.cands = sc.cands[:0]
+	for i := range ws {
+		if ws[i].long {
+			sc.cands = ll.sqTrie.walk(ws[i].sq, int32(i), sc.cands)
+		} else {
+			sc.cands = ll.trie.walk(ws[i].f, int32(i), sc.cands)
+		}
+	}
+	for _, p := range ll.always {
+		sc.cands = append(sc.cands, cand{p, -1})
+	}
+	slices.SortFunc(sc.cands, func(a, b cand) int {
+		return cmp.Or(cmp.Compare(a.pat, b.pat), cmp.Compare(a.pos, b.pos))
+	})
 }
 
 // run records a match of p that starts at word i, if there is one.

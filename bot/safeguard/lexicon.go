@@ -66,7 +66,7 @@ type Match struct {
 // for concurrent use.
 type Lexicon struct {
 	langs   map[string]*langLex
-	scratch *sync.Pool // of *scratch, sized for this lexicon
+	scratch *sync.Pool // of *scratch: Detect's working memory, reused
 }
 
 // langLex is one language's compiled lexicon.

@@ -218,3 +218,30 @@ func TestDetectLanguages(t *testing.T) {
 		t.Error("emoji-only text matched")
 	}
 }
+
+// TestDetectConcurrent shares one lexicon between goroutines (run with
+// -race): Detect must not write to anything shared.
+func TestDetectConcurrent(t *testing.T) {
+	l, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := []string{"I want to kill myself", "jag vill dö", "the bins stink", "🆘", "أريد أن أموت"}
+	done := make(chan bool)
+	for g := range 4 {
+		go func() {
+			ok := true
+			for i := range 200 {
+				msg := msgs[(g+i)%len(msgs)]
+				_, got := l.Detect(msg, []string{"sv", "ar"})
+				ok = ok && got == (msg != "the bins stink")
+			}
+			done <- ok
+		}()
+	}
+	for range 4 {
+		if !<-done {
+			t.Error("a goroutine got a wrong answer")
+		}
+	}
+}

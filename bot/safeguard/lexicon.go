@@ -186,9 +186,7 @@ func (ll *langLex) index() {
 		anchor, ok := p.body.required()
 		indexable := ok
 		for _, a := range anchor {
-			if a.kind == litSuffix || a.kind == litInfix {
-				indexable = false
-			}
+			indexable = indexable && a.indexable()
 		}
 		if !indexable {
 			ll.always = append(ll.always, int32(i))

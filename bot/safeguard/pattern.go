@@ -29,9 +29,10 @@ const (
 
 // lit is one word of a pattern, normalised and folded for its language.
 type lit struct {
-	kind litKind
-	s    string // as compared with ordinary words
-	sq   string // squeezed, as compared with stretched words ("heeeelp")
+	kind  litKind
+	s     string // as compared with ordinary words
+	sq    string // squeezed, as compared with stretched words ("heeeelp")
+	fuzzy bool   // ~word: one typo allowed
 }
 
 func (l *lit) match(w *tword) bool {
@@ -39,15 +40,23 @@ func (l *lit) match(w *tword) bool {
 	if w.long {
 		t, s = w.sq, l.sq
 	}
+	var ok bool
 	switch l.kind {
 	case litPrefix:
-		return strings.HasPrefix(t, s)
+		ok = strings.HasPrefix(t, s)
 	case litSuffix:
-		return strings.HasSuffix(t, s)
+		ok = strings.HasSuffix(t, s)
 	case litInfix:
-		return strings.Contains(t, s)
+		ok = strings.Contains(t, s)
+	default:
+		ok = t == s
 	}
-	return t == s
+	return ok || l.fuzzy && oneTypo(t, s, l.kind == litPrefix)
+}
+
+// indexable reports whether the trie can find the words l matches.
+func (l *lit) indexable() bool {
+	return !l.fuzzy && (l.kind == litExact || l.kind == litPrefix)
 }
 
 // tword is one word of a message, folded for the language being checked.
@@ -333,8 +342,9 @@ func (p *parser) group(open token, depth int) (item, error) {
 // word turns a pattern word into one or more word items: "self-harm*"
 // normalises to the two words "self" and "harm*".
 func (p *parser) word(raw string) ([]item, error) {
-	body := strings.TrimPrefix(raw, "*")
-	lead := len(body) < len(raw)
+	word, fuzzy := strings.CutPrefix(raw, "~")
+	body := strings.TrimPrefix(word, "*")
+	lead := len(body) < len(word)
 	trimmed := strings.TrimSuffix(body, "*")
 	trail := len(trimmed) < len(body)
 	if strings.Contains(trimmed, "*") {
@@ -348,6 +358,9 @@ func (p *parser) word(raw string) ([]item, error) {
 		return nil, fmt.Errorf("%q has no letters or digits; write a word", raw)
 	}
 	words := strings.Split(text, " ")
+	if fuzzy && (lead || len(words) > 1 || utf8.RuneCountInString(words[0]) < minFuzzyRunes) {
+		return nil, fmt.Errorf("%q: ~ allows one typo in a single word of at least %d letters, written as ~word or ~word*", raw, minFuzzyRunes)
+	}
 	items := make([]item, len(words))
 	for i, w := range words {
 		kind := litExact
@@ -362,7 +375,7 @@ func (p *parser) word(raw string) ([]item, error) {
 		if (kind == litPrefix || kind == litInfix) && utf8.RuneCountInString(w) < minStem {
 			return nil, fmt.Errorf("%q is too short to stand with a *; write at least %d letters", raw, minStem)
 		}
-		items[i] = item{op: opWord, lit: lit{kind: kind, s: w, sq: squeeze(w)}}
+		items[i] = item{op: opWord, lit: lit{kind: kind, s: w, sq: squeeze(w), fuzzy: fuzzy}}
 	}
 	return items, nil
 }
@@ -510,7 +523,7 @@ func selectivity(c []*lit) int {
 	least := 1 << 20
 	for _, l := range c {
 		n := len(l.s)
-		if l.kind == litSuffix || l.kind == litInfix {
+		if !l.indexable() {
 			n -= 1000
 		}
 		least = min(least, n)

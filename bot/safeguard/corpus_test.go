@@ -220,3 +220,17 @@ func foldTable(l *Lexicon) string {
 	}
 	return b.String()
 }
+
+// describe lists the rules for documentation, e.g. "ä→a, ö→o".
+func (f *folder) describe() string {
+	if f == nil {
+		return ""
+	}
+	rules := slices.Clone(f.rules)
+	slices.SortFunc(rules, func(a, b foldRule) int { return strings.Compare(a.from, b.from) })
+	parts := make([]string, len(rules))
+	for i, r := range rules {
+		parts[i] = r.from + "→" + r.to
+	}
+	return strings.Join(parts, ", ")
+}

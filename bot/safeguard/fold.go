@@ -93,17 +93,3 @@ func (f *folder) at(s string) (foldRule, bool) {
 	}
 	return foldRule{}, false
 }
-
-// describe lists the rules for documentation, e.g. "ä→a, ö→o".
-func (f *folder) describe() string {
-	if f == nil {
-		return ""
-	}
-	rules := slices.Clone(f.rules)
-	slices.SortFunc(rules, func(a, b foldRule) int { return strings.Compare(a.from, b.from) })
-	parts := make([]string, len(rules))
-	for i, r := range rules {
-		parts[i] = r.from + "→" + r.to
-	}
-	return strings.Join(parts, ", ")
-}

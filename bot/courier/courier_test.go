@@ -213,6 +213,13 @@ func TestCosmetic(t *testing.T) {
 	if n := h.obs.count("skipped"); n != 1 {
 		t.Errorf("%d marks skipped, want 1", n)
 	}
+	// A third press at once: its mark is skipped too, and its question
+	// still keeps the chat's pace (the budget is spent).
+	h.queue(t, bot.Out{Chat: 1, Lane: bot.LaneCosmetic, Edit: 9, Text: "✓ Yes"}, msg(1, "q4"))
+	got = h.tr.wait(t, 1, 4, 2*time.Second)
+	if got[3].out.Text != "q4" || got[3].at.Sub(got[2].at) < gap*3/4 {
+		t.Errorf("q4 came %v after q3, want about %v (the chat's pace)", got[3].at.Sub(got[2].at), gap)
+	}
 }
 
 // budget is a fake global cap: n slots per period.

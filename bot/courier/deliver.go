@@ -130,9 +130,7 @@ func (c *Courier) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) 
 		return nil, c.later(ctx, p, at)
 	}
 	lane := p.Out.Lane
-	if lane == bot.LaneCosmetic && pace.allowed(pace.after(p.Pace, now, p.Queued-1)).After(now) {
-		// Marking an answered keyboard must never delay a message: it
-		// goes only when it and everything queued behind it may go now.
+	if lane == bot.LaneCosmetic && !c.spare(ctx, p, pace, now) {
 		c.opts.Observer.Failed(lane, "skipped")
 		return c.done(ctx, p, time.Time{}, 0, now, now)
 	}
@@ -146,8 +144,8 @@ func (c *Courier) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) 
 	if err != nil {
 		return c.failed(ctx, p, err)
 	}
-	if lane != bot.LaneBulk {
-		c.used.Add(1)
+	if lane == bot.LaneReply && !c.opts.CapReplies {
+		c.used.Add(1) // bulk and cosmetic took their slot already
 	}
 	// Pace from when Telegram answered, not from when the call began: it
 	// counts the message at some moment in between, and the next one must
@@ -156,6 +154,23 @@ func (c *Courier) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) 
 	c.observeSent(p.Out, now)
 	tat := pace.after(p.Pace, now, 1)
 	return c.done(ctx, p, tat, tat.Sub(now), pace.allowed(tat), now)
+}
+
+// spare reports whether a cosmetic mark may go: it must never delay a
+// message, so it goes only when it and everything queued behind it may go
+// now in the chat with a message to spare, and a global slot is free at
+// once (under load, marks are the first thing left out).
+func (c *Courier) spare(ctx context.Context, p bot.Pending, pace pacing, now time.Time) bool {
+	// Room for it, what is queued behind it, and one more: the citizen's
+	// next quick answer must not wait for a mark.
+	if pace.allowed(pace.after(p.Pace, now, p.Queued)).After(now) {
+		return false
+	}
+	if c.opts.Budget == nil {
+		return true
+	}
+	wait, err := c.opts.Budget.Take(ctx)
+	return err == nil && wait == 0
 }
 
 // take reserves a global slot for a bulk message, waiting a little if

@@ -132,6 +132,9 @@ func (s *Store) Done(ctx context.Context, p bot.Pending, pace time.Time, paceTTL
 	if len(res) < 2 {
 		return nil, nil
 	}
+	if pace.IsZero() {
+		pace = p.Pace // nothing went: the chat's pacing is as it was
+	}
 	np := &bot.Pending{Part: p.Part, Chat: p.Chat, Raw: res[0], Pace: pace, Queued: int(parseMs(res[1]))}
 	if err := json.Unmarshal([]byte(np.Raw), &np.Out); err != nil {
 		return nil, fmt.Errorf("outbox done: decode next message: %w", err)

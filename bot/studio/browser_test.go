@@ -80,7 +80,7 @@ func value[T any](t *testing.T, ctx context.Context, expr string) T {
 // script runs JavaScript statements.
 func script(js string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Evaluate[bool]("(() => { " + js + "; return true })()")(ctx, tg)
+		_, err := chromedp.Evaluate[bool]("(() => { "+js+"; return true })()")(ctx, tg)
 		return err
 	})
 }
@@ -109,6 +109,30 @@ func TestBrowser(t *testing.T) {
 	t.Run("translate", func(t *testing.T) { browseTranslations(t, tab(t, ctx), st) })
 	t.Run("test", func(t *testing.T) { browseTests(t, tab(t, ctx), st) })
 	t.Run("results", func(t *testing.T) { browseResults(t, tab(t, ctx), st) })
+	t.Run("timings", func(t *testing.T) { browseTimings(t, tab(t, ctx), st) })
+}
+
+// browseTimings logs (never asserts) how long the browser takes to open a
+// 50-node flow in the editor, and one check as a keystroke makes it.
+func browseTimings(t *testing.T, ctx context.Context, st *testStudio) {
+	if err := os.WriteFile(filepath.Join(st.dir, "big.yaml"), []byte(bigFlow(50)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var loads []float64
+	for range 3 { // the first in a fresh browser, then as a page opened again
+		run(t, ctx, chromedp.Navigate(st.URL+"/flows/big.yaml"), chromedp.WaitVisible(chromedp.CSS("#picture svg")))
+		loads = append(loads, value[float64](t, ctx, `performance.getEntriesByType("navigation")[0].loadEventEnd`))
+	}
+	check, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(async () => {
+		const t0 = performance.now();
+		await fetch("/flows/big.yaml/check", {method: "POST", headers: {"Content-Type": "application/json",
+			"X-CSRF-Token": document.querySelector('meta[name="csrf"]').content},
+			body: JSON.stringify({text: document.getElementById("text").value + " "})}).then(r => r.json());
+		return performance.now() - t0; })()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("a 50-node flow: the editor page loads in %.0f ms (first), %.0f and %.0f ms (again); a keystroke's check takes %.1f ms (plus the editor's 150 ms pause after typing)", loads[0], loads[1], loads[2], check)
 }
 
 // browseEditor breaks a flow by typing, sees the problem on its line,

@@ -8,6 +8,7 @@
 package flow
 
 import (
+	"slices"
 	"time"
 )
 
@@ -21,6 +22,7 @@ type Flow struct {
 	byID     map[string]*Node
 	results  map[string]*Node // result name -> the node that asks it
 	usesName bool             // some text uses {{.FirstName}}
+	texts    []Text           // every text, in the order read
 }
 
 // Node returns the node with this id, or nil.
@@ -42,6 +44,11 @@ func (f *Flow) Results() []string {
 	}
 	return out
 }
+
+// Texts lists every text of the flow (the pilot's name and help, each
+// node's and option's words, ...) in the order they were read, for
+// translation tools; each Text's Pos is where its value is written.
+func (f *Flow) Texts() []Text { return slices.Clone(f.texts) }
 
 // UsesFirstName reports whether any text shows the citizen's first name, so
 // the host only keeps the name when a flow needs it.

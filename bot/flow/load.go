@@ -153,6 +153,9 @@ func (l *loader) load(data []byte) *Flow {
 		return nil
 	}
 	l.check()
+	for _, t := range l.texts {
+		l.f.texts = append(l.f.texts, *t)
+	}
 	return l.f
 }
 

@@ -36,6 +36,7 @@ func commands() []command {
 		{"locale", "write a file to translate the bot's own words into a new language", "locale new LANG [--dir DIR]", cmdLocale},
 		{"digest", "print a pilot's digest", "digest --pilot ID [--since 7d] [--lang xx]", cmdDigest},
 		{"export", "write a pilot's answers as CSV or JSON lines", "export --pilot ID [--format csv|jsonl] [-o FILE]", cmdExport},
+		{"studio", "open the studio in a browser: edit, try, translate and test flows, and see results", "studio [--addr 127.0.0.1:8090] [--flows DIR] [--bot USERNAME]", cmdStudio},
 		{"qr", "make QR codes and printable posters of a pilot's Telegram link", "qr --pilot ID [--source NAME] [--lang xx] [--out DIR] [--bot USERNAME] [--format pdf|svg] [--size a4|a5]", cmdQR},
 		{"health", "check a running bot on this machine (for container health checks)", "health", cmdHealth},
 		{"deadletters", "list, show, replay or drop updates that failed too often", "deadletters list | show ID | replay ID | replay --all | drop ID | drop --all", cmdDeadLetters},

@@ -71,6 +71,7 @@ func TestKindAnswers(t *testing.T) {
 		{"ask_kids", nil, nil, []string{Skipped}},
 		{"ask_again", []string{"yes", "no"}, []string{"yes", "no"}, []string{"yes", "no", Skipped}},
 		{"note", nil, nil, []string{Skipped}},
+		{"pass_on", nil, nil, []string{Skipped}},
 	} {
 		n := f.Node(tc.node)
 		if got := n.kind().options(n); !slices.Equal(got, tc.options) {

@@ -170,6 +170,7 @@ func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catal
 		b.WriteString("\n")
 		b.WriteString(say("digest.alerts", map[string]any{"Count": int(alerts)}))
 	}
+	writeReach(&b, say, reachOf(c))
 	return b.String(), nil
 }
 

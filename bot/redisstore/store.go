@@ -27,6 +27,7 @@
 //	<ns>:{p:<pilot>}:or             sorted set: chat -> when its next message may go (ms)
 //	<ns>:{p:<pilot>}:ol             sorted set: chat -> end of a courier's lease (ms)
 //	<ns>:{p:<pilot>}:ot:<chat>      the chat's pacing state, expires by itself
+//	<ns>:{p:<pilot>}:rm, :rc        recruitment chains: members and coupons, see chain.go
 //	<ns>:{in:<k>}:...               the inbox, see inbox.go
 //	<ns>:pref:<key>, <ns>:lock:<name>, <ns>:run:<name>  settings, locks, run records
 //
@@ -313,7 +314,12 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 		keys = append(keys, s.outKey(pilot, chat))
 		args = append(args, chat, string(b), int(o.Lane))
 	}
-	return keys, args, nil
+	chain, err := chainArgs(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys = append(keys, s.membersKey(pilot), s.couponsKey(pilot))
+	return keys, append(args, chain...), nil
 }
 
 // commitScript applies a commit atomically. It first checks everything
@@ -322,13 +328,14 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 //
 // KEYS: session, answers, answer index, day counters, all counters, due,
 // prompts, cohort day counters, once marker, outbox ready, outbox lease,
-// outbox counts by lane, answer sequence, then one outbox list per message. ARGV: expected rev, session json, mode
+// outbox counts by lane, answer sequence, then one outbox list per message,
+// then the chain members and coupons (the last two). ARGV: expected rev, session json, mode
 // (w write, d drop, - leave), session ttl ms, user, cancel (1/0), release
 // kinds (comma separated), keep ms, once ttl ms (0: none), now ms; then
 // counted groups: prompts (kind, payload, due ms), counters (field,
 // incr), cohort counters (field, incr), answers (json, at ms), messages
-// (chat, json, lane).
-var commitScript = redis.NewScript(`
+// (chat, json, lane), chain writes (see chainLua).
+var commitScript = redis.NewScript(chainLua + `
 local cur = redis.call('GET', KEYS[1])
 local rev = 0
 if cur then rev = tonumber(string.match(cur, '^(%d+)\n')) or 0 end
@@ -369,6 +376,8 @@ n = num(i); i = i + 1
 for _ = 1, n do answers[#answers + 1] = {ARGV[i], num(i+1)}; i = i + 2 end
 n = num(i); i = i + 1
 for j = 1, n do outs[#outs + 1] = {KEYS[13 + j], ARGV[i], ARGV[i+1], ARGV[i+2]}; i = i + 3 end
+local chain = readChain(i, #KEYS - 1, #KEYS)
+if not chain then return redis.error_reply('CONFLICT chains changed') end
 local ttl, keep, now = num(4), num(8), num(10)
 local last = redis.call('HGET', KEYS[2], 'n')
 if last and not tonumber(last) then return redis.error_reply('BADANSWERS answer numbering is corrupt') end
@@ -416,6 +425,7 @@ for _, o in ipairs(outs) do
     redis.call('ZADD', KEYS[10], 'NX', now, o[2])
   end
 end
+writeChain(chain, keep)
 return newrev
 `)
 
@@ -506,7 +516,7 @@ func (s *Store) forgetIn(ctx context.Context, user, pilot string) error {
 	if err := forgetScript.Run(ctx, s.rdb, keys, user).Err(); err != nil {
 		return fmt.Errorf("forget in %s: %w", pilot, err)
 	}
-	return nil
+	return s.withdraw(ctx, user, pilot)
 }
 
 func pilotsOf(ptr map[string]string) []string {

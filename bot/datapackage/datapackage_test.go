@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/datapackage"
 )
 
@@ -214,4 +215,25 @@ func validateWithFrictionless(t *testing.T, dirs ...string) {
 		t.Fatalf("datapackage validated %d of %d packages:\n%s", n, len(dirs), out)
 	}
 	t.Logf("%s", out)
+}
+
+// BenchmarkExport: building and writing the data package of a pilot with
+// 300 people in invitation chains (their answers, chains and weights).
+func BenchmarkExport(b *testing.B) {
+	fs, words := loadShipped(b)
+	r := newRun(b, fs[len(fs)-1:], words)
+	for chat := range int64(300) {
+		r.citizen(fs[len(fs)-1], 7000+chat)
+	}
+	dir := b.TempDir()
+	b.ResetTimer()
+	for b.Loop() {
+		ds, err := bot.BuildDataset(r.ctx, r.store, fs[len(fs)-1], bot.DatasetOptions{Key: testKey, Words: words, Now: r.clock.Now()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := datapackage.Write(dir, ds); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

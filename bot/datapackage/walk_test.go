@@ -50,7 +50,7 @@ func (b *inbox) Acknowledge(context.Context, string, string) error { return nil 
 
 // run is a test run of a few flows: simulated citizens answer at random.
 type run struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	svc    *bot.Service
 	store  *redisstore.Store
@@ -61,7 +61,7 @@ type run struct {
 	update int64
 }
 
-func newRun(t *testing.T, fs []*flow.Flow, words *locales.Catalog) *run {
+func newRun(t testing.TB, fs []*flow.Flow, words *locales.Catalog) *run {
 	rdb, stop, err := redisstore.Embedded()
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +187,7 @@ func packages(t *testing.T, fs []*flow.Flow, words *locales.Catalog, citizens in
 	return out
 }
 
-func loadShipped(t *testing.T) ([]*flow.Flow, *locales.Catalog) {
+func loadShipped(t testing.TB) ([]*flow.Flow, *locales.Catalog) {
 	t.Helper()
 	words, err := locales.Default()
 	if err != nil {

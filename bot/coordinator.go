@@ -66,7 +66,7 @@ func (t *turn) coordinatorReport(ctx context.Context, f *flow.Flow, name, lang s
 		t.text(text)
 	case "export":
 		var buf bytes.Buffer
-		n, err := Export(ctx, t.s.store, f, &buf, "csv")
+		n, err := Export(ctx, t.s.store, f, t.s.key, &buf, "csv")
 		if err != nil {
 			return err
 		}

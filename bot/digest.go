@@ -58,6 +58,7 @@ type Figures struct {
 	FollowUpsAnswered        int64
 	Reminders                int64
 	Alerts                   int64
+	Reach                    Reach // where participants came from
 	Daily                    []Day // with DigestOptions.Daily
 }
 
@@ -141,6 +142,7 @@ func ComputeFigures(ctx context.Context, rep Reports, f *flow.Flow, words *local
 	fg.Languages = languageCounts(c)
 	fg.FollowUpsSent, fg.FollowUpsAnswered = c.get(cFollowUps), c.get(cFollowedUp)
 	fg.Reminders, fg.Alerts = c.get(cReminders), c.get(cAlerts)
+	fg.Reach = reachOf(c)
 	for i, day := range daily {
 		fg.Daily = append(fg.Daily, dayFigures(f, fg.Days[i], day))
 	}
@@ -324,6 +326,7 @@ func (fg *Figures) writeTail(b *strings.Builder, say flow.Say) {
 		b.WriteString("\n")
 		b.WriteString(say("digest.alerts", map[string]any{"Count": int(fg.Alerts)}))
 	}
+	fg.Reach.write(b, say)
 }
 
 // WriteCSV writes the figures as a table for spreadsheets (section, key,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cosie/cosiebot/bot/deeplink"
 	"github.com/cosie/cosiebot/bot/flow"
 )
 
@@ -31,6 +32,8 @@ type turn struct {
 
 	ackText string // what the button press is answered with
 	acked   bool
+
+	link *deeplink.Start // the /start link of this turn, if any (reach.go)
 }
 
 func (s *Service) newTurn(user string, sess *Session, in Inbound) *turn {
@@ -192,6 +195,7 @@ func (t *turn) step(in flow.Input) flow.Result {
 			t.sess.RunDay = dayOf(t.f, t.now)
 			t.count(cStarted, 1)
 			t.count(cLang(t.sess.Flow.Lang), 1)
+			t.linkSource()
 		case flow.EffComplete:
 			t.count(cCompleted, 1)
 			if t.sess.RunDay != "" {
@@ -209,6 +213,10 @@ func (t *turn) step(in flow.Input) flow.Result {
 		}
 	}
 	for _, m := range res.Messages {
+		if m.Invite > 0 {
+			t.sendInvite(m)
+			continue
+		}
 		t.send(m)
 	}
 	return res
@@ -229,7 +237,7 @@ func (t *turn) record(a *flow.Answer) {
 	c.Answers = append(c.Answers, Record{
 		User: t.user, Run: t.sess.Flow.Run, Node: a.Node, Result: a.Result, Kind: a.Kind,
 		Value: a.Value, Text: a.Text, Media: a.Media, Lang: t.sess.Flow.Lang, Version: t.f.Version,
-		At: t.now.UnixMilli(), Pilot: t.sess.Pilot,
+		At: t.now.UnixMilli(), Pilot: t.sess.Pilot, Source: t.sess.Source,
 	})
 	t.count(cAnswered(a.Node), 1)
 	if t.sess.FollowedUp {
@@ -336,11 +344,7 @@ func (t *turn) command(ctx context.Context) {
 	switch name {
 	case "start":
 		if payload != "" {
-			if f := t.s.Flows().Get(strings.ToLower(payload)); f != nil {
-				t.start(f)
-				return
-			}
-			t.menuOrOnly(t.say("start.unknown", nil))
+			t.startLink(ctx, payload)
 			return
 		}
 		t.menuOrOnly("")
@@ -528,6 +532,9 @@ func (t *turn) finish() *Commit {
 func (t *turn) save(ctx context.Context) error {
 	if t.err != nil {
 		return t.err
+	}
+	if err := t.fillInvites(ctx); err != nil {
+		return err
 	}
 	c := t.finish()
 	if c != nil {

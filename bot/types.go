@@ -54,6 +54,10 @@ type Session struct {
 	Created    int64      `json:"t0"`
 	Updated    int64      `json:"t1"`
 
+	// Source is where the link that started the dialogue was handed out
+	// (a deep link's source, like "library"); "" when unknown.
+	Source string `json:"src,omitempty"`
+
 	// Rev is the store's compare-and-set token; 0 for a new session.
 	Rev int64 `json:"-"`
 }
@@ -114,6 +118,11 @@ type Commit struct {
 	Release   []flow.PromptKind
 	Prompts   []Prompt // then schedule these, replacing prompts of the same kind
 	Out       []Out    // messages to send, kept until Telegram accepts them
+	// Members and Coupons change the pilot's recruitment chains: each is
+	// written only if it is still as it was read (its Stored), else the
+	// commit fails with ErrConflict and changes nothing.
+	Members []Member
+	Coupons []Coupon
 	// Once names a marker: when it is already set (within OnceTTL), the
 	// whole commit is skipped and the store reports ErrDone.
 	Once    string
@@ -156,6 +165,9 @@ type Out struct {
 	Since int64 `json:"s,omitempty"`
 	// Queued is when it was committed (unix ms), for the outbox's age.
 	Queued int64 `json:"q,omitempty"`
+	// invite: an invite node's message, whose links the turn adds before
+	// the commit (never stored).
+	invite int
 }
 
 // Pending is a chat's next message in the outbox, claimed by a courier.
@@ -186,6 +198,8 @@ type Record struct {
 	Version string      `json:"fv"`
 	At      int64       `json:"at"` // unix milliseconds
 	Pilot   string      `json:"-"`
+	// Source is the dialogue's source (Session.Source).
+	Source string `json:"s,omitempty"`
 }
 
 // Prompt is a message the bot will send on its own later.

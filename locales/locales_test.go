@@ -53,6 +53,11 @@ var sample = map[string]any{
 	"Avg":      "4.27",
 	"Answered": 23,
 	"Sent":     29,
+	"Number":   14,
+	"Given":    61,
+	"Used":     43,
+	"Refused":  17,
+	"Wave":     8,
 }
 
 func catalog(t testing.TB) *locales.Catalog {

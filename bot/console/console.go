@@ -77,6 +77,10 @@ func (s *Sender) send(chat int64, m flow.Message) error {
 		s.buttons = flat
 	}
 	for i, b := range flat {
+		if b.URL != "" {
+			fmt.Fprintf(s.w, "     [%s] %s\n", b.Text, b.URL) // a link button: opens the link, sends nothing
+			continue
+		}
 		fmt.Fprintf(s.w, "     [%d] %s\n", i+1, b.Text)
 	}
 	return nil

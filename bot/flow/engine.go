@@ -92,12 +92,17 @@ type Media struct {
 type Message struct {
 	Text    string
 	Buttons [][]Button
+	// Invite asks the host to add this many personal invitation links,
+	// each with a share button (an invite node).
+	Invite int
 }
 
-// Button is one inline button.
+// Button is one inline button: it sends Data back when pressed, or opens
+// URL (a link button).
 type Button struct {
 	Text string
 	Data string
+	URL  string `json:",omitempty"`
 }
 
 // EffectKind says what the host must do besides sending messages.

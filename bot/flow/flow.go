@@ -125,6 +125,8 @@ type Node struct {
 	afterText string        // followup: after as written, for the graph
 	At        *ClockTime    // followup: local time of day
 	Restart   bool          // end: offer "start again"
+	Links     int           // invite: how many invitation links
+	Network   string        // invite: the result holding the network size
 
 	Pos Pos
 }

@@ -118,6 +118,7 @@ var kinds = newRegistry(
 	numberKind{},
 	branchKind{},
 	followupKind{},
+	inviteKind{},
 	endKind{},
 )
 

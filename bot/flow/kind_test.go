@@ -3,6 +3,7 @@ package flow
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -71,6 +72,7 @@ func TestKindAnswers(t *testing.T) {
 		{"ask_kids", nil, nil, []string{Skipped}},
 		{"ask_again", []string{"yes", "no"}, []string{"yes", "no"}, []string{"yes", "no", Skipped}},
 		{"note", nil, nil, []string{Skipped}},
+		{"pass_on", nil, nil, []string{Skipped}},
 	} {
 		n := f.Node(tc.node)
 		if got := n.kind().options(n); !slices.Equal(got, tc.options) {
@@ -171,5 +173,21 @@ func TestSkippableChoiceGoesOn(t *testing.T) {
 	f := mustLoad(t, "skip.yaml", src)
 	if n := f.Node("ask_reason"); n.Next != "maybe_later" || !n.Optional {
 		t.Fatalf("ask_reason: next %q, optional %v; the file is\n%s", n.Next, n.Optional, src)
+	}
+}
+
+// TestColumns: how each kind's answers read as data in exports.
+func TestColumns(t *testing.T) {
+	f := loadFile(t, "testdata/graph/every_kind.yaml")
+	for node, want := range map[string]Column{
+		"ask_visit":      {Type: "string", Codes: []string{"advice", "play", "other"}, Other: true, Media: true},
+		"ask_experience": {Type: "integer", Codes: []string{"1", "2", "3", "4", "5"}},
+		"ask_why":        {Type: "string", Text: true, Media: true},
+		"ask_kids":       {Type: "number"},
+		"ask_again":      {Type: "string", Codes: []string{"yes", "no"}},
+	} {
+		if got := f.Node(node).Column(); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %+v, want %+v", node, got, want)
+		}
 	}
 }

@@ -28,6 +28,7 @@
 //	<ns>:{p:<pilot>}:or             sorted set: chat -> when its next message may go (ms)
 //	<ns>:{p:<pilot>}:ol             sorted set: chat -> end of a courier's lease (ms)
 //	<ns>:{p:<pilot>}:ot:<chat>      the chat's pacing state, expires by itself
+//	<ns>:{p:<pilot>}:rm, :rc        recruitment chains: members and coupons, see chain.go
 //	<ns>:{in:<k>}:...               the inbox, see inbox.go
 //	<ns>:pref:<key>, <ns>:lock:<name>, <ns>:run:<name>  settings, locks, run records
 //
@@ -327,7 +328,12 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 		keys = append(keys, s.outKey(pilot, chat))
 		args = append(args, chat, string(b), int(o.Lane))
 	}
-	return keys, args, nil
+	chain, err := chainArgs(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys = append(keys, s.membersKey(pilot), s.couponsKey(pilot))
+	return keys, append(args, chain...), nil
 }
 
 // commitScript applies a commit atomically. It first checks everything
@@ -343,13 +349,14 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 //
 // KEYS: session, answers, answer index, day counters, all counters, due,
 // prompts, cohort day counters, once marker, outbox ready, outbox lease,
-// outbox counts by lane, answer sequence, then one outbox list per
-// message. ARGV: expected rev, session json, mode (w write, d drop, -
-// leave), session ttl ms, user, cancel (1/0), release kinds (comma
-// separated), keep ms, once ttl ms (0: none), now ms; then counted groups:
-// prompts (kind, payload, due ms), counters (field, incr), cohort counters
-// (field, incr), answers (json, at ms), messages (chat, json, lane).
-var commitScript = redis.NewScript(`
+// outbox counts by lane, answer sequence, then one outbox list per message,
+// then the chain members and coupons (the last two). ARGV: expected rev, session json, mode
+// (w write, d drop, - leave), session ttl ms, user, cancel (1/0), release
+// kinds (comma separated), keep ms, once ttl ms (0: none), now ms; then
+// counted groups: prompts (kind, payload, due ms), counters (field,
+// incr), cohort counters (field, incr), answers (json, at ms), messages
+// (chat, json, lane), chain writes (see chainLua).
+var commitScript = redis.NewScript(chainLua + `
 local cur = redis.call('GET', KEYS[1])
 local rev = 0
 if cur then rev = tonumber(string.match(cur, '^(%d+)\n')) or 0 end
@@ -429,6 +436,8 @@ if #answers > 0 then
   end
   if not big(redis.call('GET', KEYS[13])) then return redis.error_reply('BADANSWERS answer sequence is corrupt') end
 end
+local chain = readChain(i, #KEYS - 1, #KEYS)
+if not chain then return redis.error_reply('CONFLICT chains changed') end
 
 -- Write.
 if ARGV[9] ~= '0' then redis.call('SET', KEYS[9], '1', 'PX', ARGV[9]) end
@@ -473,6 +482,7 @@ for _, o in ipairs(outs) do
     redis.call('ZADD', KEYS[10], 'NX', ARGV[10], o[2])
   end
 end
+writeChain(chain, ARGV[8])
 return newrev
 `)
 
@@ -563,7 +573,7 @@ func (s *Store) forgetIn(ctx context.Context, user, pilot string) error {
 	if err := forgetScript.Run(ctx, s.rdb, keys, user).Err(); err != nil {
 		return fmt.Errorf("forget in %s: %w", pilot, err)
 	}
-	return nil
+	return s.withdraw(ctx, user, pilot)
 }
 
 func pilotsOf(ptr map[string]string) []string {

@@ -63,6 +63,7 @@ func Run(ctx context.Context, sf *File, f *flow.Flow, words *locales.Catalog) (*
 		r.svc, err = bot.New(bot.Config{
 			Store: store, Acker: r.rec, Courier: courier.NewDirect(store, r.rec, nil, nil), Clock: r.clock, Words: words,
 			Flows: bot.NewFlows(f), PseudonymKey: []byte("scenario-tests-pseudonym-key"),
+			BotUsername: "scenario_test_bot", // invitation links for invite nodes
 		})
 		if err != nil {
 			return nil, err

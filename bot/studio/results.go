@@ -176,7 +176,7 @@ func (s *Server) answersCSV(w http.ResponseWriter, r *http.Request, v *viewer, f
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-answers-%s.csv"`, f.Pilot.ID, s.now().In(f.Pilot.Timezone).Format("20060102")))
 	bw := bufio.NewWriter(w)
-	if _, err := bot.Export(r.Context(), s.reports, f, bw, "csv"); err != nil {
+	if _, err := bot.Export(r.Context(), s.reports, f, s.key, bw, "csv"); err != nil {
 		return err
 	}
 	return bw.Flush()

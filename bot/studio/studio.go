@@ -42,6 +42,9 @@ type Config struct {
 	// Reports reads stored answers for results pages; nil when the studio
 	// has no Redis (the pages say so).
 	Reports bot.Reports
+	// PseudonymKey makes the per-pilot pseudonyms of the answers export
+	// (as serve's COSIE_PSEUDONYM_KEY); needed with Reports.
+	PseudonymKey []byte
 	// NewSimStore makes an empty store for one simulated chat and a
 	// function that frees it.
 	NewSimStore func() (SimStore, func(), error)
@@ -56,6 +59,7 @@ type Server struct {
 	folder    folder
 	words     *locales.Catalog
 	reports   bot.Reports
+	key       []byte
 	access    Access
 	sessions  *sessions
 	sims      *sims
@@ -83,7 +87,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		folder: folder{dir: cfg.Dir, fsys: cfg.FS}, words: cfg.Words, reports: cfg.Reports, access: cfg.Access,
+		folder: folder{dir: cfg.Dir, fsys: cfg.FS}, words: cfg.Words, reports: cfg.Reports, key: cfg.PseudonymKey, access: cfg.Access,
 		now: cfg.Now, log: cfg.Logger, localCSRF: randomToken(), pages: pg,
 	}
 	if s.now == nil {

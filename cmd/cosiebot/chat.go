@@ -52,6 +52,7 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 	svc, err := bot.New(bot.Config{
 		Store: store, Acker: send, Courier: courier.NewDirect(store, send, nil, nil), Clock: clock, Words: words, Flows: set,
 		PseudonymKey: []byte("terminal-chat-pseudonym-key"),
+		BotUsername:  "your_pilot_bot", // invitation links show what they will look like
 	})
 	if err != nil {
 		return err

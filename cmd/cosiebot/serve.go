@@ -98,6 +98,7 @@ func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, 
 	a.svc, err = bot.New(bot.Config{
 		Store: store, Acker: client.Transport(), Courier: a.courier, Observer: m, Words: words, Flows: set, Logger: log,
 		PseudonymKey: cfg.pseudonymKey, SessionTTL: cfg.sessionTTL, Coordinators: cfg.coordinators, ClaimLease: cfg.claimLease,
+		BotUsername: client.Username,
 	})
 	if err != nil {
 		return nil, err

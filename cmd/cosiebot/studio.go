@@ -72,6 +72,12 @@ func studioConfig(ctx context.Context, e *env, dir, addr, botName string) (studi
 			return studio.Config{}, nil, err
 		}
 		cfg.Reports = redisstore.New(rdb, redisstore.Options{Namespace: e.getenv("COSIE_REDIS_PREFIX")})
+		key, err := secret(e.getenv("COSIE_PSEUDONYM_KEY"), e.getenv("COSIE_PSEUDONYM_KEY_FILE"), "COSIE_PSEUDONYM_KEY")
+		if err != nil || len(key) < 16 {
+			rdb.Close()
+			return studio.Config{}, nil, errors.New("COSIE_PSEUDONYM_KEY (or _FILE) is needed with REDIS_URL: the answers export uses the bot's pseudonyms per pilot")
+		}
+		cfg.PseudonymKey = []byte(key)
 		closeAll = func() { rdb.Close() }
 	} else {
 		fmt.Fprintln(e.stderr, "REDIS_URL is not set: the results pages have no answers to show")

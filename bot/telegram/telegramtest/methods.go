@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -138,6 +139,9 @@ func parseMarkup(raw string) (markup, *apiError) {
 					if btn.URL == "" {
 						continue
 					}
+					if !validButtonURL(btn.URL) {
+						return markup{}, badRequest("BUTTON_URL_INVALID")
+					}
 					hasAction = true
 				case "copy_text":
 					// go-telegram/bot always sends "copy_text":{"text":""}
@@ -180,6 +184,21 @@ func parseMarkup(raw string) (markup, *apiError) {
 		return markup{}, badRequest("can't parse reply keyboard markup JSON object")
 	}
 	return markup{echo: echo, buttons: buttons}, nil
+}
+
+// validButtonURL is what Telegram takes in a link button: an http, https
+// or tg link with somewhere to go.
+func validButtonURL(raw string) bool {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return false
+	case u.Scheme == "tg":
+		return u.Host != "" || u.Opaque != ""
+	case u.Scheme == "http" || u.Scheme == "https":
+		return u.Host != ""
+	}
+	return false
 }
 
 func entitiesParam(f map[string]string, name string) (json.RawMessage, *apiError) {

@@ -596,6 +596,7 @@ func TestValidation(t *testing.T) {
 		{"too long in UTF-16", &bot.SendMessageParams{ChatID: 1, Text: strings.Repeat("😀", 2049)}, "Bad Request: message is too long"},
 		{"callback data", &bot.SendMessageParams{ChatID: 1, Text: "x", ReplyMarkup: keyboard([]models.InlineKeyboardButton{{Text: "b", CallbackData: strings.Repeat("d", 65)}})}, "Bad Request: BUTTON_DATA_INVALID"},
 		{"text button", &bot.SendMessageParams{ChatID: 1, Text: "x", ReplyMarkup: keyboard([]models.InlineKeyboardButton{{Text: "b"}})}, "Text buttons are unallowed"},
+		{"link button", &bot.SendMessageParams{ChatID: 1, Text: "x", ReplyMarkup: keyboard([]models.InlineKeyboardButton{{Text: "b", URL: "javascript:alert(1)"}})}, "Bad Request: BUTTON_URL_INVALID"},
 	}
 	for _, c := range cases {
 		err := send(c.p)

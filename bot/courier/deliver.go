@@ -169,9 +169,22 @@ func (c *Courier) spare(ctx context.Context, p bot.Pending, pace pacing, now tim
 	if c.opts.Budget == nil {
 		return true
 	}
+	// The global budget: skipped only when it is well behind (the bot
+	// sends near Telegram's overall rate); otherwise the mark counts as
+	// used, like a reply.
 	wait, err := c.opts.Budget.Take(ctx)
-	return err == nil && wait == 0
+	if err != nil || wait > markSlack {
+		return false
+	}
+	if wait > 0 {
+		c.used.Add(1)
+	}
+	return true
 }
+
+// markSlack is how far behind the global budget may be for a keyboard
+// mark still to go.
+const markSlack = 500 * time.Millisecond
 
 // take reserves a global slot for a bulk message, waiting a little if
 // one comes soon; otherwise it says how long to wait.

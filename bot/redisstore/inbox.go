@@ -103,6 +103,52 @@ func (s *Store) Push(ctx context.Context, e bot.InboxEntry, maxWaiting int) (bot
 	return bot.PushResult(n), nil
 }
 
+// PushAll adds a batch of updates in one round trip (a pipeline; the
+// updates of one chat keep their order). On an error, the first
+// len(results) updates were kept and the rest were not.
+func (s *Store) PushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting int) ([]bot.PushResult, error) {
+	out, err := s.pushAll(ctx, es, maxWaiting)
+	if err != nil && strings.Contains(err.Error(), "NOSCRIPT") {
+		// The server forgot the script (a restart): load it and go on
+		// from the first update not kept.
+		if lerr := pushScript.Load(ctx, s.rdb).Err(); lerr != nil {
+			return out, fmt.Errorf("inbox push: %w", lerr)
+		}
+		more, err := s.pushAll(ctx, es[len(out):], maxWaiting)
+		return append(out, more...), err
+	}
+	return out, err
+}
+
+func (s *Store) pushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting int) ([]bot.PushResult, error) {
+	cmds := make([]*redis.Cmd, len(es))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, e := range es {
+			keys, args, err := s.pushArgs(e, maxWaiting)
+			if err != nil {
+				return err
+			}
+			cmds[i] = pushScript.EvalSha(ctx, p, keys, args...)
+		}
+		return nil
+	})
+	out := make([]bot.PushResult, 0, len(es))
+	for _, c := range cmds {
+		if c == nil {
+			break
+		}
+		n, cerr := c.Int()
+		if cerr != nil {
+			return out, fmt.Errorf("inbox push: %w", cerr)
+		}
+		out = append(out, bot.PushResult(n))
+	}
+	if err != nil && len(out) < len(es) {
+		return out, fmt.Errorf("inbox push: %w", err)
+	}
+	return out, nil
+}
+
 func (s *Store) pushArgs(e bot.InboxEntry, maxWaiting int) ([]string, []any, error) {
 	chat := s.keyOf(e.Chat)
 	tag := s.inTag(ShardOf(chat))

@@ -118,6 +118,8 @@ type Node struct {
 	afterText string        // followup: after as written, for the graph
 	At        *ClockTime    // followup: local time of day
 	Restart   bool          // end: offer "start again"
+	HearBack  Text          // idea: asked after an idea is saved or supported
+	Ideas     int           // weigh: the most ideas shown in one visit
 
 	Pos Pos
 }

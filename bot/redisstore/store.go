@@ -27,6 +27,30 @@
 //	<ns>:{p:<pilot>}:or             sorted set: chat -> when its next message may go (ms)
 //	<ns>:{p:<pilot>}:ol             sorted set: chat -> end of a courier's lease (ms)
 //	<ns>:{p:<pilot>}:ot:<chat>      the chat's pacing state, expires by itself
+//
+// Ideas (ideas.go), under the same tag: the commit script writes a
+// citizen's idea, vote or support with their turn.
+//
+//	<ns>:{p:<pilot>}:i:<id>         hash of an idea: t text, l language, a author, s status,
+//	                                c created ms, ap approved ms, r screening reasons, m voice
+//	                                note json, n status note, tr:<lang> translations, ed 1 if
+//	                                edited, ag dg ps vote tallies, sp supports
+//	<ns>:{p:<pilot>}:is:<status>    sorted set of the ideas with a status, by creation (ms)
+//	<ns>:{p:<pilot>}:ia             sorted set of the approved ideas, by approval (ms)
+//	<ns>:{p:<pilot>}:iv:<lang>      sorted set of the approved ideas shown in a language
+//	                                (written in it or translated), by votes: the next-idea pick
+//	<ns>:{p:<pilot>}:ivo:<id>       hash: who voted on an idea -> a, d or p
+//	<ns>:{p:<pilot>}:isp:<id>       set: who supports an idea
+//	<ns>:{p:<pilot>}:ium:<user>     set: the citizen's ideas
+//	<ns>:{p:<pilot>}:iuv:<user>     hash: the citizen's votes, idea -> a, d or p
+//	<ns>:{p:<pilot>}:ius:<user>     set: the ideas the citizen supports
+//	<ns>:{p:<pilot>}:iseen:<user>   set: the ideas shown to the citizen
+//	<ns>:{p:<pilot>}:ihb            hash: who agreed to hear back -> "<chat>|<language>"
+//	<ns>:{p:<pilot>}:inews          sorted set "<user>|<idea>" (status, on the board) or
+//	                                "<user>|*<update>" by when to send (after quiet hours)
+//	<ns>:{p:<pilot>}:inm:<id>       hash of a coordinator's update: t text, c ms; expires
+//	<ns>:{p:<pilot>}:iver           the board's version: replicas rebuild their indexes on a change
+//	<ns>:{p:<pilot>}:inote          when coordinators were last told about waiting ideas (ms)
 //	<ns>:{in:<k>}:...               the inbox, see inbox.go
 //	<ns>:pref:<key>, <ns>:lock:<name>, <ns>:run:<name>  settings, locks, run records
 //
@@ -313,7 +337,11 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 		keys = append(keys, s.outKey(pilot, chat))
 		args = append(args, chat, string(b), int(o.Lane))
 	}
-	return keys, args, nil
+	ideaArgs, err := s.ideaArgs(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return keys, append(args, ideaArgs...), nil
 }
 
 // commitScript applies a commit atomically. It first checks everything
@@ -327,8 +355,9 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 // kinds (comma separated), keep ms, once ttl ms (0: none), now ms; then
 // counted groups: prompts (kind, payload, due ms), counters (field,
 // incr), cohort counters (field, incr), answers (json, at ms), messages
-// (chat, json, lane).
-var commitScript = redis.NewScript(`
+// (chat, json, lane); last the pilot's key prefix and the idea operations
+// (see ideasLua).
+var commitScript = redis.NewScript(ideasLua + `
 local cur = redis.call('GET', KEYS[1])
 local rev = 0
 if cur then rev = tonumber(string.match(cur, '^(%d+)\n')) or 0 end
@@ -369,6 +398,9 @@ n = num(i); i = i + 1
 for _ = 1, n do answers[#answers + 1] = {ARGV[i], num(i+1)}; i = i + 2 end
 n = num(i); i = i + 1
 for j = 1, n do outs[#outs + 1] = {KEYS[13 + j], ARGV[i], ARGV[i+1], ARGV[i+2]}; i = i + 3 end
+local iprefix = ARGV[i]
+local iops, ierr = I.check(iprefix, ARGV[i+1])
+if ierr then return redis.error_reply(ierr) end
 local ttl, keep, now = num(4), num(8), num(10)
 local last = redis.call('HGET', KEYS[2], 'n')
 if last and not tonumber(last) then return redis.error_reply('BADANSWERS answer numbering is corrupt') end
@@ -416,6 +448,7 @@ for _, o in ipairs(outs) do
     redis.call('ZADD', KEYS[10], 'NX', now, o[2])
   end
 end
+I.apply(iprefix, user, iops, now)
 return newrev
 `)
 
@@ -506,7 +539,7 @@ func (s *Store) forgetIn(ctx context.Context, user, pilot string) error {
 	if err := forgetScript.Run(ctx, s.rdb, keys, user).Err(); err != nil {
 		return fmt.Errorf("forget in %s: %w", pilot, err)
 	}
-	return nil
+	return s.forgetIdeas(ctx, user, pilot)
 }
 
 func pilotsOf(ptr map[string]string) []string {

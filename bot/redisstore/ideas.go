@@ -618,8 +618,10 @@ func (s *Store) MyIdeas(ctx context.Context, pilot, user string) (bot.MyIdeas, e
 // ideas with everything about them (votes and supports by others
 // included: the words were theirs), their votes and supports on other
 // ideas (the tallies go down), what they saw, their consent to hear back
-// and the messages waiting for them. KEYS: none beyond the prefix's slot.
-// ARGV: prefix, user. Returns how many ideas went.
+// and the messages waiting for them. Only an id may stay behind, in the
+// "seen" sets of citizens who were shown an idea and did not weigh it: it
+// names nothing once the idea is gone. KEYS: the version counter (for the
+// slot). ARGV: prefix, user. Returns how many ideas went.
 var forgetIdeasScript = redis.NewScript(ideasLua + `
 local P, user = ARGV[1], ARGV[2]
 local function zremMatch(key, pattern)
@@ -633,7 +635,10 @@ end
 local gone = 0
 for _, id in ipairs(redis.call('SMEMBERS', P .. 'ium:' .. user)) do
   local f, langs = I.info(P, id)
-  for _, voter in ipairs(redis.call('HKEYS', P .. 'ivo:' .. id)) do redis.call('HDEL', P .. 'iuv:' .. voter, id) end
+  for _, voter in ipairs(redis.call('HKEYS', P .. 'ivo:' .. id)) do
+    redis.call('HDEL', P .. 'iuv:' .. voter, id)
+    redis.call('SREM', P .. 'iseen:' .. voter, id)
+  end
   for _, sup in ipairs(redis.call('SMEMBERS', P .. 'isp:' .. id)) do redis.call('SREM', P .. 'ius:' .. sup, id) end
   if f.s then redis.call('ZREM', P .. 'is:' .. f.s, id) end
   for _, l in ipairs(langs) do redis.call('ZREM', P .. 'iv:' .. l, id) end

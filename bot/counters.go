@@ -18,6 +18,11 @@ const (
 	cFollowedUp counter = "fu_answered" // follow-ups answered
 	cReminders  counter = "reminders"   // reminders sent
 	cBlocked    counter = "blocked"     // citizens who blocked the bot
+	// Co-creation.
+	cIdeasProposed counter = "ideas"         // ideas proposed
+	cIdeaSupports  counter = "idea_supports" // similar ideas supported instead of a new one
+	cIdeaVotes     counter = "idea_votes"    // ideas weighed (agree, disagree, not sure)
+	cIdeaNews      counter = "idea_news"     // "you said, we did" messages and updates sent
 	// cCompletedOfStarted counts, on the day a dialogue started, the
 	// dialogues that were completed (a cohort counter).
 	cCompletedOfStarted counter = "completed_of_started"

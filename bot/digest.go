@@ -140,6 +140,14 @@ func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catal
 		}
 	}
 
+	ideasPart, err := ideasDigest(ctx, rep, f, lang, say)
+	if err != nil {
+		return "", err
+	}
+	if ideasPart != "" {
+		b.WriteString("\n\n" + ideasPart)
+	}
+
 	var langs []row
 	for l, v := range c.languages() {
 		if v > 0 {

@@ -110,6 +110,7 @@ type Service struct {
 	ttl     time.Duration
 	lease   time.Duration
 	extra   map[string][]int64
+	ideas   *ideaHost // co-creation: similar ideas, the next idea to weigh
 }
 
 // New checks the configuration and builds a Service.
@@ -146,6 +147,7 @@ func New(cfg Config) (*Service, error) {
 	if s.lease <= 0 {
 		s.lease = DefaultClaimLease
 	}
+	s.ideas = newIdeaHost(cfg.Store)
 	s.SetFlows(cfg.Flows)
 	return s, nil
 }
@@ -193,6 +195,7 @@ func (s *Service) Handle(ctx context.Context, in Inbound) error {
 			return nil
 		}
 		t := s.newTurn(user, sess, in)
+		t.ctx = ctx
 		t.run(ctx)
 		err = t.save(ctx)
 		if errors.Is(err, ErrConflict) {

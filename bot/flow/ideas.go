@@ -94,6 +94,6 @@ func counted(s string) (int, string) {
 	return k, rest
 }
 
-// quoteIdea shows an idea's text on its own line, marked as someone's
-// words.
-func quoteIdea(text string) string { return "💡 " + strings.TrimSpace(text) }
+// QuoteIdea shows an idea's text, marked as an idea, wherever citizens or
+// coordinators see one.
+func QuoteIdea(text string) string { return "💡 " + strings.TrimSpace(text) }

@@ -138,8 +138,8 @@ func (k ideaKind) fetched(r *stepper, n *Node, ideas []IdeaCard) {
 	kb := make([][]Button, 0, len(ideas)+2)
 	for i, c := range ideas {
 		ids[i] = c.ID
-		b.WriteString("\n\n" + strconv.Itoa(i+1) + ". " + quoteIdea(c.Text))
-		kb = append(kb, ideaButton(r.say("idea.support", map[string]any{"N": i + 1}), Callback{Kind: CallbackSupport, Arg: c.ID}))
+		b.WriteString("\n\n" + strconv.Itoa(i+1) + ". " + QuoteIdea(c.Text))
+		kb = append(kb, ideaButton(r.say("idea.support", map[string]any{"Count": i + 1}), Callback{Kind: CallbackSupport, Arg: c.ID}))
 	}
 	kb = append(kb, r.rows(n, optNew)...)
 	r.st.Await = awaitSimilar + strings.Join(ids, ",")
@@ -156,7 +156,7 @@ func (k ideaKind) hostButton(r *stepper, n *Node, c Callback) bool {
 	if i < 0 {
 		return false
 	}
-	r.res.Chosen = r.say("idea.support", map[string]any{"N": i + 1})
+	r.res.Chosen = r.say("idea.support", map[string]any{"Count": i + 1})
 	r.st.Draft = ""
 	r.ideaEffect(EffSupport, n, IdeaAct{ID: c.Arg})
 	r.record(n, IdeaSupported, "", nil)

@@ -100,7 +100,7 @@ func (weighKind) ask(r *stepper, n *Node, reason string) {
 		r.need(NeedNextIdea, needIdea+strconv.Itoa(done), "", 1)
 		return
 	}
-	text := quoteIdea(r.st.Draft)
+	text := QuoteIdea(r.st.Draft)
 	if done == 1 {
 		text = r.render(n) + "\n\n" + text
 	}

@@ -1,0 +1,290 @@
+package bot_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cosie/cosiebot/bot"
+)
+
+// ideasEnv is a service with the co-creation test flow and its
+// coordinator 9101.
+func ideasEnv(t *testing.T) (*env, *citizen) {
+	e := newEnv(t, envOptions{flows: append(allShipped(t), testFlow(t, "ideas.yaml"))})
+	return e, e.citizen(9101, "en")
+}
+
+func (e *env) idea(t *testing.T, id string) *bot.Idea {
+	t.Helper()
+	i, err := e.store.Idea(e.ctx, "ideas", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return i
+}
+
+// onlyIdea returns the pilot's only idea with a status.
+func (e *env) onlyIdea(t *testing.T, st bot.IdeaStatus) bot.Idea {
+	t.Helper()
+	list, total, err := e.store.IdeasWith(e.ctx, "ideas", st, 0, 10)
+	if err != nil || total != 1 {
+		t.Fatalf("ideas %s: %+v %d %v", st, list, total, err)
+	}
+	return list[0]
+}
+
+// TestIdeaLoop plays the whole loop in one pilot: a citizen shares an idea,
+// the coordinator approves it in Telegram, a second citizen (in Swedish,
+// through the coordinator's translation) is offered it as similar and
+// supports it, a third agrees with it, the coordinator marks it accepted
+// with a note, the first two hear about it in their own languages, and the
+// digest ranks it.
+func TestIdeaLoop(t *testing.T) {
+	t.Parallel()
+	e, coord := ideasEnv(t)
+	anna, ben, cara := e.citizen(701, "fi"), e.citizen(702, "sv"), e.citizen(703, "fi")
+
+	anna.say("/start ideas")
+	mustContain(t, anna.press(":welcome:yes"), "Mikä on ideasi?")
+	mark := e.rec.mark()
+	got := anna.say("Pidemmät aukioloajat iltaisin")
+	mustContain(t, got, say(t, "fi", "idea.saved"))
+	mustContain(t, got, "Saammeko kertoa")
+	card := e.rec.texts(9101, mark)
+	if len(card) != 1 || !strings.Contains(card[0], "Pidemmät aukioloajat iltaisin") || !strings.Contains(card[0], "Youth centre") {
+		t.Fatalf("the coordinator's card: %q", card)
+	}
+	anna.press(":ask_idea:yes")
+	pending := e.onlyIdea(t, bot.IdeaPending)
+	if pending.Author != anna.pseudonym() || pending.Lang != "fi" {
+		t.Fatalf("stored idea %+v", pending)
+	}
+
+	mustContain(t, coord.press("✅ Approve"), say(t, "en", "mod.approved"))
+	if e.fire(); !anyContains(e.rec.texts(701, 0), say(t, "fi", "news.board")) {
+		t.Fatalf("anna was not told her idea is on the board: %q", lastTexts(e.rec.texts(701, 0), 2))
+	}
+	mustContain(t, coord.say("/translate "+pending.ID+" sv Längre öppettider på kvällarna"), say(t, "en", "ideas.translated"))
+
+	ben.say("/start ideas")
+	ben.press(":welcome:yes")
+	got = ben.say("Längre öppettider på kvällen")
+	mustContain(t, got, say(t, "sv", "idea.similar"))
+	mustContain(t, got, "1. 💡 Längre öppettider på kvällarna")
+	mustContain(t, ben.press("S:"+pending.ID), say(t, "sv", "idea.supported_thanks"))
+	ben.press(":ask_idea:yes")
+
+	cara.say("/start ideas")
+	cara.press(":welcome:yes")
+	got = cara.press(":ask_idea:_skip")
+	mustContain(t, got, "Muiden ideoita. Mitä mieltä olet?\n\n💡 Pidemmät aukioloajat iltaisin")
+	mustContain(t, cara.press("V:"+pending.ID+":agree"), say(t, "fi", "weigh.thanks"))
+
+	i := e.idea(t, pending.ID)
+	if i.Status != bot.IdeaReceived || i.Supports != 1 || i.Votes.Agree != 1 {
+		t.Fatalf("on the board: %+v", i)
+	}
+	coord.press(say(t, "en", "status.accepted"))
+	mark = e.rec.mark()
+	mustContain(t, coord.say("We open until 21 from May.\nsv: Vi har öppet till 21 från maj.\nfi: Olemme auki klo 21 asti toukokuusta."), "People who will be told: 2")
+	e.fire()
+	annaNews, benNews := e.rec.texts(701, mark), e.rec.texts(702, mark)
+	if len(annaNews) != 1 || !strings.Contains(annaNews[0], say(t, "fi", "news.idea")) || !strings.Contains(annaNews[0], "Tila: Hyväksytty") ||
+		!strings.Contains(annaNews[0], "Olemme auki klo 21") || strings.Contains(annaNews[0], "We open") {
+		t.Fatalf("anna's news: %q", annaNews)
+	}
+	if len(benNews) != 1 || !strings.Contains(benNews[0], "Längre öppettider på kvällarna") || !strings.Contains(benNews[0], "Vi har öppet till 21") {
+		t.Fatalf("ben's news: %q", benNews)
+	}
+	if got := e.rec.texts(703, mark); len(got) != 0 {
+		t.Fatalf("cara did not ask to hear back, yet got %q", got)
+	}
+
+	digest := e.command(9101, "en", "/digest ideas")
+	if text := digest[0].Msg.Text; !strings.Contains(text, "Most agreed:\n1. 💡 Pidemmät aukioloajat iltaisin") || !strings.Contains(text, "👍 1 · 👎 0 · 🤷 0 · ✋ 1") {
+		t.Fatalf("the digest does not rank the idea:\n%s", text)
+	}
+}
+
+// TestIdeaHeldAndEdited: an idea with a phone number is held with the
+// reason; the coordinator edits it and the edited text goes on the board.
+func TestIdeaHeldAndEdited(t *testing.T) {
+	t.Parallel()
+	e, coord := ideasEnv(t)
+	anna := e.citizen(711, "en")
+	anna.say("/start ideas")
+	anna.press(":welcome:yes")
+	mark := e.rec.mark()
+	anna.say("Call Sarah on 040 123 4567 about a skate park")
+	card := e.rec.texts(9101, mark)
+	if len(card) != 1 || !strings.Contains(card[0], "⚠️ Held: it may contain") || !strings.Contains(card[0], "a phone number") {
+		t.Fatalf("held card: %q", card)
+	}
+	held := e.onlyIdea(t, bot.IdeaHeld)
+	got := coord.press("✏️ Edit")
+	mustContain(t, got, say(t, "en", "mod.edit_ask"))
+	if strings.Contains(got[len(got)-1], "4567") {
+		t.Fatalf("the suggestion keeps the phone number: %q", got)
+	}
+	mustContain(t, coord.say("A skate park"), say(t, "en", "mod.approved"))
+	if i := e.idea(t, held.ID); i.Text != "A skate park" || !i.Edited || i.Status != bot.IdeaReceived {
+		t.Fatalf("edited idea %+v", i)
+	}
+	// The coordinator's next message is theirs again.
+	if got := coord.say("hello"); anyContains(got, say(t, "en", "mod.approved")) {
+		t.Fatalf("a second approval: %q", got)
+	}
+}
+
+// TestIdeaBatches: after the first card, new ideas wait and reach the
+// coordinator in one batch when the window has passed.
+func TestIdeaBatches(t *testing.T) {
+	t.Parallel()
+	e, _ := ideasEnv(t)
+	mark := e.rec.mark()
+	for k, text := range []string{"A skate park", "Free wifi", "More board games", "A quiet room"} {
+		e.advance(time.Minute)
+		c := e.citizen(int64(720+k), "en")
+		c.say("/start ideas")
+		c.press(":welcome:yes")
+		c.say(text)
+	}
+	if got := e.rec.texts(9101, mark); len(got) != 1 {
+		t.Fatalf("cards before the batch: %d", len(got))
+	}
+	e.fire()
+	if got := e.rec.texts(9101, mark); len(got) != 1 {
+		t.Fatalf("a batch inside the window: %q", got)
+	}
+	e.advance(11 * time.Minute)
+	e.fire()
+	got := e.rec.sent(9101, mark)
+	if len(got) != 2 || !strings.Contains(got[1].Msg.Text, "wait for you: 3") || len(got[1].Msg.Buttons) != 3 {
+		t.Fatalf("the batch: %+v", got)
+	}
+	e.fire()
+	if n := len(e.rec.sent(9101, mark)); n != 2 {
+		t.Fatalf("the batch was sent twice: %d", n)
+	}
+}
+
+// TestIdeasQuietHoursAndStop: news waits for the end of quiet hours, and
+// /stop withdraws the consent to hear back.
+func TestIdeasQuietHoursAndStop(t *testing.T) {
+	t.Parallel()
+	e, coord := ideasEnv(t)
+	anna, ben := e.citizen(731, "en"), e.citizen(732, "en")
+	for _, c := range []*citizen{anna, ben} {
+		c.say("/start ideas")
+		c.press(":welcome:yes")
+	}
+	anna.say("A skate park behind the library")
+	anna.press(":ask_idea:yes")
+	ben.say("Table tennis in the hall")
+	ben.press(":ask_idea:yes")
+	for range 2 {
+		coord.press("✅ Approve")
+	}
+	e.fire()
+	id := e.onlyIdea(t, bot.IdeaReceived)
+	_ = id
+	mustContain(t, ben.say("/stop"), say(t, "en", "stop.done"))
+	if got := ben.say("/mydata"); anyContains(got, say(t, "en", "mydata.hearback")) {
+		t.Fatalf("/stop did not withdraw: %q", got)
+	}
+	mustContain(t, anna.say("/mydata"), say(t, "en", "mydata.hearback"))
+
+	e.clock.Set(time.Date(2026, 3, 2, 22, 0, 0, 0, mustLoc("Europe/Helsinki")))
+	mark := e.rec.mark()
+	coord.press(say(t, "en", "status.done"))
+	coord.press(say(t, "en", "mod.no_note"))
+	e.fire()
+	if got := e.rec.texts(731, mark); len(got) != 0 {
+		t.Fatalf("sent in quiet hours: %q", got)
+	}
+	e.clock.Set(time.Date(2026, 3, 3, 9, 0, 0, 0, mustLoc("Europe/Helsinki")))
+	e.fire()
+	if got := e.rec.texts(731, mark); len(got) != 1 || !strings.Contains(got[0], "Status: Done") {
+		t.Fatalf("after quiet hours: %q", got)
+	}
+}
+
+// TestIdeasNews: a pilot-wide update shows how many it reaches, is sent
+// only after Send, and reaches only those who asked to hear back.
+func TestIdeasNews(t *testing.T) {
+	t.Parallel()
+	e, coord := ideasEnv(t)
+	anna, ben := e.citizen(741, "fi"), e.citizen(742, "en")
+	for _, c := range []*citizen{anna, ben} {
+		c.say("/start ideas")
+		c.press(":welcome:yes")
+		c.say("An idea of " + c.name)
+	}
+	anna.press(":ask_idea:yes")
+	ben.press(":ask_idea:no")
+	got := coord.say("/news We opened on Sundays.\nfi: Avasimme sunnuntaisin.")
+	mustContain(t, got, "People: 1")
+	mark := e.rec.mark()
+	e.fire()
+	if len(e.rec.texts(741, mark)) != 0 {
+		t.Fatal("sent before Send")
+	}
+	mustContain(t, coord.press("📤 Send"), say(t, "en", "news.sent"))
+	e.fire()
+	if got := e.rec.texts(741, mark); len(got) != 1 || !strings.Contains(got[0], "Avasimme sunnuntaisin.") || strings.Contains(got[0], "We opened") {
+		t.Fatalf("anna: %q", got)
+	}
+	if got := e.rec.texts(742, mark); len(got) != 0 {
+		t.Fatalf("ben did not ask to hear back: %q", got)
+	}
+	if got := coord.press("📤 Send"); len(got) != 0 {
+		t.Fatalf("sent twice: %q", got)
+	}
+}
+
+// TestIdeasForget: /forget removes the citizen's ideas (even approved and
+// supported), votes and supports, and the export never holds ids.
+func TestIdeasForget(t *testing.T) {
+	t.Parallel()
+	e, coord := ideasEnv(t)
+	anna, ben := e.citizen(751, "en"), e.citizen(752, "en")
+	anna.say("/start ideas")
+	anna.press(":welcome:yes")
+	anna.say("Anna's secret skate park idea")
+	anna.press(":ask_idea:yes")
+	coord.press("✅ Approve")
+	ben.say("/start ideas")
+	ben.press(":welcome:yes")
+	ben.say("A secret skate park")
+	ben.press("Support 1")
+	ben.press(":ask_idea:no")
+
+	docs := e.command(9101, "en", "/export ideas")
+	var csvDoc []byte
+	for _, d := range docs {
+		if strings.Contains(d.Name, "-ideas-") {
+			csvDoc = d.Data
+		}
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(csvDoc, []byte("\uFEFF")))).ReadAll()
+	if err != nil || len(rows) != 2 || rows[1][0] != "Anna's secret skate park idea" || rows[1][9] != "1" {
+		t.Fatalf("ideas export: %q %v", rows, err)
+	}
+	for _, c := range []*citizen{anna, ben} {
+		if bytes.Contains(csvDoc, []byte(c.pseudonym()[:8])) {
+			t.Fatal("the export holds a pseudonym")
+		}
+	}
+	anna.say("/forget")
+	anna.press("F:yes")
+	list, _ := e.store.BoardIdeas(e.ctx, "ideas")
+	if len(list) != 0 {
+		t.Fatalf("anna's idea is still on the board: %+v", list)
+	}
+	if got := ben.say("/mydata"); anyContains(got, "Ideas you support") {
+		t.Fatalf("ben still supports a forgotten idea: %q", got)
+	}
+}

@@ -27,11 +27,12 @@ const DefaultIndexRefresh = 2 * time.Second
 // maxNeeds bounds the host's answers to the engine in one turn.
 const maxNeeds = 8
 
-// ideaHost keeps, per pilot, the approved ideas indexed by language for
-// the similar-idea check. Indexes are rebuilt from the store when the
-// board's version changes (another replica approved or removed an idea),
-// checked at most every refresh.
-type ideaHost struct {
+// Board is a replica's view of the approved ideas: per pilot, indexed by
+// language for the similar-idea check, and the next idea a citizen is
+// asked to weigh. Indexes are rebuilt from the store when the board's
+// version changes (another replica approved or removed an idea), checked
+// at most every refresh. It is safe for concurrent use.
+type Board struct {
 	store   IdeaStore // nil when the store keeps no ideas
 	refresh time.Duration
 	picker  ideas.Picker
@@ -49,12 +50,22 @@ type pilotIndex struct {
 	texts   map[string]map[string]string // language -> idea -> text
 }
 
-func newIdeaHost(st Store) *ideaHost {
-	is, _ := st.(IdeaStore)
-	return &ideaHost{store: is, refresh: DefaultIndexRefresh, pilots: map[string]*pilotIndex{}}
+// NewBoard reads ideas from st (nil: a store without ideas); refresh is
+// how long an index is trusted (0: DefaultIndexRefresh; negative: ask the
+// store every time).
+func NewBoard(st IdeaStore, refresh time.Duration) *Board {
+	if refresh == 0 {
+		refresh = DefaultIndexRefresh
+	}
+	return &Board{store: st, refresh: refresh, pilots: map[string]*pilotIndex{}}
 }
 
-func (h *ideaHost) pilot(id string) *pilotIndex {
+func newBoardOf(st Store) *Board {
+	is, _ := st.(IdeaStore)
+	return NewBoard(is, 0)
+}
+
+func (h *Board) pilot(id string) *pilotIndex {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	p := h.pilots[id]
@@ -67,16 +78,16 @@ func (h *ideaHost) pilot(id string) *pilotIndex {
 
 // invalidate makes the next lookup in pilot ask the store for changes:
 // this replica just changed the board.
-func (h *ideaHost) invalidate(pilot string) {
+func (h *Board) invalidate(pilot string) {
 	p := h.pilot(pilot)
 	p.mu.Lock()
 	p.checked = time.Time{}
 	p.mu.Unlock()
 }
 
-// similar returns up to max approved ideas of pilot in lang similar to
+// Similar returns up to max approved ideas of pilot in lang similar to
 // text.
-func (h *ideaHost) similar(ctx context.Context, pilot, lang, text string, max int, now time.Time) ([]flow.IdeaCard, error) {
+func (h *Board) Similar(ctx context.Context, pilot, lang, text string, max int, now time.Time) ([]flow.IdeaCard, error) {
 	if h.store == nil {
 		return nil, nil
 	}
@@ -99,7 +110,7 @@ func (h *ideaHost) similar(ctx context.Context, pilot, lang, text string, max in
 
 // fresh rebuilds p from the store when the board changed since it was
 // built; it asks at most every refresh. p is locked.
-func (h *ideaHost) fresh(ctx context.Context, p *pilotIndex, pilot string, now time.Time) error {
+func (h *Board) fresh(ctx context.Context, p *pilotIndex, pilot string, now time.Time) error {
 	if age := now.Sub(p.checked); !p.checked.IsZero() && age >= 0 && age < h.refresh {
 		return nil
 	}
@@ -133,8 +144,9 @@ func (h *ideaHost) fresh(ctx context.Context, p *pilotIndex, pilot string, now t
 	return nil
 }
 
-// next picks the next idea user is asked to weigh in lang, or false.
-func (h *ideaHost) next(ctx context.Context, pilot, user, lang string, now time.Time) (flow.IdeaCard, bool, error) {
+// Next picks the next idea user is asked to weigh in lang (see
+// ideas.Picker), with its text in lang, or false when there is none.
+func (h *Board) Next(ctx context.Context, pilot, user, lang string, now time.Time) (flow.IdeaCard, bool, error) {
 	if h.store == nil {
 		return flow.IdeaCard{}, false, nil
 	}
@@ -201,9 +213,9 @@ func (t *turn) fulfil(need *flow.Need) flow.Input {
 	ctx, pilot, lang := t.context(), t.sess.Pilot, t.sess.Flow.Lang
 	switch need.Kind {
 	case flow.NeedSimilar:
-		in.Ideas, t.err = t.s.ideas.similar(ctx, pilot, lang, need.Text, need.Max, t.now)
+		in.Ideas, t.err = t.s.ideas.Similar(ctx, pilot, lang, need.Text, need.Max, t.now)
 	case flow.NeedNextIdea:
-		card, ok, err := t.s.ideas.next(ctx, pilot, t.user, lang, t.now)
+		card, ok, err := t.s.ideas.Next(ctx, pilot, t.user, lang, t.now)
 		t.err = err
 		if ok {
 			in.Ideas = []flow.IdeaCard{card}

@@ -214,7 +214,9 @@ func (t *turn) newsPreview(ctx context.Context, pilots []string, payload string,
 		return
 	}
 	t.setPref(newsKey(t.user), pilot+"|"+text)
-	data := func(opt string) string { return flow.Callback{Kind: flow.CallbackNews, Arg: pilot, Option: opt}.Encode() }
+	data := func(opt string) string {
+		return flow.Callback{Kind: flow.CallbackNews, Arg: pilot, Option: opt}.Encode()
+	}
 	t.send(flow.Message{Text: say("news.preview", map[string]any{"Count": n}) + "\n\n" + text, Buttons: [][]flow.Button{{
 		{Text: say("news.send", nil), Data: data(flow.NewsSend)},
 		{Text: say("news.cancel", nil), Data: data(flow.NewsCancel)},

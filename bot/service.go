@@ -110,7 +110,7 @@ type Service struct {
 	ttl     time.Duration
 	lease   time.Duration
 	extra   map[string][]int64
-	ideas   *ideaHost // co-creation: similar ideas, the next idea to weigh
+	ideas   *Board // co-creation: similar ideas, the next idea to weigh
 }
 
 // New checks the configuration and builds a Service.
@@ -147,7 +147,7 @@ func New(cfg Config) (*Service, error) {
 	if s.lease <= 0 {
 		s.lease = DefaultClaimLease
 	}
-	s.ideas = newIdeaHost(cfg.Store)
+	s.ideas = newBoardOf(cfg.Store)
 	s.SetFlows(cfg.Flows)
 	return s, nil
 }

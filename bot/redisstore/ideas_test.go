@@ -165,10 +165,10 @@ func (e *ideaEnv) candidates(t *testing.T, user, lang string) []ideas.Candidate 
 	return out
 }
 
-var t0 = time.Date(2030, 1, 1, 10, 0, 0, 0, time.UTC)
+var ideaT0 = time.Date(2030, 1, 1, 10, 0, 0, 0, time.UTC)
 
 func propose(id, text, lang string) bot.IdeaOp {
-	return bot.IdeaOp{Op: bot.OpPropose, ID: id, Text: text, Lang: lang, Status: bot.IdeaPending, At: t0.UnixMilli()}
+	return bot.IdeaOp{Op: bot.OpPropose, ID: id, Text: text, Lang: lang, Status: bot.IdeaPending, At: ideaT0.UnixMilli()}
 }
 
 func TestIdeasContract(t *testing.T) {
@@ -196,10 +196,10 @@ func TestIdeasContract(t *testing.T) {
 func testProposeApprove(t *testing.T, e *ideaEnv) {
 	ctx := t.Context()
 	e.ops(t, "anna", propose("a1", "Call me on 040 123 4567 about a skate park", "fi"))
-	e.ops(t, "anna", bot.IdeaOp{Op: bot.OpPropose, ID: "a2", Lang: "fi", Status: bot.IdeaHeld, Reason: "phone", At: t0.UnixMilli() + 1,
+	e.ops(t, "anna", bot.IdeaOp{Op: bot.OpPropose, ID: "a2", Lang: "fi", Status: bot.IdeaHeld, Reason: "phone", At: ideaT0.UnixMilli() + 1,
 		Media: &flow.Media{Type: "voice", FileID: "v1"}})
 	i := e.idea(t, "a1")
-	if i == nil || i.Status != bot.IdeaPending || i.Author != "anna" || i.Lang != "fi" || !i.Created.Equal(t0) {
+	if i == nil || i.Status != bot.IdeaPending || i.Author != "anna" || i.Lang != "fi" || !i.Created.Equal(ideaT0) {
 		t.Fatalf("idea %+v", i)
 	}
 	if v := e.idea(t, "a2"); v.Media == nil || v.Media.FileID != "v1" || v.Reasons != "phone" || v.Status != bot.IdeaHeld {
@@ -219,7 +219,7 @@ func testProposeApprove(t *testing.T, e *ideaEnv) {
 		t.Fatalf("approved without text: %+v", v)
 	}
 	// Approve with an edited text: the original is gone.
-	e.ops(t, "coord", bot.IdeaOp{Op: bot.OpApprove, ID: "a1", Text: "A skate park", Due: t0.UnixMilli()})
+	e.ops(t, "coord", bot.IdeaOp{Op: bot.OpApprove, ID: "a1", Text: "A skate park", Due: ideaT0.UnixMilli()})
 	i = e.idea(t, "a1")
 	if i.Status != bot.IdeaReceived || i.Text != "A skate park" || !i.Edited || i.Approved.IsZero() {
 		t.Fatalf("approved %+v", i)
@@ -241,15 +241,15 @@ func testProposeApprove(t *testing.T, e *ideaEnv) {
 		t.Fatalf("the author's own idea: %+v", c)
 	}
 	// The author is told, once the message is due.
-	due, err := e.s.ClaimNews(ctx, "turku", t0.Add(time.Second), time.Minute, 10)
+	due, err := e.s.ClaimNews(ctx, "turku", ideaT0.Add(time.Second), time.Minute, 10)
 	if err != nil || len(due) != 1 || due[0].User != "anna" || due[0].Idea != "a1" {
 		t.Fatalf("news %+v %v", due, err)
 	}
-	if again, _ := e.s.ClaimNews(ctx, "turku", t0.Add(2*time.Second), time.Minute, 10); len(again) != 0 {
+	if again, _ := e.s.ClaimNews(ctx, "turku", ideaT0.Add(2*time.Second), time.Minute, 10); len(again) != 0 {
 		t.Fatalf("a claimed message is leased: %+v", again)
 	}
 	e.ops(t, "coord", bot.IdeaOp{Op: bot.OpNewsDone, Member: due[0].Member})
-	if again, _ := e.s.ClaimNews(ctx, "turku", t0.Add(time.Hour), time.Minute, 10); len(again) != 0 {
+	if again, _ := e.s.ClaimNews(ctx, "turku", ideaT0.Add(time.Hour), time.Minute, 10); len(again) != 0 {
 		t.Fatalf("sent messages stay: %+v", again)
 	}
 	// Approving twice does nothing more.
@@ -370,11 +370,11 @@ func testHearBackStatus(t *testing.T, e *ideaEnv) {
 		t.Fatalf("hearers %d", n)
 	}
 	// Clear the author's "on the board" message first.
-	first, _ := e.s.ClaimNews(ctx, "turku", t0.Add(time.Hour), time.Minute, 10)
+	first, _ := e.s.ClaimNews(ctx, "turku", ideaT0.Add(time.Hour), time.Minute, 10)
 	for _, d := range first {
 		e.ops(t, "coord", bot.IdeaOp{Op: bot.OpNewsDone, Member: d.Member})
 	}
-	later := t0.Add(12 * time.Hour)
+	later := ideaT0.Add(12 * time.Hour)
 	e.ops(t, "coord", bot.IdeaOp{Op: bot.OpStatus, ID: "a1", Status: bot.IdeaAccepted, Note: "From May", Due: later.UnixMilli()})
 	if i := e.idea(t, "a1"); i.Status != bot.IdeaAccepted || i.Note != "From May" {
 		t.Fatalf("status %+v", i)
@@ -408,16 +408,16 @@ func testNews(t *testing.T, e *ideaEnv) {
 		e.ops(t, u, bot.IdeaOp{Op: bot.OpHearBack, Yes: true, Chat: fmt.Sprint(100 + i), Lang: "en"})
 	}
 	e.ops(t, "u3", bot.IdeaOp{Op: bot.OpHearBack})
-	e.ops(t, "coord", bot.IdeaOp{Op: bot.OpNews, ID: "n1", Text: "We opened on Sundays", Due: t0.UnixMilli()})
-	due, _ := e.s.ClaimNews(ctx, "turku", t0, time.Minute, 10)
+	e.ops(t, "coord", bot.IdeaOp{Op: bot.OpNews, ID: "n1", Text: "We opened on Sundays", Due: ideaT0.UnixMilli()})
+	due, _ := e.s.ClaimNews(ctx, "turku", ideaT0, time.Minute, 10)
 	if len(due) != 2 || due[0].News != "n1" || due[0].Idea != "" {
 		t.Fatalf("news %+v", due)
 	}
 	if text, _ := e.s.NewsText(ctx, "turku", "n1"); text != "We opened on Sundays" {
 		t.Fatalf("text %q", text)
 	}
-	e.ops(t, "coord", bot.IdeaOp{Op: bot.OpNoticed, At: t0.UnixMilli()})
-	if last, _ := e.s.LastNotice(ctx, "turku"); !last.Equal(t0) {
+	e.ops(t, "coord", bot.IdeaOp{Op: bot.OpNoticed, At: ideaT0.UnixMilli()})
+	if last, _ := e.s.LastNotice(ctx, "turku"); !last.Equal(ideaT0) {
 		t.Fatalf("last notice %v", last)
 	}
 }
@@ -435,7 +435,7 @@ func testForgetIdeas(t *testing.T, e *ideaEnv) {
 	e.ops(t, anna, propose("a2", "Annan toinen idea", "fi"), bot.IdeaOp{Op: bot.OpHearBack, Yes: true, Chat: "555", Lang: "fi"},
 		bot.IdeaOp{Op: bot.OpVote, ID: "keep", Vote: "d"}, bot.IdeaOp{Op: bot.OpSupport, ID: "keep"})
 	e.ops(t, "ben", bot.IdeaOp{Op: bot.OpVote, ID: "a1", Vote: "a"}, bot.IdeaOp{Op: bot.OpSupport, ID: "a1"}, bot.IdeaOp{Op: bot.OpVote, ID: "keep", Vote: "a"})
-	e.ops(t, "coord", bot.IdeaOp{Op: bot.OpStatus, ID: "keep", Status: bot.IdeaConsidering, Due: t0.UnixMilli()})
+	e.ops(t, "coord", bot.IdeaOp{Op: bot.OpStatus, ID: "keep", Status: bot.IdeaConsidering, Due: ideaT0.UnixMilli()})
 	v0, _ := e.s.IdeasVersion(ctx, "turku")
 
 	if err := e.s.Forget(ctx, anna, "turku"); err != nil {

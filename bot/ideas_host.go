@@ -289,7 +289,13 @@ func (t *turn) propose(act *flow.IdeaAct) {
 	}
 	i := Idea{ID: op.ID, Pilot: t.sess.Pilot, Text: op.Text, Lang: lang, Media: op.Media, Status: op.Status, Reasons: op.Reason}
 	for _, id := range t.s.Coordinators(t.sess.Pilot) {
-		m := t.s.moderationCard(t.f, i, t.f.DefaultLanguage())
+		// In the language the coordinator last used with the bot.
+		cl, err := t.s.store.Pref(t.context(), coordLangKey(t.s.Pseudonym(id)))
+		if err != nil {
+			t.err = err
+			return
+		}
+		m := t.s.moderationCard(t.f, i, cmpOr(cl, t.f.DefaultLanguage()))
 		t.out = append(t.out, Out{Lane: LaneBulk, Chat: id, Text: m.Text, Buttons: m.Buttons})
 	}
 	t.idea(IdeaOp{Op: OpNoticed, At: t.now.UnixMilli()})

@@ -138,6 +138,8 @@ function I.op_support(P, user, op)
     redis.call('HINCRBY', k, 'sp', 1)
     redis.call('SADD', P .. 'ius:' .. user, op.id)
   end
+  -- Supported is seen: it is not offered again to weigh.
+  redis.call('SADD', P .. 'iseen:' .. user, op.id)
 end
 
 function I.op_vote(P, user, op)
@@ -639,7 +641,10 @@ for _, id in ipairs(redis.call('SMEMBERS', P .. 'ium:' .. user)) do
     redis.call('HDEL', P .. 'iuv:' .. voter, id)
     redis.call('SREM', P .. 'iseen:' .. voter, id)
   end
-  for _, sup in ipairs(redis.call('SMEMBERS', P .. 'isp:' .. id)) do redis.call('SREM', P .. 'ius:' .. sup, id) end
+  for _, sup in ipairs(redis.call('SMEMBERS', P .. 'isp:' .. id)) do
+    redis.call('SREM', P .. 'ius:' .. sup, id)
+    redis.call('SREM', P .. 'iseen:' .. sup, id)
+  end
   if f.s then redis.call('ZREM', P .. 'is:' .. f.s, id) end
   for _, l in ipairs(langs) do redis.call('ZREM', P .. 'iv:' .. l, id) end
   redis.call('ZREM', P .. 'ia', id)

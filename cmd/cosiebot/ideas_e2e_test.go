@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"regexp"
 	"strings"
@@ -118,6 +119,17 @@ func TestIdeaLoopEndToEnd(t *testing.T) {
 	digest := coord.until("📊 Youth centre")
 	if !strings.Contains(digest.Text, "Most agreed:\n1. 💡 "+idea) || !strings.Contains(digest.Text, "👍 1 · 👎 0 · 🤷 0 · ✋ 1") {
 		t.Fatalf("the digest does not rank the idea:\n%s", digest.Text)
+	}
+
+	// The export holds the idea, its status and votes, never an id.
+	var out, errOut bytes.Buffer
+	env := map[string]string{"REDIS_URL": db.url, "COSIE_REDIS_PREFIX": db.prefix, "COSIE_FLOWS_DIR": "testdata/ideas"}
+	err := run(context.Background(), []string{"export", "--pilot", "youth", "--ideas"}, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
+	if err != nil || !strings.Contains(out.String(), idea+",fi,sv: "+swedish+",accepted,") || !strings.Contains(errOut.String(), "1 idea exported") {
+		t.Fatalf("export --ideas (%v):\n%s\n%s", err, out.String(), errOut.String())
+	}
+	if strings.Contains(out.String(), id) || strings.Contains(out.String(), "5101") {
+		t.Fatalf("the ideas export holds an id:\n%s", out.String())
 	}
 
 	anna.say("/forget")

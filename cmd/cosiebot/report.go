@@ -78,11 +78,12 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "csv", "csv (opens in spreadsheets) or jsonl")
 	out := fs.String("o", "", "write to this file instead of standard output")
 	dir := fs.String("flows", "", "folder of flow files (default: $COSIE_FLOWS_DIR, else the shipped flows)")
+	ideas := fs.Bool("ideas", false, "export the pilot's ideas (text, status, votes; csv) instead of the answers")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *format != "csv" && *format != "jsonl" {
-		return usageErr("--format %q: use csv or jsonl", *format)
+	if *format != "csv" && *format != "jsonl" || *ideas && *format != "csv" {
+		return usageErr("--format %q: use csv or jsonl (ideas: csv)", *format)
 	}
 	f, _, store, closeFn, err := reportSetup(e, *pilot, *dir)
 	if err != nil {
@@ -98,13 +99,17 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		defer file.Close()
 		w = bufio.NewWriter(file)
 	}
-	n, err := bot.Export(ctx, store, f, w, *format)
+	what, export := "dialogue", func() (int, error) { return bot.Export(ctx, store, f, w, *format) }
+	if *ideas {
+		what, export = "idea", func() (int, error) { return bot.ExportIdeas(ctx, store, f, w) }
+	}
+	n, err := export()
 	if err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	fmt.Fprintf(e.stderr, "%s exported\n", plural(n, "dialogue"))
+	fmt.Fprintf(e.stderr, "%s exported\n", plural(n, what))
 	return nil
 }

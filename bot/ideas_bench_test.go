@@ -145,7 +145,7 @@ func BenchmarkSimilarIdeas(b *testing.B) {
 	b.Run("rebuild", func(b *testing.B) {
 		for b.Loop() {
 			board := bot.NewBoard(st, -1)
-			if _, err := board.Similar(ctx, "bench", "en", "longer opening hours", 3, now); err != nil {
+			if _, err := board.Similar(ctx, "bench", "citizen", "en", "longer opening hours", 3, now); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -155,7 +155,7 @@ func BenchmarkSimilarIdeas(b *testing.B) {
 	b.Run("lookup", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
-			if _, err := board.Similar(ctx, "bench", "en", texts[i%len(texts)], 3, now); err != nil {
+			if _, err := board.Similar(ctx, "bench", "citizen", "en", texts[i%len(texts)], 3, now); err != nil {
 				b.Fatal(err)
 			}
 			i++

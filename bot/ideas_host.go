@@ -48,6 +48,7 @@ type pilotIndex struct {
 	checked time.Time
 	byLang  map[string]*ideas.Index
 	texts   map[string]map[string]string // language -> idea -> text
+	authors map[string]string            // idea -> author, so no one is offered their own
 }
 
 // NewBoard reads ideas from st (nil: a store without ideas); refresh is
@@ -86,8 +87,8 @@ func (h *Board) invalidate(pilot string) {
 }
 
 // Similar returns up to max approved ideas of pilot in lang similar to
-// text.
-func (h *Board) Similar(ctx context.Context, pilot, lang, text string, max int, now time.Time) ([]flow.IdeaCard, error) {
+// text, leaving out user's own.
+func (h *Board) Similar(ctx context.Context, pilot, user, lang, text string, max int, now time.Time) ([]flow.IdeaCard, error) {
 	if h.store == nil {
 		return nil, nil
 	}
@@ -102,8 +103,10 @@ func (h *Board) Similar(ctx context.Context, pilot, lang, text string, max int, 
 		return nil, nil
 	}
 	var out []flow.IdeaCard
-	for _, hit := range ix.Similar(text, max) {
-		out = append(out, flow.IdeaCard{ID: hit.ID, Text: p.texts[lang][hit.ID]})
+	for _, hit := range ix.Similar(text, max+1) {
+		if p.authors[hit.ID] != user && len(out) < max {
+			out = append(out, flow.IdeaCard{ID: hit.ID, Text: p.texts[lang][hit.ID]})
+		}
 	}
 	return out, nil
 }
@@ -126,8 +129,9 @@ func (h *Board) fresh(ctx context.Context, p *pilotIndex, pilot string, now time
 	if err != nil {
 		return err
 	}
-	p.byLang, p.texts = map[string]*ideas.Index{}, map[string]map[string]string{}
+	p.byLang, p.texts, p.authors = map[string]*ideas.Index{}, map[string]map[string]string{}, map[string]string{}
 	for _, i := range board {
+		p.authors[i.ID] = i.Author
 		for _, lang := range i.Languages() {
 			text, ok := i.TextIn(lang)
 			if !ok {
@@ -213,7 +217,7 @@ func (t *turn) fulfil(need *flow.Need) flow.Input {
 	ctx, pilot, lang := t.context(), t.sess.Pilot, t.sess.Flow.Lang
 	switch need.Kind {
 	case flow.NeedSimilar:
-		in.Ideas, t.err = t.s.ideas.Similar(ctx, pilot, lang, need.Text, need.Max, t.now)
+		in.Ideas, t.err = t.s.ideas.Similar(ctx, pilot, t.user, lang, need.Text, need.Max, t.now)
 	case flow.NeedNextIdea:
 		card, ok, err := t.s.ideas.Next(ctx, pilot, t.user, lang, t.now)
 		t.err = err

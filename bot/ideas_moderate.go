@@ -190,20 +190,20 @@ func (t *turn) moderate(ctx context.Context, cb flow.Callback) {
 	t.moderateIdea(ctx, f, *i, cb.Option, say)
 }
 
+// moderateIdea applies a coordinator's press. The pressed keyboard stays as
+// it is: in a batch it holds the buttons of other ideas too, and a press on
+// an idea dealt with already is answered as such.
 func (t *turn) moderateIdea(ctx context.Context, f *flow.Flow, i Idea, opt string, say flow.Say) {
 	switch {
 	case opt == flow.ModerateApprove && i.Status.Waiting() && i.Text != "":
-		t.chosen(say("mod.approve", nil))
 		t.approve(f, i, "", say)
 	case opt == flow.ModerateEdit && i.Status.Waiting(), opt == flow.ModerateApprove && i.Status.Waiting():
 		t.askEdit(f, i, say)
 	case opt == flow.ModerateReject && i.Status != IdeaRejected:
-		t.chosen(say("mod.reject", nil))
 		t.ideaOp(f.Pilot.ID, IdeaOp{Op: OpReject, ID: i.ID})
 		t.s.ideas.invalidate(f.Pilot.ID)
 		t.text(say("mod.rejected", nil))
 	case slices.Contains(statusOptions, opt) && i.Status.OnBoard():
-		t.chosen(statusName(IdeaStatus(opt), say))
 		t.wait(waiting{kind: waitNote, pilot: f.Pilot.ID, id: i.ID, status: IdeaStatus(opt)})
 		t.send(flow.Message{Text: say("mod.note_ask", nil), Buttons: [][]flow.Button{{
 			moderateButton(say("mod.no_note", nil), f.Pilot.ID, i.ID, flow.ModerateNoNote)}}})
@@ -246,7 +246,6 @@ func statusButtons(pilot, id string, say flow.Say) [][]flow.Button {
 // askEdit asks for the text to publish, offering the idea without the
 // parts screening flagged.
 func (t *turn) askEdit(f *flow.Flow, i Idea, say flow.Say) {
-	t.chosen(say("mod.edit", nil))
 	t.wait(waiting{kind: waitEdit, pilot: f.Pilot.ID, id: i.ID})
 	if i.Text == "" {
 		t.text(say("mod.voice", nil))

@@ -288,3 +288,31 @@ func TestIdeasForget(t *testing.T) {
 		t.Fatalf("ben still supports a forgotten idea: %q", got)
 	}
 }
+
+// TestIdeaVoiceAndOwn: a voice idea reaches the coordinator to be typed
+// out; Approve asks for the text too. Nobody is offered their own idea as
+// similar.
+func TestIdeaVoiceAndOwn(t *testing.T) {
+	t.Parallel()
+	e, coord := ideasEnv(t)
+	anna := e.citizen(761, "en")
+	anna.say("/start ideas")
+	anna.press(":welcome:yes")
+	mark := e.rec.mark()
+	mustContain(t, anna.voice("voice-761"), say(t, "en", "idea.saved"))
+	if card := e.rec.texts(9101, mark); len(card) != 1 || !strings.Contains(card[0], say(t, "en", "mod.voice")) {
+		t.Fatalf("the voice card: %q", card)
+	}
+	mustContain(t, coord.press("✅ Approve"), say(t, "en", "mod.voice"))
+	mustContain(t, coord.say("A skate park behind the library"), say(t, "en", "mod.approved"))
+	i := e.onlyIdea(t, bot.IdeaReceived)
+	if i.Text != "A skate park behind the library" || i.Media != nil {
+		t.Fatalf("transcribed idea %+v", i)
+	}
+	anna.press(":ask_idea:no")
+	anna.say("/restart")
+	anna.press(":welcome:yes")
+	if got := anna.say("A skate park behind the library"); anyContains(got, say(t, "en", "idea.similar")) {
+		t.Fatalf("anna is offered her own idea: %q", got)
+	}
+}

@@ -34,6 +34,8 @@ type ideaReport struct {
 	agreed   []ideas.Ranked
 	divisive []ideas.Ranked
 	groups   opinion.Result
+	byGroup  map[string][]opinion.Tally // idea -> the votes of each opinion group
+	common   map[string]bool            // ideas every group agrees with
 }
 
 // readIdeaReport reads a pilot's ideas and votes and ranks them.
@@ -70,7 +72,42 @@ func readIdeaReport(ctx context.Context, st IdeaStore, pilot string) (*ideaRepor
 		return nil, err
 	}
 	r.groups = opinion.Analyse(casts, opinion.Options{Seed: 1})
+	r.tallyGroups(casts)
 	return r, nil
+}
+
+// tallyGroups counts each idea's votes per opinion group, for the export.
+func (r *ideaReport) tallyGroups(casts []opinion.Cast) {
+	r.byGroup, r.common = map[string][]opinion.Tally{}, map[string]bool{}
+	for _, c := range r.groups.Consensus {
+		r.common[c.Idea] = true
+	}
+	if len(r.groups.Groups) == 0 {
+		return
+	}
+	group := map[string]int{}
+	for _, p := range r.groups.Points {
+		group[p.Citizen] = p.Group
+	}
+	for _, c := range casts {
+		g, ok := group[c.Citizen]
+		if !ok || g < 0 {
+			continue
+		}
+		ts := r.byGroup[c.Idea]
+		if ts == nil {
+			ts = make([]opinion.Tally, len(r.groups.Groups))
+			r.byGroup[c.Idea] = ts
+		}
+		switch c.Vote {
+		case opinion.Agree:
+			ts[g].Agree++
+		case opinion.Disagree:
+			ts[g].Disagree++
+		default:
+			ts[g].Pass++
+		}
+	}
 }
 
 // empty reports whether the pilot has no ideas at all.
@@ -185,6 +222,10 @@ func ExportIdeas(ctx context.Context, rep Reports, f *flow.Flow, w io.Writer) (i
 	if !ok {
 		return 0, nil
 	}
+	r, err := readIdeaReport(ctx, st, f.Pilot.ID)
+	if err != nil {
+		return 0, err
+	}
 	var rows [][]string
 	for _, status := range IdeaStatuses {
 		if status == IdeaHeld {
@@ -196,7 +237,7 @@ func ExportIdeas(ctx context.Context, rep Reports, f *flow.Flow, w io.Writer) (i
 				return 0, err
 			}
 			for _, i := range list {
-				rows = append(rows, ideaRow(f, i))
+				rows = append(rows, append(ideaRow(f, i), r.groupCells(i.ID)...))
 			}
 			if int64(offset+500) >= total {
 				break
@@ -210,11 +251,33 @@ func ExportIdeas(ctx context.Context, rep Reports, f *flow.Flow, w io.Writer) (i
 		return 0, fmt.Errorf("write ideas export: %w", err)
 	}
 	cw := csv.NewWriter(w)
-	header := []string{"idea", "language", "translations", "status", "note", "proposed", "agree", "disagree", "not_sure", "supports", "agreement_at_least", "divisiveness"}
+	header := []string{"idea", "language", "translations", "status", "note", "proposed", "agree", "disagree", "not_sure", "supports", "agreement_at_least", "divisiveness", "common_ground"}
+	for g := range r.groups.Groups {
+		n := strconv.Itoa(g + 1)
+		header = append(header, "group_"+n+"_agree", "group_"+n+"_disagree")
+	}
 	if err := cw.WriteAll(append([][]string{header}, rows...)); err != nil {
 		return 0, fmt.Errorf("write ideas export: %w", err)
 	}
 	return len(rows), nil
+}
+
+// groupCells are an idea's columns about opinion groups: whether every
+// group agrees with it, and each group's agree and disagree votes.
+func (r *ideaReport) groupCells(id string) []string {
+	cells := []string{"no"}
+	if r.common[id] {
+		cells[0] = "yes"
+	}
+	ts := r.byGroup[id]
+	for g := range r.groups.Groups {
+		var t opinion.Tally
+		if ts != nil {
+			t = ts[g]
+		}
+		cells = append(cells, strconv.Itoa(t.Agree), strconv.Itoa(t.Disagree))
+	}
+	return cells
 }
 
 func ideaRow(f *flow.Flow, i Idea) []string {

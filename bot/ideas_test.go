@@ -3,6 +3,7 @@ package bot_test
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -314,5 +315,70 @@ func TestIdeaVoiceAndOwn(t *testing.T) {
 	anna.press(":welcome:yes")
 	if got := anna.say("A skate park behind the library"); anyContains(got, say(t, "en", "idea.similar")) {
 		t.Fatalf("anna is offered her own idea: %q", got)
+	}
+}
+
+// TestIdeaGroupsInReports: with two camps of citizens, /ideas names two
+// opinion groups and the export has each group's votes per idea and the
+// common ground.
+func TestIdeaGroupsInReports(t *testing.T) {
+	t.Parallel()
+	e, _ := ideasEnv(t)
+	texts := []string{"Skate park", "Quiet room", "Longer hours", "Free wifi", "Board games", "Cooking club", "Cheaper snacks"}
+	approve := &bot.Commit{User: "coord", Pilot: "ideas"}
+	for k, text := range texts {
+		id := fmt.Sprintf("g%d", k)
+		if err := e.store.Commit(e.ctx, &bot.Commit{User: "author" + id, Pilot: "ideas", Ideas: []bot.IdeaOp{{Op: bot.OpPropose, ID: id, Text: text, Lang: "en", Status: bot.IdeaPending, At: 1}}}); err != nil {
+			t.Fatal(err)
+		}
+		approve.Ideas = append(approve.Ideas, bot.IdeaOp{Op: bot.OpApprove, ID: id})
+	}
+	if err := e.store.Commit(e.ctx, approve); err != nil {
+		t.Fatal(err)
+	}
+	// Camp A agrees with ideas 0-2 and disagrees with 3-5, camp B the
+	// opposite; everyone agrees with idea 6.
+	for c := range 24 {
+		camp := c % 2
+		var ops []bot.IdeaOp
+		for k := range texts {
+			v := "a"
+			if k < 6 && (k < 3) != (camp == 0) {
+				v = "d"
+			}
+			ops = append(ops, bot.IdeaOp{Op: bot.OpVote, ID: fmt.Sprintf("g%d", k), Vote: v})
+		}
+		if err := e.store.Commit(e.ctx, &bot.Commit{User: fmt.Sprintf("voter%02d", c), Pilot: "ideas", Ideas: ops}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := e.command(9101, "en", "/ideas")
+	if text := got[0].Msg.Text; !strings.Contains(text, "Opinion groups: 2") || !strings.Contains(text, "Common ground, every group agrees:\n   • 💡 Cheaper snacks") {
+		t.Fatalf("/ideas:\n%s", text)
+	}
+	var buf bytes.Buffer
+	if _, err := bot.ExportIdeas(e.ctx, e.store, e.svc.Flows().Get("ideas"), &buf); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), []byte("\uFEFF")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := strings.Join(rows[0], ",")
+	if !strings.HasSuffix(header, "common_ground,group_1_agree,group_1_disagree,group_2_agree,group_2_disagree") {
+		t.Fatalf("export header %s", header)
+	}
+	for _, r := range rows[1:] {
+		camps := r[13:]
+		switch r[0] {
+		case "Cheaper snacks":
+			if r[12] != "yes" || strings.Join(camps, " ") != "12 0 12 0" {
+				t.Errorf("common ground row %v", r)
+			}
+		case "Skate park":
+			if r[12] != "no" || !(strings.Join(camps, " ") == "12 0 0 12" || strings.Join(camps, " ") == "0 12 12 0") {
+				t.Errorf("split row %v", r)
+			}
+		}
 	}
 }

@@ -25,6 +25,11 @@ const (
 	cInvGiven   counter = "inv_given"   // invitation links given to pass on
 	cInvUsed    counter = "inv_used"    // invitation links that brought someone new
 	cInvRefused counter = "inv_refused" // used again, unknown, or tapped by someone who took part before
+	// Co-creation.
+	cIdeasProposed counter = "ideas"         // ideas proposed
+	cIdeaSupports  counter = "idea_supports" // similar ideas supported instead of a new one
+	cIdeaVotes     counter = "idea_votes"    // ideas weighed (agree, disagree, not sure)
+	cIdeaNews      counter = "idea_news"     // "you said, we did" messages and updates sent
 	// cCompletedOfStarted counts, on the day a dialogue started, the
 	// dialogues that were completed (a cohort counter).
 	cCompletedOfStarted counter = "completed_of_started"

@@ -136,7 +136,6 @@ func (d describer) table(name string, fields []Field) *Table {
 type DatasetOptions struct {
 	Key   []byte           // the pseudonym key: participants are PilotPseudonyms
 	Words *locales.Catalog // titles and descriptions
-	Ideas IdeaReader       // nil: the ideas and votes tables are empty
 	Now   time.Time
 }
 
@@ -165,7 +164,8 @@ func BuildDataset(ctx context.Context, rep Reports, f *flow.Flow, o DatasetOptio
 	if note != "" {
 		ds.Notes = append(ds.Notes, note)
 	}
-	ideas, votes, err := ideaTables(ctx, d, o.Ideas, f, o.Key)
+	ir, _ := rep.(IdeaReader)
+	ideas, votes, err := ideaTables(ctx, d, ir, f, o.Key)
 	if err != nil {
 		return nil, err
 	}

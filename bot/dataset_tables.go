@@ -214,38 +214,23 @@ func peopleOf(members []Member, f *flow.Flow, key []byte, dialogues []*dialogueD
 	return res
 }
 
-// IdeaReader reads a pilot's co-creation ideas and votes, for the data
-// package. The store of ideas implements it; without one the tables are
-// empty, with their schema.
+// IdeaReader reads a pilot's ideas on the board and the votes on them,
+// for the data package. The Redis store implements it; without it the
+// tables are empty, with their schema.
 type IdeaReader interface {
-	EachIdea(ctx context.Context, pilot string, fn func(Idea) error) error
-	EachVote(ctx context.Context, pilot string, fn func(Vote) error) error
+	BoardIdeas(ctx context.Context, pilot string) ([]Idea, error)
+	EachVote(ctx context.Context, pilot string, fn func(user, idea, vote string) error) error
 }
 
-// Idea is one idea a citizen proposed.
-type Idea struct {
-	ID     string
-	User   string // the author's pseudonym in the store
-	Lang   string
-	Text   string
-	Status string // approved, held, rejected...
-	At     int64  // unix ms
-}
-
-// Vote is one citizen's vote on an idea.
-type Vote struct {
-	Idea   string
-	User   string
-	Choice string // VoteAgree, VoteDisagree or VotePass
-	At     int64
-}
-
-// The votes a citizen can give an idea.
+// The votes a citizen can give an idea, as the data package names them.
 const (
 	VoteAgree    = "agree"
 	VoteDisagree = "disagree"
 	VotePass     = "pass"
 )
+
+// voteNames maps the stored votes to the data package's names.
+var voteNames = map[string]string{voteAgree: VoteAgree, voteDisagree: VoteDisagree, votePass: VotePass}
 
 // ideaTables reads the ideas and votes.
 func ideaTables(ctx context.Context, d describer, r IdeaReader, f *flow.Flow, key []byte) (*Table, *Table, error) {
@@ -253,8 +238,9 @@ func ideaTables(ctx context.Context, d describer, r IdeaReader, f *flow.Flow, ke
 	requireFields(ideas, "idea", "participant", "at")
 	ideas.Fields[0].Unique = true
 	ideas.PrimaryKey = []string{"idea"}
-	votes := d.table("votes", d.fields(colIdea, colParticipant, colVote, colAt))
-	requireFields(votes, "idea", "participant", "vote", "at")
+	// Votes keep no time: a citizen may change theirs, and only the last counts.
+	votes := d.table("votes", d.fields(colIdea, colParticipant, colVote))
+	requireFields(votes, "idea", "participant", "vote")
 	votes.Fields[2].Enum = []string{VoteAgree, VoteDisagree, VotePass}
 	votes.Fields[2].Labels = map[string]map[string]string{}
 	for _, v := range votes.Fields[2].Enum {
@@ -265,15 +251,19 @@ func ideaTables(ctx context.Context, d describer, r IdeaReader, f *flow.Flow, ke
 		return ideas, votes, nil
 	}
 	pid := func(user string) string { return PilotPseudonym(key, f.Pilot.ID, user) }
-	err := r.EachIdea(ctx, f.Pilot.ID, func(i Idea) error {
-		ideas.Rows = append(ideas.Rows, []string{i.ID, pid(i.User), i.Lang, csvSafe(i.Text), i.Status, utc(i.At)})
-		return nil
-	})
+	board, err := r.BoardIdeas(ctx, f.Pilot.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the ideas of %s: %w", f.Pilot.ID, err)
 	}
-	err = r.EachVote(ctx, f.Pilot.ID, func(v Vote) error {
-		votes.Rows = append(votes.Rows, []string{v.Idea, pid(v.User), v.Choice, utc(v.At)})
+	onBoard := map[string]bool{}
+	for _, i := range board {
+		onBoard[i.ID] = true
+		ideas.Rows = append(ideas.Rows, []string{i.ID, pid(i.Author), i.Lang, csvSafe(i.Text), string(i.Status), utc(i.Created.UnixMilli())})
+	}
+	err = r.EachVote(ctx, f.Pilot.ID, func(user, idea, vote string) error {
+		if name, ok := voteNames[vote]; ok && onBoard[idea] {
+			votes.Rows = append(votes.Rows, []string{idea, pid(user), name})
+		}
 		return nil
 	})
 	if err != nil {

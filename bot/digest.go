@@ -60,6 +60,8 @@ type Figures struct {
 	Alerts                   int64
 	Reach                    Reach // where participants came from
 	Daily                    []Day // with DigestOptions.Daily
+
+	ideas *ideaReport // the pilot's ideas board, when the store keeps ideas
 }
 
 // AllTime reports whether the figures cover all time.
@@ -148,6 +150,11 @@ func ComputeFigures(ctx context.Context, rep Reports, f *flow.Flow, words *local
 	}
 	if !fg.AllTime() && fg.Activity > 0 {
 		if fg.Texts, err = recentTexts(ctx, rep, f, o.From, o.To); err != nil {
+			return nil, err
+		}
+	}
+	if st, ok := rep.(IdeaStore); ok {
+		if fg.ideas, err = readIdeaReport(ctx, st, f.Pilot.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -292,6 +299,11 @@ func (fg *Figures) Text(words *locales.Catalog) string {
 		for _, r := range fg.Texts {
 			fmt.Fprintf(&b, "\n  • [%s] %s: “%s”", r.Ref, r.Result, shorten(r.Text, textLen))
 		}
+	}
+	if fg.ideas != nil && !fg.ideas.empty() {
+		b.WriteString("\n\n")
+		b.WriteString(say("ideas.title", map[string]any{"Pilot": fg.Pilot}))
+		fg.ideas.write(&b, fg.Lang, say, false)
 	}
 	fg.writeTail(&b, say)
 	return b.String()

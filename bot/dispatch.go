@@ -29,6 +29,11 @@ func (s *Service) FireDue(ctx context.Context) (int, error) {
 		if now := s.clock.Now().In(f.Pilot.Timezone); f.Pilot.QuietHours.Contains(now.Hour()*60 + now.Minute()) {
 			continue
 		}
+		n, err := s.fireIdeas(ctx, f)
+		sent += n
+		if err != nil {
+			errs = append(errs, err)
+		}
 		for {
 			due, err := s.store.ClaimDue(ctx, f.Pilot.ID, s.clock.Now(), s.lease, claimBatch)
 			if err != nil {
@@ -68,6 +73,7 @@ func (s *Service) fire(ctx context.Context, f *flow.Flow, d Due) (bool, error) {
 			return false, s.store.Release(ctx, f.Pilot.ID, d)
 		}
 		t := s.newTurn(d.User, sess, Inbound{ChatID: sess.Chat, Private: true})
+		t.ctx = ctx
 		t.lane = LaneBulk
 		if t.sess == nil {
 			return false, s.store.Release(ctx, f.Pilot.ID, d)

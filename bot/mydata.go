@@ -35,6 +35,7 @@ func (t *turn) myData(ctx context.Context) {
 		b.WriteString(": ")
 		b.WriteString(t.shown(r))
 	}
+	t.myIdeas(ctx, &b)
 	t.text(b.String())
 }
 

@@ -119,6 +119,7 @@ type Service struct {
 	extra   map[string][]int64
 	botName string
 	random  io.Reader
+	ideas   *Board // co-creation: similar ideas, the next idea to weigh
 }
 
 // New checks the configuration and builds a Service.
@@ -158,6 +159,7 @@ func New(cfg Config) (*Service, error) {
 	if s.lease <= 0 {
 		s.lease = DefaultClaimLease
 	}
+	s.ideas = newBoardOf(cfg.Store)
 	s.SetFlows(cfg.Flows)
 	return s, nil
 }
@@ -205,6 +207,7 @@ func (s *Service) Handle(ctx context.Context, in Inbound) error {
 			return nil
 		}
 		t := s.newTurn(user, sess, in)
+		t.ctx = ctx
 		t.run(ctx)
 		err = t.save(ctx)
 		if errors.Is(err, ErrConflict) {

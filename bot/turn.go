@@ -16,6 +16,7 @@ import (
 // the store does not have, and nothing committed is lost (invariant 1).
 type turn struct {
 	s    *Service
+	ctx  context.Context // of the handling, for reads while deciding
 	user string
 	in   Inbound
 	now  time.Time
@@ -131,9 +132,16 @@ func (t *turn) repeat() {
 	if t.sess == nil || t.f == nil {
 		return
 	}
-	res := t.s.engine.Step(t.f, t.sess.Flow, flow.Input{Kind: flow.InRepeat}, t.now)
-	for _, m := range res.Messages {
-		t.send(m)
+	st := t.sess.Flow
+	res := t.s.engine.Step(t.f, st, flow.Input{Kind: flow.InRepeat}, t.now)
+	for range maxNeeds {
+		for _, m := range res.Messages {
+			t.send(m)
+		}
+		if res.Need == nil {
+			return
+		}
+		res = t.s.engine.Step(t.f, res.State, t.fulfil(res.Need), t.now)
 	}
 }
 
@@ -143,6 +151,9 @@ func isCommand(s string) bool {
 
 // flowInput feeds typed text, media or anything else to the flow.
 func (t *turn) flowInput(ctx context.Context) {
+	if t.coordinatorInput(ctx) {
+		return
+	}
 	if t.sess == nil {
 		t.safeguardAnyPilot(ctx, t.in.Text)
 		t.menuOrOnly("")
@@ -162,10 +173,24 @@ func (t *turn) flowInput(ctx context.Context) {
 }
 
 // step runs the engine and turns its effects into the commit and replies.
+// When the engine needs ideas from the store, the host answers at once and
+// the engine goes on, all in this turn.
 func (t *turn) step(in flow.Input) flow.Result {
 	res := t.s.engine.Step(t.f, t.sess.Flow, in, t.now)
+	t.apply(res)
+	need := res.Need
+	for i := 0; need != nil && !res.Stale && i < maxNeeds; i++ {
+		more := t.s.engine.Step(t.f, t.sess.Flow, t.fulfil(need), t.now)
+		t.apply(more)
+		need = more.Need
+	}
+	return res
+}
+
+// apply turns one engine result into the commit and replies.
+func (t *turn) apply(res flow.Result) {
 	if res.Stale {
-		return res
+		return
 	}
 	prev := t.sess.Flow
 	t.sess.Flow = res.State
@@ -210,6 +235,8 @@ func (t *turn) step(in flow.Input) flow.Result {
 			// pointer that says this citizen contacted this pilot.
 			t.count(cDeclined, 1)
 			c.Session, c.Drop, c.Erase = nil, true, ErasePilot
+		case flow.EffPropose, flow.EffSupport, flow.EffVote, flow.EffHearBack:
+			t.ideaEffect(e)
 		}
 	}
 	for _, m := range res.Messages {
@@ -219,7 +246,6 @@ func (t *turn) step(in flow.Input) flow.Result {
 		}
 		t.send(m)
 	}
-	return res
 }
 
 func replacePrompt(list []Prompt, p Prompt) []Prompt {
@@ -303,7 +329,7 @@ func (t *turn) menuOrOnly(intro string) {
 func (t *turn) press(ctx context.Context) {
 	cb, _ := flow.ParseCallback(t.in.Data)
 	switch cb.Kind {
-	case flow.CallbackFlow:
+	case flow.CallbackFlow, flow.CallbackSupport, flow.CallbackVote:
 		if t.sess == nil {
 			t.ack(t.say("stale.short", nil))
 			t.menuOrOnly("")
@@ -328,6 +354,8 @@ func (t *turn) press(ctx context.Context) {
 		t.confirmForget(cb.Option == flow.ForgetYes)
 	case flow.CallbackHelp:
 		t.helpNow(ctx, "")
+	case flow.CallbackModerate, flow.CallbackNews:
+		t.moderate(ctx, cb)
 	case flow.CallbackChosen:
 		t.ack("") // the mark left on an answered question
 	default:
@@ -434,6 +462,7 @@ func (t *turn) stop() {
 	c := t.commit()
 	c.Cancel = true
 	c.Prompts = nil
+	t.ideasStop()
 	t.text(t.say("stop.done", nil))
 }
 

@@ -128,6 +128,10 @@ type Commit struct {
 	Once    string
 	OnceTTL time.Duration
 	Erase   Erase // after the commit
+	// Ideas change the pilot's ideas: a citizen's new idea, vote or
+	// support goes with their turn; a coordinator's moderation with the
+	// replies it sends.
+	Ideas []IdeaOp
 }
 
 // Lane says how a message is paced, following Telegram's limits.

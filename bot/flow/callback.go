@@ -1,6 +1,9 @@
 package flow
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Callback is the data of an inline button: what Telegram sends back when
 // someone presses it. Every button the bot makes, in a flow or of its own,
@@ -12,12 +15,16 @@ import "strings"
 // "<version 6>:<node>:<option>[:<arg>]". The host's buttons start with one
 // letter and a colon ("P:turku", "L:fi", "F:yes"), or are one sign ("H",
 // "✓"). Telegram allows at most MaxButtonData bytes.
+// Co-creation buttons: "S:<idea>" support, "V:<idea>:<vote>",
+// "M:<pilot>.<idea>:<action>" moderate (a coordinator may have several
+// pilots), "N:<pilot>:send|cancel" a coordinator's update.
 type Callback struct {
 	Kind    CallbackKind
 	Version string // flow: the first 6 characters of the flow version
 	Node    string // flow: the node the button belongs to
 	// Option is what was chosen: a flow node's option; yes or no (forget);
-	// agree, disagree or pass (vote); approve, reject or edit (moderate).
+	// agree, disagree or pass (vote); approve, reject, edit, a new status
+	// or nonote (moderate); send or cancel (news).
 	Option string
 	// Arg is what the button is about: a pilot id (pilot), a language
 	// (language), an idea id (support, vote, moderate), an alert reference
@@ -44,6 +51,9 @@ const (
 	CallbackVote                  // weigh an idea: Arg is the idea id, Option agree, disagree or pass
 	CallbackModerate              // a coordinator moderates an idea: Arg is the idea id, Option approve, reject or edit
 	CallbackOnIt                  // a coordinator takes a safeguarding alert: Arg is the alert reference
+	// CallbackNews confirms (send) or drops (cancel) a coordinator's
+	// update to everyone who agreed to hear back: Arg is the pilot id.
+	CallbackNews
 )
 
 // MaxButtonData is Telegram's limit on callback data, in bytes.
@@ -67,6 +77,7 @@ const (
 	tagVote     = "V"
 	tagModerate = "M"
 	tagOnIt     = "A"
+	tagNews     = "N"
 	tagUnknown  = "?"
 	sep         = ":"
 )
@@ -83,7 +94,20 @@ const (
 	ModerateApprove = "approve"
 	ModerateReject  = "reject"
 	ModerateEdit    = "edit"
+	// The statuses a coordinator gives an approved idea ("you said, we
+	// did"), and the answer to "add a note?".
+	ModerateConsidering = "considering"
+	ModerateAccepted    = "accepted"
+	ModerateDone        = "done"
+	ModerateImpossible  = "impossible"
+	ModerateNoNote      = "nonote"
+	NewsSend            = "send"
+	NewsCancel          = "cancel"
 )
+
+// moderateOptions are the options of a moderation button.
+var moderateOptions = []string{ModerateApprove, ModerateReject, ModerateEdit,
+	ModerateConsidering, ModerateAccepted, ModerateDone, ModerateImpossible, ModerateNoNote}
 
 // fixedOption reports whether opt is one of the options of a host button
 // of kind k.
@@ -94,7 +118,9 @@ func fixedOption(k CallbackKind, opt string) bool {
 	case CallbackVote:
 		return opt == VoteAgree || opt == VoteDisagree || opt == VotePass
 	case CallbackModerate:
-		return opt == ModerateApprove || opt == ModerateReject || opt == ModerateEdit
+		return slices.Contains(moderateOptions, opt)
+	case CallbackNews:
+		return opt == NewsSend || opt == NewsCancel
 	}
 	return false
 }
@@ -140,6 +166,8 @@ func (c Callback) Encode() string {
 		return tagModerate + sep + c.Arg + sep + c.Option
 	case CallbackOnIt:
 		return tagOnIt + sep + c.Arg
+	case CallbackNews:
+		return tagNews + sep + c.Arg + sep + c.Option
 	}
 	return tagUnknown
 }
@@ -187,6 +215,8 @@ func ParseCallback(data string) (Callback, bool) {
 		c, ok = parsePair(CallbackVote, rest)
 	case tag == tagModerate:
 		c, ok = parsePair(CallbackModerate, rest)
+	case tag == tagNews:
+		c, ok = parsePair(CallbackNews, rest)
 	}
 	if !ok {
 		return Callback{}, false

@@ -35,6 +35,9 @@ type State struct {
 	Done     bool              `json:"d,omitempty"` // reached an end node
 	Name     string            `json:"f,omitempty"` // first name, kept only if the flow shows it
 	Due      int64             `json:"u,omitempty"` // unix seconds of the pending follow-up
+	// Draft is what an idea or weigh node keeps while the citizen decides:
+	// their idea while they look at similar ones, the idea being weighed.
+	Draft string `json:"dr,omitempty"`
 }
 
 const (
@@ -79,6 +82,7 @@ type Input struct {
 	Node      string // timers and reminders
 	Seq       int    // timers and reminders
 	FirstName string
+	Ideas     []IdeaCard // InIdeas: what the host found for a Need
 }
 
 // Media is a voice note or photo, stored as a reference; never downloaded.
@@ -125,6 +129,7 @@ type Effect struct {
 	Node   string
 	Answer *Answer
 	Prompt *Prompt
+	Idea   *IdeaAct // co-creation effects
 }
 
 // Answer is one recorded answer.
@@ -162,6 +167,9 @@ type Result struct {
 	Chosen   string // label of the pressed button, to replace the old keyboard
 	Notice   string // a short acknowledgement for the button press
 	Stale    bool   // the input no longer applies; nothing changed
+	// Need asks the host for ideas before the step can go on; it answers
+	// with an InIdeas input (see ideas.go).
+	Need *Need
 }
 
 // Engine runs flows. It is stateless and safe for concurrent use.
@@ -219,7 +227,7 @@ func (r *stepper) step(in Input) {
 	if !st.Started() {
 		// No dialogue yet (or it was declined): anything starts one, except
 		// clock events, which belong to a dialogue that is gone.
-		if in.Kind == InTimer || in.Kind == InReminder {
+		if in.Kind == InTimer || in.Kind == InReminder || in.Kind == InIdeas {
 			r.res.Stale = true
 			return
 		}
@@ -242,6 +250,13 @@ func (r *stepper) step(in Input) {
 	switch in.Kind {
 	case InTimer, InReminder:
 		r.clock(n, in)
+		return
+	case InIdeas:
+		if !strings.HasPrefix(st.Await, awaitNeed) {
+			r.res.Stale = true
+			return
+		}
+		n.kind().fetched(r, n, in.Ideas)
 		return
 	case InRepeat:
 		if st.Await == awaitTime {
@@ -305,7 +320,7 @@ func (r *stepper) enter(id string) {
 		}
 		st.Seq++
 		st.Node = n.ID
-		st.Await = ""
+		st.Await, st.Draft = "", ""
 		next, stop := n.kind().enter(r, n)
 		if stop {
 			return
@@ -406,6 +421,9 @@ func (r *stepper) pressed(data string) (Callback, bool) {
 
 // button handles a press.
 func (r *stepper) button(n *Node, data string) {
+	if c, ok := ParseCallback(data); ok && c.Kind != CallbackFlow && n.kind().hostButton(r, n, c) {
+		return
+	}
 	c, ok := r.pressed(data)
 	if !ok || c.Node != n.ID || c.Arg != "" || !r.validOption(n, c.Option) {
 		r.res.Notice = r.say("stale.short", nil)

@@ -127,6 +127,8 @@ type Node struct {
 	Restart   bool          // end: offer "start again"
 	Links     int           // invite: how many invitation links
 	Network   string        // invite: the result holding the network size
+	HearBack  Text          // idea: asked after an idea is saved or supported
+	Ideas     int           // weigh: the most ideas shown in one visit
 
 	Pos Pos
 }

@@ -49,7 +49,9 @@ func TestGraphShowsEveryAnswer(t *testing.T) {
 		`n_route -->|"otherwise"| n_ask_why`,
 		`n_ask_why -->|"✍ text · 🎤 voice · 📷 photo · Skip"| n_ask_kids`,
 		`n_ask_kids -->|"a number 0–12 · Skip"| n_ask_age`,
-		`n_ask_age -->|"a number ≥ 16"| n_note`,
+		`n_ask_age -->|"a number ≥ 16"| n_ask_idea`,
+		`n_ask_idea -->|"💡 idea · 👍 support similar · hear back? · Skip"| n_weigh_ideas`,
+		`n_weigh_ideas -->|"👍 · 👎 · 🤷 up to 3 ideas"| n_note`,
 		`n_ask_again -->|"yes · no"| n_wait_ten_days`,
 		`n_wait_ten_days[/"⏰ wait 10d at 09:30<br/>Talk soon!"/]`, // as written, not 1w3d
 		`n_wait_more[/"⏰ wait 1d12h"/]`,

@@ -71,6 +71,8 @@ func TestKindAnswers(t *testing.T) {
 		{"ask_why", nil, nil, []string{"_text", "_voice", "_photo", Skipped}},
 		{"ask_kids", nil, nil, []string{Skipped}},
 		{"ask_again", []string{"yes", "no"}, []string{"yes", "no"}, []string{"yes", "no", Skipped}},
+		{"ask_idea", []string{"_new", "yes", "no"}, []string{"proposed", "supported"}, []string{"proposed", "supported", Skipped}},
+		{"weigh_ideas", []string{"_enough"}, nil, []string{Skipped}},
 		{"note", nil, nil, []string{Skipped}},
 		{"pass_on", nil, nil, []string{Skipped}},
 	} {
@@ -109,6 +111,8 @@ func TestShowAnswer(t *testing.T) {
 		{a: Answer{Result: "why", Kind: KindText, Text: "too slow"}, text: "", mydata: "“too slow”", digest: ""},
 		{a: Answer{Result: "why", Kind: KindText, Media: voice}, text: "", mydata: "[mydata.voice]", digest: ""},
 		{a: Answer{Result: "why", Kind: KindText, Value: "_voice"}, text: "🎤", mydata: "🎤", digest: "🎤"},
+		{a: Answer{Result: "idea", Kind: KindIdea, Value: "proposed"}, text: "[idea.proposed]", mydata: "[idea.proposed]", digest: "[idea.proposed]"},
+		{a: Answer{Result: "idea", Kind: KindIdea, Value: Skipped}, text: "", mydata: "[mydata.skipped]", digest: "[digest.skipped]"},
 		{a: Answer{Result: "old", Kind: Kind("poll"), Value: "x"}, text: "", mydata: "x", digest: "x"},
 	} {
 		fl := f
@@ -155,6 +159,7 @@ func TestAnswerCounts(t *testing.T) {
 		{Answer{Kind: KindText, Media: &Media{Type: "photo"}}, "_photo", 0, false},
 		{Answer{Kind: KindText, Value: Skipped}, Skipped, 0, false},
 		{Answer{Kind: KindYesNo, Value: "no"}, "no", 0, false},
+		{Answer{Kind: KindIdea, Value: "supported"}, "supported", 0, false},
 	} {
 		x, ok := tc.a.Score()
 		if b := tc.a.Bucket(); b != tc.bucket || ok != tc.scored || x != tc.score {

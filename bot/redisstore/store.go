@@ -29,6 +29,30 @@
 //	<ns>:{p:<pilot>}:ol             sorted set: chat -> end of a courier's lease (ms)
 //	<ns>:{p:<pilot>}:ot:<chat>      the chat's pacing state, expires by itself
 //	<ns>:{p:<pilot>}:rm, :rc        recruitment chains: members and coupons, see chain.go
+//
+// Ideas (ideas.go), under the same tag: the commit script writes a
+// citizen's idea, vote or support with their turn.
+//
+//	<ns>:{p:<pilot>}:i:<id>         hash of an idea: t text, l language, a author, s status,
+//	                                c created ms, ap approved ms, r screening reasons, m voice
+//	                                note json, n status note, tr:<lang> translations, ed 1 if
+//	                                edited, ag dg ps vote tallies, sp supports
+//	<ns>:{p:<pilot>}:is:<status>    sorted set of the ideas with a status, by creation (ms)
+//	<ns>:{p:<pilot>}:ia             sorted set of the approved ideas, by approval (ms)
+//	<ns>:{p:<pilot>}:iv:<lang>      sorted set of the approved ideas shown in a language
+//	                                (written in it or translated), by votes: the next-idea pick
+//	<ns>:{p:<pilot>}:ivo:<id>       hash: who voted on an idea -> a, d or p
+//	<ns>:{p:<pilot>}:isp:<id>       set: who supports an idea
+//	<ns>:{p:<pilot>}:ium:<user>     set: the citizen's ideas
+//	<ns>:{p:<pilot>}:iuv:<user>     hash: the citizen's votes, idea -> a, d or p
+//	<ns>:{p:<pilot>}:ius:<user>     set: the ideas the citizen supports
+//	<ns>:{p:<pilot>}:iseen:<user>   set: the ideas shown to the citizen
+//	<ns>:{p:<pilot>}:ihb            hash: who agreed to hear back -> "<chat>|<language>"
+//	<ns>:{p:<pilot>}:inews          sorted set "<user>|<idea>" (status, on the board) or
+//	                                "<user>|*<update>" by when to send (after quiet hours)
+//	<ns>:{p:<pilot>}:inm:<id>       hash of a coordinator's update: t text, c ms; expires
+//	<ns>:{p:<pilot>}:iver           the board's version: replicas rebuild their indexes on a change
+//	<ns>:{p:<pilot>}:inote          when coordinators were last told about waiting ideas (ms)
 //	<ns>:{in:<k>}:...               the inbox, see inbox.go
 //	<ns>:pref:<key>, <ns>:lock:<name>, <ns>:run:<name>  settings, locks, run records
 //
@@ -333,7 +357,12 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 		return nil, nil, err
 	}
 	keys = append(keys, s.membersKey(pilot), s.couponsKey(pilot))
-	return keys, append(args, chain...), nil
+	ideaArgs, err := s.ideaArgs(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	args = append(args, chain...)
+	return keys, append(args, ideaArgs...), nil
 }
 
 // commitScript applies a commit atomically. It first checks everything
@@ -355,8 +384,9 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 // kinds (comma separated), keep ms, once ttl ms (0: none), now ms; then
 // counted groups: prompts (kind, payload, due ms), counters (field,
 // incr), cohort counters (field, incr), answers (json, at ms), messages
-// (chat, json, lane), chain writes (see chainLua).
-var commitScript = redis.NewScript(chainLua + `
+// (chat, json, lane), chain writes (see chainLua); last the pilot's key
+// prefix and the idea operations (see ideasLua).
+var commitScript = redis.NewScript(chainLua + ideasLua + `
 local cur = redis.call('GET', KEYS[1])
 local rev = 0
 if cur then rev = tonumber(string.match(cur, '^(%d+)\n')) or 0 end
@@ -436,8 +466,12 @@ if #answers > 0 then
   end
   if not big(redis.call('GET', KEYS[13])) then return redis.error_reply('BADANSWERS answer sequence is corrupt') end
 end
-local chain = readChain(i, #KEYS - 1, #KEYS)
+local chain
+chain, i = readChain(i, #KEYS - 1, #KEYS)
 if not chain then return redis.error_reply('CONFLICT chains changed') end
+local iprefix = ARGV[i]
+local iops, ierr = I.check(iprefix, ARGV[i+1])
+if ierr then return redis.error_reply(ierr) end
 
 -- Write.
 if ARGV[9] ~= '0' then redis.call('SET', KEYS[9], '1', 'PX', ARGV[9]) end
@@ -483,6 +517,7 @@ for _, o in ipairs(outs) do
   end
 end
 writeChain(chain, ARGV[8])
+I.apply(iprefix, user, iops, num(10))
 return newrev
 `)
 
@@ -573,7 +608,10 @@ func (s *Store) forgetIn(ctx context.Context, user, pilot string) error {
 	if err := forgetScript.Run(ctx, s.rdb, keys, user).Err(); err != nil {
 		return fmt.Errorf("forget in %s: %w", pilot, err)
 	}
-	return s.withdraw(ctx, user, pilot)
+	if err := s.withdraw(ctx, user, pilot); err != nil {
+		return err
+	}
+	return s.forgetIdeas(ctx, user, pilot)
 }
 
 func pilotsOf(ptr map[string]string) []string {

@@ -31,6 +31,9 @@ type Scenario struct {
 	Steps []*Step
 	Pos   flow.Pos
 	start string
+	// People are the others in the conversation besides the citizen, by
+	// name, with their Telegram language (see people.go).
+	People map[string]string
 }
 
 // Action is what a step does.
@@ -49,9 +52,10 @@ const (
 	NoReply  Action = "no_reply" // the bot said nothing more
 	Answers  Action = "answers"  // the answers recorded so far in this dialogue
 	Alert    Action = "alert"    // a coordinator got a message containing this text
+	As       Action = "as"       // the steps after it are this person's (see people.go)
 )
 
-var actions = []Action{Say, Press, Voice, Photo, Sticker, Wait, Language, Expect, NoReply, Answers, Alert}
+var actions = []Action{Say, Press, Voice, Photo, Sticker, Wait, Language, Expect, NoReply, Answers, Alert, As}
 
 // Step is one line of a scenario.
 type Step struct {
@@ -67,7 +71,7 @@ type Step struct {
 // The keys of a scenario file, and of each scenario in it.
 var (
 	fileKeys     = []string{"flow", "scenarios"}
-	scenarioKeys = []string{"name", "lang", "start", "steps"}
+	scenarioKeys = []string{"name", "lang", "start", "people", "steps"}
 )
 
 // Parse reads a scenario file, reporting every problem with its position,
@@ -185,6 +189,7 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 			s.Start, s.start = t, v
 		}
 	}
+	p.people(s, m)
 	kv, ok := m["steps"]
 	switch {
 	case !ok:
@@ -199,6 +204,7 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 			s.Steps = append(s.Steps, st)
 		}
 	}
+	p.checkPeople(s)
 	if len(kv.Value.Content) == 0 {
 		p.errorf(kv.Value, "scenario %q has no steps; add steps: with what the citizen does and what the bot should say", s.Name)
 	}

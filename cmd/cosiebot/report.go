@@ -80,6 +80,7 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "csv", "csv (opens in spreadsheets), jsonl, or datapackage (a folder for researchers: -o DIR)")
 	out := fs.String("o", "", "write to this file (a folder for datapackage) instead of standard output")
 	dir := fs.String("flows", "", "folder of flow files (default: $COSIE_FLOWS_DIR, else the shipped flows)")
+	ideas := fs.Bool("ideas", false, "export the pilot's ideas (text, status, votes; csv) instead of the answers")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -88,10 +89,16 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		return usageErr("--format %q: use csv, jsonl or datapackage", *format)
 	case *format == "datapackage" && *out == "":
 		return usageErr("--format datapackage writes a folder: name it with -o, like -o turku-data")
+	case *ideas && *format != "csv":
+		return usageErr("--ideas exports a CSV: leave out --format, or use --format csv")
 	}
-	key, err := exportKey(e)
-	if err != nil {
-		return err
+	var key []byte
+	if !*ideas { // the ideas export names no one
+		k, err := exportKey(e)
+		if err != nil {
+			return err
+		}
+		key = k
 	}
 	f, words, store, closeFn, err := reportSetup(e, *pilot, *dir)
 	if err != nil {
@@ -110,14 +117,18 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		defer file.Close()
 		w = bufio.NewWriter(file)
 	}
-	n, err := bot.Export(ctx, store, f, key, w, *format)
+	what, export := "dialogue", func() (int, error) { return bot.Export(ctx, store, f, key, w, *format) }
+	if *ideas {
+		what, export = "idea", func() (int, error) { return bot.ExportIdeas(ctx, store, f, w) }
+	}
+	n, err := export()
 	if err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	fmt.Fprintf(e.stderr, "%s exported\n", plural(n, "dialogue"))
+	fmt.Fprintf(e.stderr, "%s exported\n", plural(n, what))
 	return nil
 }
 

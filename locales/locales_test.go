@@ -53,6 +53,8 @@ var sample = map[string]any{
 	"Avg":      "4.27",
 	"Answered": 23,
 	"Sent":     29,
+	"Whole":    "1500",
+	"Fraction": "1.5",
 }
 
 func catalog(t testing.TB) *locales.Catalog {

@@ -19,8 +19,17 @@ type Flow struct {
 	Nodes   []*Node // in file order; the first is where a dialogue starts
 
 	byID     map[string]*Node
-	results  map[string]*Node // result name -> the node that asks it
-	usesName bool             // some text uses {{.FirstName}}
+	results  map[string]*Node       // result name -> the node that asks it
+	usesName bool                   // some text uses {{.FirstName}}
+	numbers  map[string]numberStyle // how each language writes numbers
+}
+
+// numberStyle is how citizens writing lang type numbers.
+func (f *Flow) numberStyle(lang string) numberStyle {
+	if st, ok := f.numbers[lang]; ok {
+		return st
+	}
+	return styleOf(lang)
 }
 
 // Node returns the node with this id, or nil.
@@ -110,7 +119,9 @@ type Node struct {
 	Count  string // the result whose number picks the plural form of Text
 
 	Options   []*Option     // choice
-	Min, Max  *float64      // number
+	Min, Max  *float64      // number: as written; see bounds
+	Whole     bool          // number: whole numbers only
+	Reask     Text          // number: the flow's own re-ask, instead of the bot's
 	Accept    []string      // text: "text", "voice", "photo"
 	Optional  bool          // text, number, choice: offer a Skip button
 	Branches  []*Branch     // branch

@@ -180,6 +180,7 @@ func (l *loader) pilot(pp pair) bool {
 		l.errorf(pos(pp.key), "pilot has no id; add one like id: turku (it is used in Telegram links)")
 	}
 	langsOK := l.languages(m, pp)
+	l.f.numbers = numberStyles(p.Languages)
 	cat := newCatalog(p.Languages)
 	l.catalog = cat
 	if v, ok := m["timezone"]; ok {

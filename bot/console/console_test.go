@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"flag"
 	"os"
@@ -26,9 +27,15 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts")
 func TestTranscript(t *testing.T) {
 	tests := []struct {
 		name, pilot, lang, input string
+		file                     string // a flow in testdata instead of the shipped ones
+		hour                     int    // when the chat starts on Monday 2 March (default 10:00)
 	}{
-		{"turku.sv", "turku", "sv", "1\n2\n5\nbussen går för sällan\n/voice 4\n1\nhej?\n/wait 14d\n1\n3\n/language\n3\n/photo\nmore staff\n/quit\n"},
-		{"hull.en", "hull", "en", "what?\n1\n/sticker\n4\n1\nnothing\n2\n/mydata\n/quit\n"},
+		{"turku.sv", "turku", "sv", "1\n2\n5\nbussen går för sällan\n/voice 4\n1\nhej?\n/wait 14d\n1\n3\n/language\n3\n/photo\nmore staff\n/quit\n", "", 0},
+		{"hull.en", "hull", "en", "what?\n1\n/sticker\n4\n1\nnothing\n2\n/mydata\n/quit\n", "", 0},
+		// Issue 11: a wait of 10d6h from Monday 15:00 passes the follow-up
+		// (Thursday 10:00) and ends in quiet hours (21:00); the follow-up
+		// comes at 10:00, and the two reminders of the next waits at theirs.
+		{"clock.en", "clock", "en", "1\n1\n/wait 10d6h\n/wait 2d\n/wait 1d\n1\n/quit\n", "testdata/clock.yaml", 15},
 	}
 	words, err := locales.Default()
 	if err != nil {
@@ -46,8 +53,11 @@ func TestTranscript(t *testing.T) {
 			}
 			defer stop()
 			set := bot.NewFlows(all...)
+			if tc.file != "" {
+				set = bot.NewFlows(loadFile(t, tc.file, words))
+			}
 			f := set.Get(tc.pilot)
-			clock := bot.NewManualClock(time.Date(2026, 3, 2, 10, 0, 0, 0, f.Pilot.Timezone))
+			clock := bot.NewManualClock(time.Date(2026, 3, 2, cmp.Or(tc.hour, 10), 0, 0, 0, f.Pilot.Timezone))
 			var out bytes.Buffer
 			send := console.NewSender(&out)
 			store := redisstore.New(rdb, redisstore.Options{})
@@ -56,7 +66,7 @@ func TestTranscript(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = console.Run(context.Background(), strings.NewReader(tc.input), &out, svc, send, clock, console.Options{Pilot: tc.pilot, Lang: tc.lang})
+			err = console.Run(context.Background(), strings.NewReader(tc.input), &out, svc, send, clock, console.Options{Pilot: tc.pilot, Lang: tc.lang, Due: store})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,4 +85,17 @@ func TestTranscript(t *testing.T) {
 			}
 		})
 	}
+}
+
+func loadFile(t *testing.T, name string, words *locales.Catalog) *flow.Flow {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, diags := flow.Load(name, data, flow.Options{Languages: words.Languages()})
+	if f == nil {
+		t.Fatalf("load %s: %s", name, diags)
+	}
+	return f
 }

@@ -114,6 +114,8 @@ func TestParseErrors(t *testing.T) {
 		{"scenarios:\n  - steps:\n      - say: hi\n", "2:5: error: this scenario has no name"},
 		{"senarios: []\n", `1:1: error: unknown key "senarios"`},
 		{"scenarios:\n  - name: a\n    steps:\n      - buttons: [a]\n", "4:9: error: buttons goes with expect"},
+		{"scenarios:\n  - name: a\n    steps:\n      - say: hi\n        at: \"2026-03-12 10:00\"\n", "4:9: error: at goes with expect"},
+		{"scenarios:\n  - name: a\n    steps:\n      - expect: hi\n        at: Thursday\n", `5:13: error: at "Thursday" should look like "2026-03-12 10:00"`},
 	}
 	for _, tc := range tests {
 		sf, diags := scenario.Parse("s.test.yaml", []byte(tc.src))

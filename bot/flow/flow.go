@@ -71,6 +71,8 @@ type Pilot struct {
 	RetentionDays int
 	Help          Text
 	Invite        Text // optional: the poster's invitation line (cosiebot qr)
+	About         Text // optional: the bot's description, shown in an empty chat before Start
+	ShortAbout    Text // optional: the bot's short description, on its profile and when shared
 	Reminders     Reminders
 	Safeguarding  Safeguarding
 }

@@ -38,7 +38,7 @@ var pilotIDPattern = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
 
 var (
 	topKeys          = []string{"pilot", "nodes"}
-	pilotKeys        = []string{"id", "name", "languages", "timezone", "quiet_hours", "coordinators", "digest", "retention_days", "help", "reminders", "safeguarding", "invite"}
+	pilotKeys        = []string{"id", "name", "languages", "timezone", "quiet_hours", "coordinators", "digest", "retention_days", "help", "reminders", "safeguarding", "invite", "about", "short_about"}
 	reminderKeys     = []string{"count", "after"}
 	safeguardingKeys = []string{"phrases", "help_now", "button"}
 	optionKeys       = []string{"id", "text", "next", "other", "ask"}
@@ -271,6 +271,9 @@ func (l *loader) pilot(pp pair) bool {
 	p.Name = l.text(m, "name", "pilot.name", "pilot", pos(pp.key), true)
 	p.Help = l.text(m, "help", "pilot.help", "pilot", pos(pp.key), true)
 	p.Invite = l.text(m, "invite", "pilot.invite", "pilot", pos(pp.key), false)
+	p.About = l.text(m, "about", "pilot.about", "pilot", pos(pp.key), false)
+	p.ShortAbout = l.text(m, "short_about", "pilot.short_about", "pilot", pos(pp.key), false)
+	l.checkProfile()
 	if v, ok := m["safeguarding"]; ok {
 		l.safeguarding(v)
 	}

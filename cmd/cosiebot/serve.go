@@ -131,6 +131,11 @@ func (a *app) setCommands(ctx context.Context, words *locales.Catalog) {
 	if err := a.client.SetCommands(ctx, words, pilotLanguages(a.svc.Flows()), coordinators); err != nil {
 		a.log.Warn("could not set the command menu", "err", err)
 	}
+	// What citizens see before pressing Start: name and descriptions from
+	// the flow files (about:, short_about:), only where they changed.
+	if err := a.client.SetProfile(ctx, telegram.Profiles(a.svc.Flows().List())); err != nil {
+		a.log.Warn("could not set the bot's name and description", "err", err)
+	}
 }
 
 // run runs every part until ctx ends or one of them fails, then stops them

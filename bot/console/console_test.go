@@ -41,7 +41,7 @@ func TestTranscript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, _, err := flows.Load(flows.Shipped(), "", flow.Options{Languages: words.Languages()})
+	all, _, err := flows.Load(flows.Shipped(), "", flow.Options{Languages: words.Languages(), Scripts: words})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func loadFile(t *testing.T, name string, words *locales.Catalog) *flow.Flow {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, diags := flow.Load(name, data, flow.Options{Languages: words.Languages()})
+	f, diags := flow.Load(name, data, flow.Options{Languages: words.Languages(), Scripts: words})
 	if f == nil {
 		t.Fatalf("load %s: %s", name, diags)
 	}

@@ -25,6 +25,9 @@ type Options struct {
 	// Languages the bot's own words (locales/) exist in. A pilot language
 	// outside this list is an error. Empty means no such check.
 	Languages []string
+	// Scripts says which languages are written right to left, so that
+	// values inserted into their texts are isolated; nil: none is.
+	Scripts Scripts
 }
 
 // Defaults used when a pilot leaves them out.
@@ -181,7 +184,7 @@ func (l *loader) pilot(pp pair) bool {
 	}
 	langsOK := l.languages(m, pp)
 	l.f.numbers = numberStyles(p.Languages)
-	cat := newCatalog(p.Languages)
+	cat := newCatalog(p.Languages, l.opts.Scripts)
 	l.catalog = cat
 	if v, ok := m["timezone"]; ok {
 		loc, msg := checkZone(l.str(v))

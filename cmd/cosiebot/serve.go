@@ -17,7 +17,6 @@ import (
 
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/courier"
-	"github.com/cosie/cosiebot/bot/flow"
 	"github.com/cosie/cosiebot/bot/metrics"
 	"github.com/cosie/cosiebot/bot/redisstore"
 	"github.com/cosie/cosiebot/bot/schedule"
@@ -293,7 +292,7 @@ type reloader struct {
 }
 
 func (rl *reloader) reload() bool {
-	fl, diags, err := flows.Load(rl.src.fsys, rl.src.dir, flow.Options{Languages: rl.words.Languages()})
+	fl, diags, err := flows.Load(rl.src.fsys, rl.src.dir, flowOptions(rl.words))
 	if err != nil {
 		rl.log.Error("flow reload failed; keeping the running flows", "err", err)
 		rl.reloaded(false)

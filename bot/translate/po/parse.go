@@ -41,8 +41,8 @@ func Parse(data []byte) (*File, error) {
 }
 
 type parser struct {
-	f       *File
-	e       *Entry
+	f      *File
+	e      *Entry
 	target *string         // the string continuation lines add to
 	seen   map[string]bool // the keywords the entry has
 }

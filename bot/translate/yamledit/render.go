@@ -138,3 +138,12 @@ func plainSafe(s string) bool {
 	}
 	return true
 }
+
+// Line writes key: v as a line at the top of a file.
+func Line(key string, v Value) string {
+	text := render(v, 0, false)
+	if !strings.HasPrefix(text, "\n") {
+		text = " " + text
+	}
+	return key + ":" + text
+}

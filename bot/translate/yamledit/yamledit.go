@@ -136,6 +136,13 @@ func (d *Doc) AddKey(m *yaml.Node, key string, v Value) error {
 		d.edits = append(d.edits, edit{end, end, ", " + key + ": " + render(v, 0, true)})
 		return nil
 	}
+	// After the rest of the last value's line: a comment there stays
+	// with it.
+	if nl := bytes.IndexByte(d.src[end:], '\n'); nl >= 0 {
+		end += nl
+	} else {
+		end = len(d.src)
+	}
 	ind := indent(m.Content[0])
 	text := render(v, ind, false)
 	if !strings.HasPrefix(text, "\n") {

@@ -35,6 +35,10 @@ func TestTranscript(t *testing.T) {
 		// Issue 11: a wait of 10d6h from Monday 15:00 passes the follow-up
 		// (Thursday 10:00) and ends in quiet hours (21:00); the follow-up
 		// comes at 10:00, and the two reminders of the next waits at theirs.
+		// Right to left: the shipped Houten flow in Arabic, and a flow that
+		// puts a name, a typed number and an answer into Arabic sentences.
+		{"houten.ar", "houten", "ar", "1\n2\n4\nأحتاج إلى مترجم\n1\n/wait 10d\n1\n/quit\n", "", 0},
+		{"names.ar", "names", "ar", "1\n١٬٥٠٠\n٣\n1\n/quit\n", "testdata/names.yaml", 0},
 		{"clock.en", "clock", "en", "1\n1\n/wait 10d6h\n/wait 2d\n/wait 1d\n1\n/quit\n", "testdata/clock.yaml", 15},
 	}
 	words, err := locales.Default()

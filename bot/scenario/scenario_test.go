@@ -87,6 +87,10 @@ func TestFailuresAreReadable(t *testing.T) {
       - press: I agree
       - press: "No"
       - answers: {ok: "yes", other: "x"}`, []string{`ok: expected "yes", got "no"`, `other: expected "x", but it was not recorded`}},
+		{"came at another time", `
+      - say: /start
+      - expect: "Hello"
+        at: "2026-03-02 11:00"`, []string{"the reply came at 2026-03-02 10:00, expected at 2026-03-02 11:00", "| Hello!"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -167,6 +167,11 @@ func (l *loaded) entry(u *unit) *po.Entry {
 		e.References = []string{fmt.Sprintf("%s:%d", u.file, u.line)}
 	}
 	e.ID, e.Plural = msgid(u)
+	if l.copied(u) {
+		// A copy of the source, as cosiebot locale new writes a new
+		// language's words: the tool shows it as needing work.
+		e.Flags = []string{"fuzzy"}
+	}
 	if !u.plural {
 		e.Str = []string{u.target["other"]}
 		return e
@@ -175,6 +180,24 @@ func (l *loaded) entry(u *unit) *po.Entry {
 		e.Str = append(e.Str, u.target[name])
 	}
 	return e
+}
+
+// copied reports whether u's translation is its source text unchanged,
+// in a language other than the source's.
+func (l *loaded) copied(u *unit) bool {
+	from := l.from
+	if u.words {
+		from = locales.Source
+	}
+	if l.src.Lang == from || u.target.empty() || len(u.target) != len(u.source) {
+		return false
+	}
+	for name, s := range u.source {
+		if u.target[name] != s {
+			return false
+		}
+	}
+	return true
 }
 
 // notes tell the translator what the text is and what it must keep.

@@ -72,3 +72,52 @@ func TestTranslateCommands(t *testing.T) {
 		t.Error("a refused import changed the flow file")
 	}
 }
+
+// TestTranslateNewLanguage: a pilot team adds Romani, which the bot does
+// not ship: the words template, then one PO file for the flow and the
+// bot's words; the import writes both in place and check passes.
+func TestTranslateNewLanguage(t *testing.T) {
+	dir := romaniFlow(t)
+	words := filepath.Join(dir, "locales")
+	if code, _, stderr := runCmd(t, "", "locale", "new", "rom", "--dir", words); code != 0 {
+		t.Fatalf("locale new: %s", stderr)
+	}
+	poFile := filepath.Join(dir, "rom.po")
+	if code, _, stderr := runCmd(t, "", "translate", "export", "--lang", "rom", "-o", poFile, filepath.Join(dir, "quick.yaml")); code != 0 {
+		t.Fatalf("export: %s", stderr)
+	}
+	raw, _ := os.ReadFile(poFile)
+	pf, err := po.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fuzzy := 0
+	for _, e := range pf.Entries {
+		if e.Fuzzy() {
+			fuzzy++
+		}
+		switch e.Context {
+		case "words.button.skip":
+			e.Str, e.Flags = []string{"Nakh"}, nil
+		case "words.button.yes":
+			e.Str, e.Flags = []string{"Va"}, nil
+		}
+	}
+	if fuzzy < 50 {
+		t.Errorf("%d entries marked fuzzy; the template's English copies should all be", fuzzy)
+	}
+	var b bytes.Buffer
+	pf.WriteTo(&b)
+	os.WriteFile(poFile, b.Bytes(), 0o644)
+	code, _, stderr := runCmd(t, "", "translate", "import", poFile)
+	if code != 0 || !strings.Contains(stderr, "2 of the bot's words changed") || !strings.Contains(stderr, "left out: marked fuzzy") {
+		t.Fatalf("import: exit %d: %s", code, stderr)
+	}
+	got, _ := os.ReadFile(filepath.Join(words, "active.rom.yaml"))
+	if !strings.Contains(string(got), `button.skip: "Nakh"`) || !strings.Contains(string(got), `button.yes: "Va"`) {
+		t.Errorf("the words file:\n%s", got)
+	}
+	if code, _, stderr := runCmd(t, "", "check", dir); code == 1 {
+		t.Errorf("check after the import: %s", stderr)
+	}
+}

@@ -160,3 +160,12 @@ func FuzzParseNumber(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParseNumber(b *testing.B) {
+	st := styleOf("nl")
+	for b.Loop() {
+		if _, ok := st.parse("1.500,25"); !ok {
+			b.Fatal("not read")
+		}
+	}
+}

@@ -75,3 +75,20 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRoundTrip: exporting Turku with the bot's words to a PO file,
+// reading it and importing it back unchanged.
+func BenchmarkRoundTrip(b *testing.B) {
+	words := catalog(b)
+	data, err := fs.ReadFile(flows.Shipped(), "turku.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := Source{Lang: "ar", FlowFile: "flows/turku.yaml", FlowData: data, Words: words, WithWords: true, WordsFile: "flows/locales/active.ar.yaml"}
+	for b.Loop() {
+		pf := exportPO(b, src)
+		if _, err := Import(pf, "x.po", src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -165,8 +165,8 @@ func TestLanguage(t *testing.T) {
 		mark := e.rec.mark()
 		c.say("/language")
 		msgs := e.rec.sent(c.id, mark)
-		if len(msgs) != 1 || !slices.Equal(buttonData(msgs[0].Msg), []string{"L:fi", "L:sv", "L:en"}) {
-			t.Fatalf("language menu %+v, want L:fi L:sv L:en", msgs)
+		if len(msgs) != 1 || !slices.Equal(buttonData(msgs[0].Msg), []string{"L:fi", "L:sv", "L:en", "L:ar", "L:so", "L:ru"}) {
+			t.Fatalf("language menu %+v, want the pilot's languages in order", msgs)
 		}
 		if msgs[0].Msg.Text != say(t, "fi", "language.choose") {
 			t.Errorf("menu text %q", msgs[0].Msg.Text)

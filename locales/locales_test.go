@@ -58,6 +58,8 @@ var sample = map[string]any{
 	"Used":     43,
 	"Refused":  17,
 	"Wave":     8,
+	"Whole":    "1500",
+	"Fraction": "1.5",
 }
 
 func catalog(t testing.TB) *locales.Catalog {

@@ -20,9 +20,18 @@ type Flow struct {
 	Nodes   []*Node // in file order; the first is where a dialogue starts
 
 	byID     map[string]*Node
-	results  map[string]*Node // result name -> the node that asks it
-	usesName bool             // some text uses {{.FirstName}}
-	texts    []Text           // every text, in the order read
+	results  map[string]*Node       // result name -> the node that asks it
+	usesName bool                   // some text uses {{.FirstName}}
+	texts    []Text                 // every text, in the order read
+	numbers  map[string]numberStyle // how each language writes numbers
+}
+
+// numberStyle is how citizens writing lang type numbers.
+func (f *Flow) numberStyle(lang string) numberStyle {
+	if st, ok := f.numbers[lang]; ok {
+		return st
+	}
+	return styleOf(lang)
 }
 
 // Node returns the node with this id, or nil.
@@ -69,6 +78,8 @@ type Pilot struct {
 	RetentionDays int
 	Help          Text
 	Invite        Text // optional: the poster's invitation line (cosiebot qr)
+	About         Text // optional: the bot's description, shown in an empty chat before Start
+	ShortAbout    Text // optional: the bot's short description, on its profile and when shared
 	Reminders     Reminders
 	Safeguarding  Safeguarding
 }
@@ -117,7 +128,9 @@ type Node struct {
 	Count  string // the result whose number picks the plural form of Text
 
 	Options   []*Option     // choice
-	Min, Max  *float64      // number
+	Min, Max  *float64      // number: as written; see bounds
+	Whole     bool          // number: whole numbers only
+	Reask     Text          // number: the flow's own re-ask, instead of the bot's
 	Accept    []string      // text: "text", "voice", "photo"
 	Optional  bool          // text, number, choice: offer a Skip button
 	Branches  []*Branch     // branch

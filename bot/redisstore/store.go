@@ -774,3 +774,16 @@ func (s *Store) Partitions(ctx context.Context) ([]string, error) {
 	slices.Sort(parts)
 	return parts, nil
 }
+
+// NextDue is when the earliest of a pilot's prompts is due (or its claim
+// runs out), for clocks that move on their own in chats and tests.
+func (s *Store) NextDue(ctx context.Context, pilot string) (time.Time, bool, error) {
+	zs, err := s.rdb.ZRangeWithScores(ctx, s.dueKey(pilot), 0, 0).Result()
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next due prompt: %w", err)
+	}
+	if len(zs) == 0 {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(int64(zs[0].Score)), true, nil
+}

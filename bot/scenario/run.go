@@ -62,6 +62,7 @@ func Run(ctx context.Context, sf *File, f *flow.Flow, words *locales.Catalog) (*
 			start = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 		}
 		r.clock = bot.NewManualClock(time.Date(start.Year(), start.Month(), start.Day(), start.Hour(), start.Minute(), 0, 0, f.Pilot.Timezone))
+		r.rec = &recorder{clock: r.clock}
 		r.svc, err = bot.New(bot.Config{
 			Store: store, Acker: r.rec, Courier: courier.NewDirect(store, r.rec, nil, nil), Clock: r.clock, Words: words,
 			Flows: bot.NewFlows(f), PseudonymKey: []byte("scenario-tests-pseudonym-key"),
@@ -169,8 +170,8 @@ func (r *runner) step(st *Step) *Failure {
 		for _, p := range r.people {
 			p.seen = r.rec.count()
 		}
-		r.clock.Advance(st.Wait)
-		if _, err := r.svc.FireDue(r.ctx); err != nil {
+		// Each follow-up and reminder goes out at its own time on the way.
+		if err := r.svc.Walk(r.ctx, r.clock, st.Wait, r.store, func(time.Time) {}); err != nil {
 			return r.fail(st, "sending due prompts failed: %v", err)
 		}
 	case Expect:
@@ -201,6 +202,9 @@ func (r *runner) expect(st *Step) *Failure {
 	r.who.seen = got.index + 1
 	if !strings.Contains(squash(got.text), squash(st.Arg)) {
 		return r.fail(st, "the reply differs\n  expected it to contain: %q\n  the reply was:\n%s", st.Arg, show(got))
+	}
+	if when := got.at.In(r.f.Pilot.Timezone).Format(stepTime); st.At != "" && when != st.At {
+		return r.fail(st, "the reply came at %s, expected at %s:\n%s", when, st.At, show(got))
 	}
 	if st.HasKb {
 		labels := got.labels()
@@ -311,6 +315,7 @@ func diffLines(want, got []string) string {
 // recorder is a bot.Sender that keeps what the bot sent.
 type recorder struct {
 	mu      sync.Mutex
+	clock   *bot.ManualClock
 	replies []reply
 }
 
@@ -319,6 +324,7 @@ type reply struct {
 	chat    int64
 	text    string
 	buttons [][]flow.Button
+	at      time.Time // when it was sent, by the scenario's clock
 }
 
 func (m reply) labels() []string {
@@ -345,7 +351,7 @@ func (rc *recorder) Deliver(_ context.Context, o bot.Out) error {
 	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	rc.replies = append(rc.replies, reply{index: len(rc.replies), chat: o.Chat, text: text, buttons: o.Buttons})
+	rc.replies = append(rc.replies, reply{index: len(rc.replies), chat: o.Chat, text: text, buttons: o.Buttons, at: rc.clock.Now()})
 	return nil
 }
 

@@ -273,5 +273,5 @@ func (s *Server) fileOnly(h fileHandler) handler {
 
 // load checks a flow file's text as `cosiebot check` does.
 func (s *Server) load(name string, data []byte) (*flow.Flow, flow.Diagnostics) {
-	return flow.Load(name, data, flow.Options{Languages: s.words.Languages()})
+	return flow.Load(name, data, flow.Options{Languages: s.words.Languages(), Scripts: s.words})
 }

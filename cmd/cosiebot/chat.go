@@ -58,5 +58,5 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Chatting with %s (%s). Nothing is saved after you quit.\n", f.Pilot.Name.Render(f.DefaultLanguage(), nil), f.Pilot.ID)
-	return console.Run(ctx, e.stdin, e.stdout, svc, send, clock, console.Options{Pilot: *pilot, Lang: *lang})
+	return console.Run(ctx, e.stdin, e.stdout, svc, send, clock, console.Options{Pilot: *pilot, Lang: *lang, Due: store})
 }

@@ -34,6 +34,7 @@ func commands() []command {
 		{"test", "run the scenario tests next to flow files", "test [FILE|DIR ...]", cmdTest},
 		{"graph", "draw a flow as a Mermaid flowchart", "graph [--lang xx] FILE", cmdGraph},
 		{"locale", "write a file to translate the bot's own words into a new language", "locale new LANG [--dir DIR]", cmdLocale},
+		{"translate", "export a flow's texts and the bot's words for translators (PO), and import them back", "translate export --lang xx [--pilot ID | FILE] [-o FILE.po] | translate import FILE.po", cmdTranslate},
 		{"digest", "print a pilot's digest", "digest --pilot ID [--since 7d] [--lang xx]", cmdDigest},
 		{"export", "write a pilot's answers as CSV or JSON lines", "export --pilot ID [--format csv|jsonl] [-o FILE]", cmdExport},
 		{"studio", "open the studio in a browser: edit, try, translate and test flows, and see results", "studio [--addr 127.0.0.1:8090] [--flows DIR] [--bot USERNAME]", cmdStudio},

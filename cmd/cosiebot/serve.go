@@ -17,7 +17,6 @@ import (
 
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/courier"
-	"github.com/cosie/cosiebot/bot/flow"
 	"github.com/cosie/cosiebot/bot/metrics"
 	"github.com/cosie/cosiebot/bot/redisstore"
 	"github.com/cosie/cosiebot/bot/schedule"
@@ -144,6 +143,11 @@ func (a *app) setCommands(ctx context.Context, words *locales.Catalog) {
 	}
 	if err := a.client.SetCommands(ctx, words, pilotLanguages(a.svc.Flows()), coordinators); err != nil {
 		a.log.Warn("could not set the command menu", "err", err)
+	}
+	// What citizens see before pressing Start: name and descriptions from
+	// the flow files (about:, short_about:), only where they changed.
+	if err := a.client.SetProfile(ctx, telegram.Profiles(a.svc.Flows().List())); err != nil {
+		a.log.Warn("could not set the bot's name and description", "err", err)
 	}
 }
 
@@ -302,7 +306,7 @@ type reloader struct {
 }
 
 func (rl *reloader) reload() bool {
-	fl, diags, err := flows.Load(rl.src.fsys, rl.src.dir, flow.Options{Languages: rl.words.Languages()})
+	fl, diags, err := flows.Load(rl.src.fsys, rl.src.dir, flowOptions(rl.words))
 	if err != nil {
 		rl.log.Error("flow reload failed; keeping the running flows", "err", err)
 		rl.reloaded(false)

@@ -37,6 +37,12 @@ func init() {
 		{"setMyCommands", setMyCommands},
 		{"deleteMyCommands", deleteMyCommands},
 		{"getMyCommands", getMyCommands},
+		{"setMyName", setProfile("name", 64)},
+		{"getMyName", getProfile("name")},
+		{"setMyDescription", setProfile("description", 512)},
+		{"getMyDescription", getProfile("description")},
+		{"setMyShortDescription", setProfile("short_description", 120)},
+		{"getMyShortDescription", getProfile("short_description")},
 		{"setWebhook", setWebhook},
 		{"deleteWebhook", deleteWebhook},
 		{"getWebhookInfo", getWebhookInfo},
@@ -513,6 +519,35 @@ func getMyCommands(s *Server, _ context.Context, c *Call) (any, *apiError) {
 		cmds = []models.BotCommand{}
 	}
 	return cmds, nil
+}
+
+// setProfile sets the bot's name or a description in a language, with
+// Telegram's length limit; an empty value removes it.
+func setProfile(field string, limit int) func(*Server, context.Context, *Call) (any, *apiError) {
+	return func(s *Server, _ context.Context, c *Call) (any, *apiError) {
+		v := c.Form[field]
+		if utf16Len(v) > limit {
+			return nil, badRequest(strings.ToUpper(field) + "_INVALID")
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		key := field + "|" + c.Form["language_code"]
+		if v == "" {
+			delete(s.profile, key)
+		} else {
+			s.profile[key] = v
+		}
+		return true, nil
+	}
+}
+
+// getProfile answers the name or a description in a language.
+func getProfile(field string) func(*Server, context.Context, *Call) (any, *apiError) {
+	return func(s *Server, _ context.Context, c *Call) (any, *apiError) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return map[string]string{field: s.profile[field+"|"+c.Form["language_code"]]}, nil
+	}
 }
 
 func setWebhook(s *Server, _ context.Context, c *Call) (any, *apiError) {

@@ -19,9 +19,9 @@ type Callback struct {
 	// Option is what was chosen: a flow node's option; yes or no (forget);
 	// agree, disagree or pass (vote); approve, reject or edit (moderate).
 	Option string
-	// Arg is what the button is about: a pilot id (pilot), a language
-	// (language), an idea id (support, vote, moderate), an alert reference
-	// (on it); on a flow button, what its option is about, such as the idea
+	// Arg is what the button is about: a pilot id (pilot, resume), a
+	// language (language), an idea id (support, vote, moderate), an alert
+	// reference (on it); on a flow button, what its option is about, such as the idea
 	// being weighed ("" for the node kinds there are today).
 	Arg string
 }
@@ -44,6 +44,10 @@ const (
 	CallbackVote                  // weigh an idea: Arg is the idea id, Option agree, disagree or pass
 	CallbackModerate              // a coordinator moderates an idea: Arg is the idea id, Option approve, reject or edit
 	CallbackOnIt                  // a coordinator takes a safeguarding alert: Arg is the alert reference
+	// CallbackResume carries on with a dialogue paused after a crisis or a
+	// request for help ("Continue when you are ready"): Arg is the pilot,
+	// "" before any pilot was chosen.
+	CallbackResume
 )
 
 // MaxButtonData is Telegram's limit on callback data, in bytes.
@@ -67,6 +71,7 @@ const (
 	tagVote     = "V"
 	tagModerate = "M"
 	tagOnIt     = "A"
+	tagResume   = "R"
 	tagUnknown  = "?"
 	sep         = ":"
 )
@@ -140,6 +145,8 @@ func (c Callback) Encode() string {
 		return tagModerate + sep + c.Arg + sep + c.Option
 	case CallbackOnIt:
 		return tagOnIt + sep + c.Arg
+	case CallbackResume:
+		return tagResume + sep + c.Arg
 	}
 	return tagUnknown
 }
@@ -183,6 +190,9 @@ func ParseCallback(data string) (Callback, bool) {
 		c, ok = Callback{Kind: CallbackSupport, Arg: rest}, word(rest)
 	case tag == tagOnIt:
 		c, ok = Callback{Kind: CallbackOnIt, Arg: rest}, word(rest)
+	case tag == tagResume:
+		// "R:" is the lobby's: no pilot chosen yet.
+		c, ok = Callback{Kind: CallbackResume, Arg: rest}, rest == "" || word(rest)
 	case tag == tagVote:
 		c, ok = parsePair(CallbackVote, rest)
 	case tag == tagModerate:

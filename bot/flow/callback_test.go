@@ -29,6 +29,9 @@ func TestCallbackWire(t *testing.T) {
 		{flow.Callback{Kind: flow.CallbackVote, Arg: "i42", Option: flow.VoteDisagree}, "V:i42:disagree"},
 		{flow.Callback{Kind: flow.CallbackModerate, Arg: "i42", Option: flow.ModerateApprove}, "M:i42:approve"},
 		{flow.Callback{Kind: flow.CallbackOnIt, Arg: "3f9a12bc"}, "A:3f9a12bc"},
+		{flow.Callback{Kind: flow.CallbackOnIt, Arg: "turku.3f9a12bc"}, "A:turku.3f9a12bc"},
+		{flow.Callback{Kind: flow.CallbackResume, Arg: "turku"}, "R:turku"},
+		{flow.Callback{Kind: flow.CallbackResume}, "R:"},
 	} {
 		got := tc.c.Encode()
 		if got != tc.want {
@@ -52,7 +55,7 @@ func TestParseCallbackRefuses(t *testing.T) {
 		"abcdef", "abcdef:ask", "abcdef::staff", "abcdef:ask:", "abcdef:ask:staff:", "abcdef:ask:staff:x:y",
 		"abcde:ask:staff", "abcdefg:ask:staff", ":ask:staff", "abcdefask:staff",
 		"F:", "F:maybe", "F:yes:no",
-		"S:", "S:a:b", "A:",
+		"S:", "S:a:b", "A:", "R", "R:a:b",
 		"V:i42", "V:i42:", "V:i42:maybe", "V::agree",
 		"M:i42:delete", "M:i42",
 		"P:" + strings.Repeat("x", 63),
@@ -183,6 +186,8 @@ func normal(c flow.Callback) (flow.Callback, bool) {
 		return flow.Callback{Kind: c.Kind}, true
 	case flow.CallbackSupport, flow.CallbackOnIt:
 		return flow.Callback{Kind: c.Kind, Arg: c.Arg}, word(c.Arg)
+	case flow.CallbackResume:
+		return flow.Callback{Kind: c.Kind, Arg: c.Arg}, c.Arg == "" || word(c.Arg)
 	case flow.CallbackVote:
 		return flow.Callback{Kind: c.Kind, Arg: c.Arg, Option: c.Option}, word(c.Arg) && oneOf(c.Option, flow.VoteAgree, flow.VoteDisagree, flow.VotePass)
 	case flow.CallbackModerate:

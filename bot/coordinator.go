@@ -13,9 +13,13 @@ import (
 )
 
 // coordinatorCommand handles the commands only coordinators may use:
-// /digest, /stats and /export, optionally followed by a pilot id. For
+// /digest, /stats and /export, optionally followed by a pilot id, and
+// /alerts (alerts.go). For
 // anyone else it reports false, so the command is treated as unknown.
 func (t *turn) coordinatorCommand(ctx context.Context, name, payload string) bool {
+	if name == "alerts" {
+		return t.alertsCommand(ctx)
+	}
 	if name != "digest" && name != "stats" && name != "export" {
 		return false
 	}
@@ -53,20 +57,20 @@ func (t *turn) coordinatorReport(ctx context.Context, f *flow.Flow, name, lang s
 	switch name {
 	case "digest":
 		from, to := LastDays(f, t.now, 7)
-		text, err := Digest(ctx, t.s.store, f, t.s.words, DigestOptions{From: from, To: to, Lang: lang})
+		text, err := Digest(ctx, t.s.store, f, t.s.words, DigestOptions{From: from, To: to, Lang: lang, Key: t.s.key})
 		if err != nil {
 			return err
 		}
 		t.text(text)
 	case "stats":
-		text, err := Digest(ctx, t.s.store, f, t.s.words, DigestOptions{Lang: lang})
+		text, err := Digest(ctx, t.s.store, f, t.s.words, DigestOptions{Lang: lang, Key: t.s.key})
 		if err != nil {
 			return err
 		}
 		t.text(text)
 	case "export":
 		var buf bytes.Buffer
-		n, err := Export(ctx, t.s.store, f, &buf, "csv")
+		n, err := Export(ctx, t.s.store, f, t.s.key, &buf, "csv")
 		if err != nil {
 			return err
 		}
@@ -118,7 +122,7 @@ func (s *Service) SendDigest(ctx context.Context, pilot string, from, to time.Ti
 		if lang == "" {
 			lang = f.DefaultLanguage()
 		}
-		text, err := Digest(ctx, s.store, f, s.words, DigestOptions{From: from, To: to, Lang: lang})
+		text, err := Digest(ctx, s.store, f, s.words, DigestOptions{From: from, To: to, Lang: lang, Key: s.key})
 		if err != nil {
 			return err
 		}

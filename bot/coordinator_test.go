@@ -112,8 +112,14 @@ func TestCoordinatorCommands(t *testing.T) {
 		}
 		for i, c := range citizens {
 			row := rows[i+1]
-			if row[0] != c.pseudonym()+"-1" || row[1] != c.pseudonym() || row[3] != c.lang {
+			// Named by their pseudonym in this pilot, never the one
+			// every pilot's data is stored under.
+			pid := e.svc.PilotPseudonym("turku", c.pseudonym())
+			if row[0] != pid+"-1" || row[1] != pid || row[3] != c.lang {
 				t.Errorf("row %d: %q", i+1, row)
+			}
+			if bytes.Contains(doc.Data, []byte(c.pseudonym())) {
+				t.Errorf("the export holds the pseudonym %s", c.pseudonym())
 			}
 		}
 		if got := rows[1][7]; got != "'"+hyperlink {

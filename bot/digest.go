@@ -27,6 +27,10 @@ const (
 type DigestOptions struct {
 	From, To time.Time // the period; both zero: all time (/stats)
 	Lang     string    // the coordinator's language
+	// Key is the pseudonym key: participants are named by the reference
+	// their safeguarding alerts show (their pseudonym in the pilot). Nil:
+	// texts are shown without a reference.
+	Key []byte
 }
 
 // Digest writes a pilot's summary for coordinators: participants,
@@ -134,8 +138,12 @@ func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catal
 			b.WriteString("\n\n")
 			b.WriteString(say("digest.texts", nil))
 			for _, r := range texts {
-				// The same 8-character reference as in safeguarding alerts.
-				fmt.Fprintf(&b, "\n  • [%s] %s: “%s”", r.User[:min(8, len(r.User))], r.Result, shorten(r.Text, textLen))
+				// The same reference as in safeguarding alerts.
+				if o.Key != nil {
+					fmt.Fprintf(&b, "\n  • [%s] %s: “%s”", PilotPseudonym(o.Key, f.Pilot.ID, r.User)[:shownRef], r.Result, shorten(r.Text, textLen))
+				} else {
+					fmt.Fprintf(&b, "\n  • %s: “%s”", r.Result, shorten(r.Text, textLen))
+				}
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cosie/cosiebot/bot/flow"
@@ -25,23 +26,31 @@ type dialogue struct {
 }
 
 // Export writes a pilot's answers, one row (csv) or line (jsonl) per
-// dialogue with a column per named result. It holds only pseudonyms: no
-// Telegram id or name is ever stored with an answer. CSV starts with a
-// UTF-8 byte order mark so that spreadsheets open it in the right encoding.
-func Export(ctx context.Context, rep Reports, f *flow.Flow, w io.Writer, format string) (int, error) {
+// dialogue with a column per named result. Participants are per-pilot
+// pseudonyms (PilotPseudonym with key): no Telegram id or name is ever
+// stored with an answer, and two pilots' exports cannot be linked. CSV
+// starts with a UTF-8 byte order mark so that spreadsheets open it in the
+// right encoding.
+func Export(ctx context.Context, rep Reports, f *flow.Flow, key []byte, w io.Writer, format string) (int, error) {
 	if format != "csv" && format != "jsonl" {
 		return 0, fmt.Errorf("export format %q: use csv or jsonl", format)
 	}
 	byKey := map[string]*dialogue{}
 	var order []string
+	pids := map[string]string{} // the pilot's pseudonym of each citizen, computed once
 	err := rep.EachAnswer(ctx, f.Pilot.ID, func(r Record) error {
-		key := r.User + "-" + strconv.Itoa(r.Run)
-		d := byKey[key]
+		pid, ok := pids[r.User]
+		if !ok {
+			pid = PilotPseudonym(key, f.Pilot.ID, r.User)
+			pids[r.User] = pid
+		}
+		id := pid + "-" + strconv.Itoa(r.Run)
+		d := byKey[id]
 		if d == nil {
-			d = &dialogue{Dialogue: key, Participant: r.User, Language: r.Lang, FlowVersion: r.Version,
+			d = &dialogue{Dialogue: id, Participant: pid, Language: r.Lang, FlowVersion: r.Version,
 				Started: time.UnixMilli(r.At).In(f.Pilot.Timezone).Format(time.RFC3339), Answers: map[string]string{}, first: r.At}
-			byKey[key] = d
-			order = append(order, key)
+			byKey[id] = d
+			order = append(order, id)
 		}
 		d.Answers[r.Result] = exportValue(r)
 		return nil
@@ -120,12 +129,16 @@ func exportValue(r Record) string {
 	return v
 }
 
-// csvSafe keeps a citizen's text from being run as a spreadsheet formula.
+// csvSafe keeps a citizen's text from being run as a spreadsheet formula
+// (OWASP's advice on CSV injection): a cell that starts with = + - @, or
+// with a tab or carriage return (spreadsheets skip them and read what
+// follows), gets a leading apostrophe, unless it is a plain number.
 func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
-		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return "'" + s
-		}
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
 	}
-	return s
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return s
+	}
+	return "'" + s
 }

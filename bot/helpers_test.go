@@ -316,6 +316,9 @@ func buttonData(m flow.Message) []string {
 
 // ---- a service on an in-process Redis -----------------------------------------
 
+// testKey is the pseudonym key of every test service.
+var testKey = []byte("test-pseudonym-key-0123456789")
+
 // march2 is a Monday, 10:00 in Turku.
 var march2 = time.Date(2026, 3, 2, 10, 0, 0, 0, mustLoc("Europe/Helsinki"))
 
@@ -343,6 +346,7 @@ type env struct {
 type envOptions struct {
 	flows        []*flow.Flow
 	coordinators map[string][]int64
+	contact      []int64 // the safeguarding contact (COSIE_SAFEGUARDING_CONTACT)
 	start        time.Time
 	ownRedis     bool // a miniredis the test controls (close, restart, time)
 }
@@ -374,12 +378,13 @@ func newEnv(t testing.TB, o envOptions) *env {
 		e.rdb = rdb
 		t.Cleanup(stop)
 	}
-	key := []byte("test-pseudonym-key-0123456789")
+	key := testKey
 	e.store = redisstore.New(e.rdb, redisstore.Options{ChatKey: func(chat int64) string { return bot.ChatKey(key, chat) }})
 	blocked := func(ctx context.Context, chat int64) error { return e.svc.Blocked(ctx, chat) }
 	svc, err := bot.New(bot.Config{
 		Store: e.store, Acker: e.rec, Courier: courier.NewDirect(e.store, e.rec, blocked, nil), Clock: e.clock,
 		Words: words, Flows: bot.NewFlows(o.flows...), PseudonymKey: key, Coordinators: o.coordinators,
+		SafeguardingContact: o.contact,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ package bot
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -21,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/cosie/cosiebot/bot/safeguard"
 	"github.com/cosie/cosiebot/locales"
 	"golang.org/x/text/language"
 )
@@ -36,6 +38,9 @@ const maxAttempts = 5
 type Flows struct {
 	list []*flow.Flow
 	byID map[string]*flow.Flow
+	// guard is the safeguarding lexicon of each pilot and of the lobby,
+	// filled when a Service takes the set (SetFlows).
+	guard *guards
 }
 
 // NewFlows builds a set; flows are listed in pilot id order.
@@ -90,6 +95,14 @@ type Config struct {
 	SessionTTL   time.Duration // default DefaultSessionTTL
 	// Coordinators adds coordinator user ids per pilot to those in the flow files.
 	Coordinators map[string][]int64
+	// SafeguardingContact are the Telegram user ids that get the alert of
+	// a crisis written before any pilot was chosen, when the citizen came
+	// from no pilot (see safeguard.go). Empty: such alerts reach nobody
+	// (the citizen still gets help).
+	SafeguardingContact []int64
+	// Lexicon spots a crisis or a request for help; default
+	// safeguard.Default(), the built-in lexicon.
+	Lexicon *safeguard.Lexicon
 	// ClaimLease: see DefaultClaimLease.
 	ClaimLease time.Duration
 }
@@ -110,6 +123,8 @@ type Service struct {
 	ttl     time.Duration
 	lease   time.Duration
 	extra   map[string][]int64
+	contact []int64
+	lexicon *safeguard.Lexicon
 }
 
 // New checks the configuration and builds a Service.
@@ -127,7 +142,15 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		store: cfg.Store, acker: cfg.Acker, courier: cfg.Courier, clock: cfg.Clock, words: cfg.Words,
 		engine: flow.Engine{Words: cfg.Words}, log: cfg.Logger, key: cfg.PseudonymKey,
-		ttl: cfg.SessionTTL, extra: cfg.Coordinators,
+		ttl: cfg.SessionTTL, extra: cfg.Coordinators, contact: slices.Clone(cfg.SafeguardingContact),
+		lexicon: cfg.Lexicon,
+	}
+	if s.lexicon == nil {
+		lex, err := safeguard.Default()
+		if err != nil {
+			return nil, fmt.Errorf("bot: the safeguarding lexicon: %w", err)
+		}
+		s.lexicon = lex
 	}
 	if s.clock == nil {
 		s.clock = SystemClock{}
@@ -151,11 +174,12 @@ func New(cfg Config) (*Service, error) {
 }
 
 // SetFlows swaps in a new set of flows; sessions continue on the new set.
+// Each pilot's safeguarding phrases are added to the lexicon here, once.
 func (s *Service) SetFlows(f *Flows) {
 	if f == nil {
 		f = NewFlows()
 	}
-	s.flows.Store(f)
+	s.flows.Store(&Flows{list: f.list, byID: f.byID, guard: s.guardsFor(f.list)})
 }
 
 // Flows returns the current set.
@@ -182,6 +206,7 @@ func (s *Service) Handle(ctx context.Context, in Inbound) error {
 		user = s.Pseudonym(in.ChatID)
 	}
 	in.Text = cleanText(in.Text)
+	token := updateToken(in)
 	for range maxAttempts {
 		sess, err := s.store.Load(ctx, user)
 		if err != nil {
@@ -193,6 +218,7 @@ func (s *Service) Handle(ctx context.Context, in Inbound) error {
 			return nil
 		}
 		t := s.newTurn(user, sess, in)
+		t.token = token
 		t.run(ctx)
 		err = t.save(ctx)
 		if errors.Is(err, ErrConflict) {
@@ -210,6 +236,15 @@ func (s *Service) Handle(ctx context.Context, in Inbound) error {
 		return nil
 	}
 	return fmt.Errorf("handle update %d: %w %d times", in.UpdateID, ErrConflict, maxAttempts)
+}
+
+// updateToken names an update across the retries of its turn: its id, or
+// for an update without one a random name.
+func updateToken(in Inbound) string {
+	if in.UpdateID != 0 {
+		return "u" + strconv.FormatInt(in.UpdateID, 10)
+	}
+	return "r" + rand.Text()
 }
 
 // acknowledge answers a button press, so the spinner on the citizen's

@@ -31,6 +31,7 @@ type turn struct {
 
 	ackText string // what the button press is answered with
 	acked   bool
+	token   string // names the update for the store's alert desk (RaiseAlert)
 }
 
 func (s *Service) newTurn(user string, sess *Session, in Inbound) *turn {
@@ -138,10 +139,13 @@ func isCommand(s string) bool {
 	return len(s) > 1 && s[0] == '/' && (s[1] >= 'a' && s[1] <= 'z' || s[1] >= 'A' && s[1] <= 'Z')
 }
 
-// flowInput feeds typed text, media or anything else to the flow.
+// flowInput feeds typed text, media or anything else to the flow, once
+// it is screened for a crisis (safeguard.go).
 func (t *turn) flowInput(ctx context.Context) {
+	if t.screen(ctx) || t.paused() {
+		return
+	}
 	if t.sess == nil {
-		t.safeguardAnyPilot(ctx, t.in.Text)
 		t.menuOrOnly("")
 		return
 	}
@@ -151,9 +155,6 @@ func (t *turn) flowInput(ctx context.Context) {
 		in.Kind = flow.InMedia
 	case t.in.Other != "":
 		in.Kind = flow.InOther
-	}
-	if in.Kind == flow.InText || in.Kind == flow.InMedia {
-		t.safeguard(ctx, t.in.Text)
 	}
 	t.step(in)
 }
@@ -264,6 +265,7 @@ func (t *turn) start(f *flow.Flow) {
 	}
 	t.sess.OptOut = false
 	t.sess.Confirm = ""
+	t.sess.Paused = 0
 	t.step(flow.Input{Kind: flow.InStart, FirstName: t.in.FirstName})
 }
 
@@ -301,6 +303,7 @@ func (t *turn) press(ctx context.Context) {
 			t.menuOrOnly("")
 			return
 		}
+		t.unpause() // an answer pressed carries on
 		res := t.step(flow.Input{Kind: flow.InButton, Data: t.in.Data, FirstName: t.in.FirstName})
 		t.ack(res.Notice)
 		t.chosen(res.Chosen)
@@ -319,7 +322,11 @@ func (t *turn) press(ctx context.Context) {
 	case flow.CallbackForget:
 		t.confirmForget(cb.Option == flow.ForgetYes)
 	case flow.CallbackHelp:
-		t.helpNow(ctx, "")
+		t.helpNow(ctx, true, "")
+	case flow.CallbackResume:
+		t.resume(cb.Arg)
+	case flow.CallbackOnIt:
+		t.onIt(ctx, cb.Arg)
 	case flow.CallbackChosen:
 		t.ack("") // the mark left on an answered question
 	default:

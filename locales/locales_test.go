@@ -53,6 +53,9 @@ var sample = map[string]any{
 	"Avg":      "4.27",
 	"Answered": 23,
 	"Sent":     29,
+	"N":        53,
+	"Time":     "TIME-X3",
+	"Status":   "STATUS-Q8",
 }
 
 func catalog(t testing.TB) *locales.Catalog {

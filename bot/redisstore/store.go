@@ -28,6 +28,7 @@
 //	<ns>:{p:<pilot>}:or             sorted set: chat -> when its next message may go (ms)
 //	<ns>:{p:<pilot>}:ol             sorted set: chat -> end of a courier's lease (ms)
 //	<ns>:{p:<pilot>}:ot:<chat>      the chat's pacing state, expires by itself
+//	<ns>:{p:<pilot>}:al...          safeguarding alert episodes, see alerts.go
 //	<ns>:{in:<k>}:...               the inbox, see inbox.go
 //	<ns>:pref:<key>, <ns>:lock:<name>, <ns>:run:<name>  settings, locks, run records
 //
@@ -520,8 +521,9 @@ end
 return n
 `)
 
-// Forget deletes the citizen's session, answers, prompts and waiting
-// updates in one pilot, or everywhere when pilot is "". When nothing of
+// Forget deletes the citizen's session, answers, prompts, safeguarding
+// alert episodes and waiting updates in one pilot, or everywhere when
+// pilot is "". When nothing of
 // them is left in any pilot, the pointer goes too.
 func (s *Store) Forget(ctx context.Context, user, pilot string) error {
 	pk := s.pointerKey(user)
@@ -539,6 +541,13 @@ func (s *Store) Forget(ctx context.Context, user, pilot string) error {
 		}
 	}
 	if err := s.forgetInbox(ctx, user); err != nil {
+		return err
+	}
+	var parts []string // every partition: an alert may concern a pilot not on the pointer
+	if pilot != "" {
+		parts = []string{pilot}
+	}
+	if err := s.forgetAlerts(ctx, user, parts); err != nil {
 		return err
 	}
 	if pilot == "" {

@@ -58,13 +58,15 @@ func cmdDigest(ctx context.Context, e *env, args []string) error {
 	if err != nil || d < 24*time.Hour {
 		return usageErr("--since %q: give whole days, like 7d", *since)
 	}
+	// Without the key the digest shows texts without references.
+	key, _ := exportKey(e)
 	f, words, store, closeFn, err := reportSetup(e, *pilot, *dir)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
 	from, to := bot.LastDays(f, time.Now(), int(d/(24*time.Hour)))
-	text, err := bot.Digest(ctx, store, f, words, bot.DigestOptions{From: from, To: to, Lang: cmp.Or(*lang, f.DefaultLanguage())})
+	text, err := bot.Digest(ctx, store, f, words, bot.DigestOptions{From: from, To: to, Lang: cmp.Or(*lang, f.DefaultLanguage()), Key: key})
 	if err != nil {
 		return err
 	}
@@ -84,6 +86,10 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	if *format != "csv" && *format != "jsonl" {
 		return usageErr("--format %q: use csv or jsonl", *format)
 	}
+	key, err := exportKey(e)
+	if err != nil {
+		return err
+	}
 	f, _, store, closeFn, err := reportSetup(e, *pilot, *dir)
 	if err != nil {
 		return err
@@ -98,7 +104,7 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		defer file.Close()
 		w = bufio.NewWriter(file)
 	}
-	n, err := bot.Export(ctx, store, f, w, *format)
+	n, err := bot.Export(ctx, store, f, key, w, *format)
 	if err != nil {
 		return err
 	}
@@ -107,4 +113,17 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "%s exported\n", plural(n, "dialogue"))
 	return nil
+}
+
+// exportKey is the pseudonym key serve uses: exports name participants by
+// a keyed hash per pilot (bot.PilotPseudonym).
+func exportKey(e *env) ([]byte, error) {
+	key, err := secret(e.getenv("COSIE_PSEUDONYM_KEY"), e.getenv("COSIE_PSEUDONYM_KEY_FILE"), "COSIE_PSEUDONYM_KEY")
+	if err != nil {
+		return nil, err
+	}
+	if len(key) < 16 {
+		return nil, errors.New("COSIE_PSEUDONYM_KEY is not set (or too short): exports name participants with the same key the bot uses; set it as for serve")
+	}
+	return []byte(key), nil
 }

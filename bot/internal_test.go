@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,27 @@ func TestNumbers(t *testing.T) {
 	}
 	if got := decimal(2.75, "fi"); got != "2,8" {
 		t.Errorf("decimal fi: %s", got)
+	}
+}
+
+func TestScoreUnits(t *testing.T) {
+	for _, tc := range []struct {
+		x    float64
+		want int64
+	}{
+		{3.14159, 3142},
+		{2.5, 2500},
+		{-0.0004, 0},
+		{1e9, 1e12},
+		{1e308, 1e12}, // never more than the largest number
+		{math.Inf(1), 1e12},
+		{math.Inf(-1), -1e12},
+		{math.NaN(), 0},
+		{9223372036854770, 1e12}, // the number that broke a commit (issue 8)
+	} {
+		if got := scoreUnits(tc.x); got != tc.want {
+			t.Errorf("scoreUnits(%v) = %d, want %d", tc.x, got, tc.want)
+		}
 	}
 }
 

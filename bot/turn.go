@@ -241,7 +241,7 @@ func (t *turn) record(a *flow.Answer) {
 		t.count(cValue(a.Result, b), 1)
 	}
 	if x, ok := a.Score(); ok {
-		t.count(cSum(a.Result), int64(x*sumScale))
+		t.count(cSum(a.Result), scoreUnits(x))
 		t.count(cN(a.Result), 1)
 	}
 }

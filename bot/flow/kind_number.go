@@ -9,6 +9,15 @@ import (
 // KindNumber asks for a number, within min and max when they are given.
 const KindNumber Kind = "number"
 
+// Every number lies within these bounds: a number node without min or
+// max takes them, and a flow cannot set wider ones. So a sum of many
+// answers stays exact (the host keeps sums in thousandths in 64 bits), and
+// a hostile typed number can never make a counter overflow.
+const (
+	MinNumber = -1e9
+	MaxNumber = 1e9
+)
+
 type numberKind struct{ baseKind }
 
 func (numberKind) spec() kindSpec {
@@ -19,16 +28,8 @@ func (numberKind) spec() kindSpec {
 func (numberKind) average(avg string, _ Say) string { return "Ø " + avg }
 
 func (numberKind) read(l *loader, n *Node, m map[string]pair, _ string) {
-	if v, ok := m["min"]; ok {
-		if x, ok := l.number(v); ok {
-			n.Min = &x
-		}
-	}
-	if v, ok := m["max"]; ok {
-		if x, ok := l.number(v); ok {
-			n.Max = &x
-		}
-	}
+	n.Min = l.bound(m, "min")
+	n.Max = l.bound(m, "max")
 	if n.Min != nil && n.Max != nil && *n.Min > *n.Max {
 		l.errorf(pos(m["min"].val), "min %v is larger than max %v; swap them", *n.Min, *n.Max)
 	}
@@ -44,24 +45,55 @@ func (numberKind) typed(r *stepper, n *Node, in Input) {
 		r.ask(n, r.say("reask.number", nil))
 		return
 	}
-	if (n.Min != nil && x < *n.Min) || (n.Max != nil && x > *n.Max) {
-		r.ask(n, rangeReask(n, r.words))
+	if lo, hi := n.bounds(); x < lo || x > hi {
+		r.ask(n, rangeReask(n, x, r.words))
 		return
 	}
 	r.record(n, strconv.FormatFloat(x, 'f', -1, 64), "", nil)
 	r.enter(n.Next)
 }
 
-func rangeReask(n *Node, say Say) string {
-	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
-	switch {
-	case n.Min != nil && n.Max != nil:
-		return say("reask.range", map[string]any{"Min": f(*n.Min), "Max": f(*n.Max)})
-	case n.Min != nil:
-		return say("reask.min", map[string]any{"Min": f(*n.Min)})
-	default:
-		return say("reask.max", map[string]any{"Max": f(*n.Max)})
+// bound reads min or max, which must lie within the bounds of every number.
+func (l *loader) bound(m map[string]pair, key string) *float64 {
+	v, ok := m[key]
+	if !ok {
+		return nil
 	}
+	x, ok := l.number(v)
+	if !ok {
+		return nil
+	}
+	if x < MinNumber || x > MaxNumber {
+		l.errorf(pos(v.val), "%s %s is too large: numbers must lie between -1000000000 and 1000000000, so that sums of many answers stay exact", key, strconv.FormatFloat(x, 'f', -1, 64))
+		return nil
+	}
+	return &x
+}
+
+// bounds are the smallest and largest numbers n takes.
+func (n *Node) bounds() (lo, hi float64) {
+	lo, hi = MinNumber, MaxNumber
+	if n.Min != nil {
+		lo = *n.Min
+	}
+	if n.Max != nil {
+		hi = *n.Max
+	}
+	return lo, hi
+}
+
+// rangeReask asks again for a number x out of n's bounds: naming the one
+// bound the flow set when x broke it, else both.
+func rangeReask(n *Node, x float64, say Say) string {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+	lo, hi := n.bounds()
+	switch {
+	case x < lo && n.Min != nil && n.Max == nil:
+		return say("reask.min", map[string]any{"Min": f(lo)})
+	case x > hi && n.Max != nil && n.Min == nil:
+		return say("reask.max", map[string]any{"Max": f(hi)})
+	}
+	return say("reask.range", map[string]any{"Min": f(lo), "Max": f(hi)})
 }
 
 // parseNumber reads "3", "3.5", "3,5" and " 12 ".

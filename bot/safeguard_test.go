@@ -609,3 +609,21 @@ func TestSafeguardingShippedPilots(t *testing.T) {
 		})
 	}
 }
+
+// TestSafeguardingPauseAndCommands: what says the question again (a new
+// language, keeping one's data) offers to carry on instead while paused.
+func TestSafeguardingPauseAndCommands(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	c := e.citizen(4242424290, "en")
+	c.turkuTo("ask_idea")
+	c.say("I want to die")
+	c.say("/language")
+	got := c.press("L:sv")
+	if len(got) != 2 || got[0] != say(t, "sv", "language.set") || got[1] != say(t, "sv", "safeguard.pause") {
+		t.Fatalf("a new language while paused gave %q", got)
+	}
+	if got := c.press("R:turku"); len(got) != 1 || !strings.Contains(got[0], "Fråga 3/4") {
+		t.Fatalf("Continue gave %q", got)
+	}
+}

@@ -123,10 +123,11 @@ func (t *turn) handle(ctx context.Context) {
 	t.ack("")
 }
 
-// repeat says the current question again without changing anything.
+// repeat says the current question again without changing anything; in
+// a paused dialogue, it offers to carry on instead (safeguard.go).
 func (t *turn) repeat() {
 	t.ack("")
-	if t.sess == nil || t.f == nil {
+	if t.sess == nil || t.f == nil || t.paused() {
 		return
 	}
 	res := t.s.engine.Step(t.f, t.sess.Flow, flow.Input{Kind: flow.InRepeat}, t.now)

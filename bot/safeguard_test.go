@@ -11,6 +11,7 @@ import (
 
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/cosie/cosiebot/bot/safeguard"
 )
 
 var coordinators = map[string][]int64{"turku": {9001, 9002}}
@@ -625,5 +626,38 @@ func TestSafeguardingPauseAndCommands(t *testing.T) {
 	}
 	if got := c.press("R:turku"); len(got) != 1 || !strings.Contains(got[0], "Fråga 3/4") {
 		t.Fatalf("Continue gave %q", got)
+	}
+}
+
+// BenchmarkScreenedMessage times Handle of one typed message screened in
+// the pilot's languages (a paused dialogue: the pause is offered again),
+// against the embedded store.
+func BenchmarkScreenedMessage(b *testing.B) {
+	e := newEnv(b, envOptions{flows: allShipped(b)})
+	c := e.citizen(4500000000, "fi")
+	c.turkuTo("ask_idea")
+	c.say("en jaksa elää enää")
+	b.ReportAllocs()
+	for b.Loop() {
+		in := c.inbound()
+		in.Text = "kiitos, jono tappaa minut"
+		c.handle(in)
+	}
+}
+
+// BenchmarkDetectBeforeAPilot times the screening of a message before any
+// pilot is chosen: the citizen's language and every shipped pilot's.
+func BenchmarkDetectBeforeAPilot(b *testing.B) {
+	lex, err := safeguard.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	langs := []string{"fi"}
+	for _, f := range allShipped(b) {
+		langs = append(langs, f.Pilot.Languages...)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		lex.Detect("Enemmän iltaisin auki olevia paikkoja, jono tappaa minut", langs)
 	}
 }

@@ -69,7 +69,9 @@ func (s *Service) fire(ctx context.Context, f *flow.Flow, d Due) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("load session for a due prompt: %w", err)
 		}
-		if sess == nil || sess.Pilot != f.Pilot.ID || sess.OptOut {
+		// A dialogue paused for a crisis is not nudged: the citizen carries
+		// on when they are ready. A follow-up it was promised still comes.
+		if sess == nil || sess.Pilot != f.Pilot.ID || sess.OptOut || sess.Paused != 0 && d.Kind == flow.PromptReminder {
 			return false, s.store.Release(ctx, f.Pilot.ID, d)
 		}
 		t := s.newTurn(d.User, sess, Inbound{ChatID: sess.Chat, Private: true})
@@ -86,6 +88,7 @@ func (s *Service) fire(ctx context.Context, f *flow.Flow, d Due) (bool, error) {
 		c.Release = append(c.Release, d.Kind)
 		if d.Kind == flow.PromptFollowUp {
 			t.sess.FollowedUp = true
+			t.sess.Paused = 0 // the follow-up asks again: the pause is over
 			t.count(cFollowUps, 1)
 		} else {
 			t.count(cReminders, 1)

@@ -34,7 +34,8 @@ type turn struct {
 	ackText string // what the button press is answered with
 	acked   bool
 
-	link *deeplink.Start // the /start link of this turn, if any (reach.go)
+	link  *deeplink.Start // the /start link of this turn, if any (reach.go)
+	token string          // names the update for the store's alert desk (RaiseAlert)
 }
 
 func (s *Service) newTurn(user string, sess *Session, in Inbound) *turn {
@@ -126,10 +127,11 @@ func (t *turn) handle(ctx context.Context) {
 	t.ack("")
 }
 
-// repeat says the current question again without changing anything.
+// repeat says the current question again without changing anything; in
+// a paused dialogue, it offers to carry on instead (safeguard.go).
 func (t *turn) repeat() {
 	t.ack("")
-	if t.sess == nil || t.f == nil {
+	if t.sess == nil || t.f == nil || t.paused() {
 		return
 	}
 	st := t.sess.Flow
@@ -149,13 +151,13 @@ func isCommand(s string) bool {
 	return len(s) > 1 && s[0] == '/' && (s[1] >= 'a' && s[1] <= 'z' || s[1] >= 'A' && s[1] <= 'Z')
 }
 
-// flowInput feeds typed text, media or anything else to the flow.
+// flowInput feeds typed text, media or anything else to the flow, once
+// it is screened for a crisis (safeguard.go).
 func (t *turn) flowInput(ctx context.Context) {
-	if t.coordinatorInput(ctx) {
+	if t.coordinatorInput(ctx) || t.screen(ctx) || t.paused() {
 		return
 	}
 	if t.sess == nil {
-		t.safeguardAnyPilot(ctx, t.in.Text)
 		t.menuOrOnly("")
 		return
 	}
@@ -165,9 +167,6 @@ func (t *turn) flowInput(ctx context.Context) {
 		in.Kind = flow.InMedia
 	case t.in.Other != "":
 		in.Kind = flow.InOther
-	}
-	if in.Kind == flow.InText || in.Kind == flow.InMedia {
-		t.safeguard(ctx, t.in.Text)
 	}
 	t.step(in)
 }
@@ -274,7 +273,7 @@ func (t *turn) record(a *flow.Answer) {
 		t.count(cValue(a.Result, b), 1)
 	}
 	if x, ok := a.Score(); ok {
-		t.count(cSum(a.Result), int64(x*sumScale))
+		t.count(cSum(a.Result), scoreUnits(x))
 		t.count(cN(a.Result), 1)
 	}
 }
@@ -298,6 +297,7 @@ func (t *turn) start(f *flow.Flow) {
 	}
 	t.sess.OptOut = false
 	t.sess.Confirm = ""
+	t.sess.Paused = 0
 	t.step(flow.Input{Kind: flow.InStart, FirstName: t.in.FirstName})
 }
 
@@ -335,6 +335,7 @@ func (t *turn) press(ctx context.Context) {
 			t.menuOrOnly("")
 			return
 		}
+		t.unpause() // an answer pressed carries on
 		res := t.step(flow.Input{Kind: flow.InButton, Data: t.in.Data, FirstName: t.in.FirstName})
 		t.ack(res.Notice)
 		t.chosen(res.Chosen)
@@ -353,9 +354,13 @@ func (t *turn) press(ctx context.Context) {
 	case flow.CallbackForget:
 		t.confirmForget(cb.Option == flow.ForgetYes)
 	case flow.CallbackHelp:
-		t.helpNow(ctx, "")
+		t.helpNow(ctx, true, "")
 	case flow.CallbackModerate, flow.CallbackNews:
 		t.moderate(ctx, cb)
+	case flow.CallbackResume:
+		t.resume(cb.Arg)
+	case flow.CallbackOnIt:
+		t.onIt(ctx, cb.Arg)
 	case flow.CallbackChosen:
 		t.ack("") // the mark left on an answered question
 	default:

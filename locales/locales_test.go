@@ -60,6 +60,9 @@ var sample = map[string]any{
 	"Wave":     8,
 	"Whole":    "1500",
 	"Fraction": "1.5",
+	"N":        53,
+	"Time":     "TIME-X3",
+	"Status":   "STATUS-Q8",
 }
 
 func catalog(t testing.TB) *locales.Catalog {

@@ -26,9 +26,9 @@ type Callback struct {
 	// agree, disagree or pass (vote); approve, reject, edit, a new status
 	// or nonote (moderate); send or cancel (news).
 	Option string
-	// Arg is what the button is about: a pilot id (pilot), a language
-	// (language), an idea id (support, vote, moderate), an alert reference
-	// (on it); on a flow button, what its option is about, such as the idea
+	// Arg is what the button is about: a pilot id (pilot, resume), a
+	// language (language), an idea id (support, vote, moderate), an alert
+	// reference (on it); on a flow button, what its option is about, such as the idea
 	// being weighed ("" for the node kinds there are today).
 	Arg string
 }
@@ -54,6 +54,10 @@ const (
 	// CallbackNews confirms (send) or drops (cancel) a coordinator's
 	// update to everyone who agreed to hear back: Arg is the pilot id.
 	CallbackNews
+	// CallbackResume carries on with a dialogue paused after a crisis or a
+	// request for help ("Continue when you are ready"): Arg is the pilot,
+	// "" before any pilot was chosen.
+	CallbackResume
 )
 
 // MaxButtonData is Telegram's limit on callback data, in bytes.
@@ -78,6 +82,7 @@ const (
 	tagModerate = "M"
 	tagOnIt     = "A"
 	tagNews     = "N"
+	tagResume   = "R"
 	tagUnknown  = "?"
 	sep         = ":"
 )
@@ -168,6 +173,8 @@ func (c Callback) Encode() string {
 		return tagOnIt + sep + c.Arg
 	case CallbackNews:
 		return tagNews + sep + c.Arg + sep + c.Option
+	case CallbackResume:
+		return tagResume + sep + c.Arg
 	}
 	return tagUnknown
 }
@@ -211,6 +218,9 @@ func ParseCallback(data string) (Callback, bool) {
 		c, ok = Callback{Kind: CallbackSupport, Arg: rest}, word(rest)
 	case tag == tagOnIt:
 		c, ok = Callback{Kind: CallbackOnIt, Arg: rest}, word(rest)
+	case tag == tagResume:
+		// "R:" is the lobby's: no pilot chosen yet.
+		c, ok = Callback{Kind: CallbackResume, Arg: rest}, rest == "" || word(rest)
 	case tag == tagVote:
 		c, ok = parsePair(CallbackVote, rest)
 	case tag == tagModerate:

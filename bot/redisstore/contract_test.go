@@ -129,6 +129,7 @@ var contract = []contractCase{
 	{"forget", false, testForget},
 	{"purge", false, testPurge},
 	{"once", false, testOnce},
+	{"alerts", false, testAlerts},
 	{"session ttl", false, testSessionTTL},
 	{"commit validation", false, testCommitValidation},
 	{"hostile values", false, testHostileValues},

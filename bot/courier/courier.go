@@ -108,6 +108,7 @@ type Courier struct {
 	wakes chan wake     // chats given back, and when they are due
 	slots chan struct{} // one per chat being sent to
 	used  atomic.Int64  // messages of other lanes, not yet told to Budget
+	view  budgetView    // the last look at the global budget
 	sends sync.WaitGroup
 }
 

@@ -3,6 +3,7 @@ package courier
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/cosie/cosiebot/bot"
@@ -171,15 +172,47 @@ func (c *Courier) spare(ctx context.Context, p bot.Pending, pace pacing, now tim
 	}
 	// The global budget: skipped only when it is well behind (the bot
 	// sends near Telegram's overall rate); otherwise the mark counts as
-	// used, like a reply.
-	wait, err := c.opts.Budget.Take(ctx)
-	if err != nil || wait > markSlack {
+	// used, like a reply. A fresh look at it, from this courier's last
+	// call, saves asking Redis for every mark.
+	wait, fresh := c.view.get(now)
+	if !fresh {
+		var err error
+		if wait, err = c.opts.Budget.Take(ctx); err != nil {
+			return false
+		}
+		c.view.set(now, wait)
+		if wait == 0 {
+			return true // Take counted it
+		}
+	}
+	if wait > markSlack {
 		return false
 	}
-	if wait > 0 {
-		c.used.Add(1)
-	}
+	c.used.Add(1)
 	return true
+}
+
+// budgetView is a courier's last look at the global budget: how far
+// behind it was, and when.
+type budgetView struct {
+	mu   sync.Mutex
+	at   time.Time
+	wait time.Duration
+}
+
+// viewFresh is how long a look at the budget stands in for asking again.
+const viewFresh = 100 * time.Millisecond
+
+func (v *budgetView) get(now time.Time) (time.Duration, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.wait, !v.at.IsZero() && now.Sub(v.at) < viewFresh
+}
+
+func (v *budgetView) set(now time.Time, wait time.Duration) {
+	v.mu.Lock()
+	v.at, v.wait = now, wait
+	v.mu.Unlock()
 }
 
 // markSlack is how far behind the global budget may be for a keyboard
@@ -198,6 +231,7 @@ func (c *Courier) take(ctx context.Context) (time.Duration, bool) {
 			c.log.Warn("courier: global budget", "err", err)
 			return retryLater, false
 		}
+		c.view.set(time.Now(), wait)
 		if wait == 0 {
 			return 0, true
 		}

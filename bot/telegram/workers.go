@@ -91,9 +91,16 @@ func (w *Workers) shard(ctx context.Context, k int) {
 		case <-ctx.Done():
 			return
 		}
-		claims, next, err := w.inbox.ClaimIn(ctx, k, time.Now(), lease, 1)
-		if err != nil || len(claims) == 0 {
+		// More free workers: take as many chats in the same round trip.
+		n := 1
+		for n < claimBatch && w.grab() {
+			n++
+		}
+		claims, next, err := w.inbox.ClaimIn(ctx, k, time.Now(), lease, n)
+		for range n - len(claims) {
 			<-w.slots
+		}
+		if err != nil || len(claims) == 0 {
 			if err != nil {
 				if ctx.Err() == nil {
 					w.log.Warn("inbox: claim", "shard", k, "err", err)
@@ -104,17 +111,32 @@ func (w *Workers) shard(ctx context.Context, k int) {
 			_ = w.inbox.WaitIn(ctx, k, waitFor(next))
 			continue
 		}
-		w.work.Add(1)
-		go func() {
-			defer func() { <-w.slots; w.work.Done() }()
-			// An update in hand is finished even while stopping.
-			w.chat(ctx, context.WithoutCancel(ctx), claims[0])
-		}()
+		for _, c := range claims {
+			w.work.Add(1)
+			go func() {
+				defer func() { <-w.slots; w.work.Done() }()
+				// An update in hand is finished even while stopping.
+				w.chat(ctx, context.WithoutCancel(ctx), c)
+			}()
+		}
 		if next.IsZero() || next.After(time.Now()) {
 			// No other chat of the shard is waiting now: wait for news
 			// rather than ask again at once.
 			_ = w.inbox.WaitIn(ctx, k, waitFor(next))
 		}
+	}
+}
+
+// claimBatch is the most chats a shard loop claims in one round trip.
+const claimBatch = 4
+
+// grab takes a free worker slot if there is one.
+func (w *Workers) grab() bool {
+	select {
+	case w.slots <- struct{}{}:
+		return true
+	default:
+		return false
 	}
 }
 

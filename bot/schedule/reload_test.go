@@ -40,14 +40,14 @@ func TestReloadReplacesDigestEntries(t *testing.T) {
 	}
 	defer s.Stop(ctx)
 	before := len(s.Entries()) // dispatch, purge, one digest
-	jobs.flows = loadFlows(t, "hel_daily", "hel_weekly", "ny_friday")
+	jobs.flows.Store(loadFlows(t, "hel_daily", "hel_weekly", "ny_friday"))
 	if err := s.Reload(); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(s.Entries()); got != before+2 {
 		t.Fatalf("%d entries after adding two pilots with digests, want %d", got, before+2)
 	}
-	jobs.flows = loadFlows(t, "no_digest")
+	jobs.flows.Store(loadFlows(t, "no_digest"))
 	if err := s.Reload(); err != nil {
 		t.Fatal(err)
 	}

@@ -128,7 +128,7 @@ type digestCall struct {
 // fakeJobs records what the scheduler asks for. Like the service, it
 // marks a digest's slot in the store in the same step as sending it.
 type fakeJobs struct {
-	flows   *bot.Flows
+	flows   atomic.Pointer[bot.Flows] // swapped by reload tests while the scheduler runs
 	store   *redisstore.Store
 	sendErr error
 	onFire  func(call int64) // runs inside FireDue; may panic
@@ -139,7 +139,9 @@ type fakeJobs struct {
 }
 
 func newJobs(t *testing.T, pilots ...string) *fakeJobs {
-	return &fakeJobs{flows: loadFlows(t, pilots...)}
+	j := &fakeJobs{}
+	j.flows.Store(loadFlows(t, pilots...))
+	return j
 }
 
 func (j *fakeJobs) FireDue(context.Context) (int, error) {
@@ -173,7 +175,7 @@ func (j *fakeJobs) SendDigest(ctx context.Context, pilot string, from, to time.T
 	return err
 }
 
-func (j *fakeJobs) Flows() *bot.Flows { return j.flows }
+func (j *fakeJobs) Flows() *bot.Flows { return j.flows.Load() }
 
 // sent returns the digests sent for a pilot ("" for all) since call index from.
 func (j *fakeJobs) sent(pilot string) []digestCall {

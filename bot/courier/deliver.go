@@ -134,10 +134,11 @@ func (c *Courier) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) 
 		}
 		now = time.Now()
 	}
-	err := c.tr.Deliver(ctx, p.Out)
+	id, err := send(ctx, c.tr, p.Out)
 	if err != nil {
 		return c.failed(ctx, p, err)
 	}
+	p.Sent = id
 	if lane != bot.LaneBulk {
 		c.used.Add(1)
 	}

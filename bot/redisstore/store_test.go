@@ -1,3 +1,11 @@
+//go:build ignore
+
+// This suite was written for an older store API (Move, Once, LastUpdate)
+// and does not build on this branch; the pipeline branch replaces it with
+// the rewritten contract suite (storetests). When merging, keep pipeline's
+// version of this file. The cases for sessions kept per pilot and the last
+// question message are in pilots_test.go.
+
 package redisstore_test
 
 import (

@@ -28,10 +28,11 @@ var wantLanguages = []string{
 
 // pluralIDs are the messages that take a Count and have plural forms.
 var pluralIDs = []string{
+	"back.waiting.days",
+	"back.waiting.hours",
 	"digest.alerts",
 	"digest.count",
 	"digest.participants",
-	"mydata.answers",
 	"waiting.days",
 	"waiting.hours",
 }
@@ -53,6 +54,11 @@ var sample = map[string]any{
 	"Avg":      "4.27",
 	"Answered": 23,
 	"Sent":     29,
+	"Number":   8,
+	"Date":     "2026-03-02",
+	"ID":       "987654321",
+	"Current":  "CURRENTNAME",
+	"Other":    "OTHERNAME",
 }
 
 func catalog(t testing.TB) *locales.Catalog {

@@ -19,10 +19,10 @@ type Callback struct {
 	// Option is what was chosen: a flow node's option; yes or no (forget);
 	// agree, disagree or pass (vote); approve, reject or edit (moderate).
 	Option string
-	// Arg is what the button is about: a pilot id (pilot), a language
-	// (language), an idea id (support, vote, moderate), an alert reference
-	// (on it); on a flow button, what its option is about, such as the idea
-	// being weighed ("" for the node kinds there are today).
+	// Arg is what the button is about: a pilot id (pilot, dialogue), a
+	// language (language), an idea id (support, vote, moderate), an alert
+	// reference (on it); on a flow button, what its option is about, such
+	// as the idea being weighed ("" for the node kinds there are today).
 	Arg string
 }
 
@@ -37,13 +37,18 @@ const (
 	CallbackFlow                  // an answer at a flow node: Version, Node, Option, Arg
 	CallbackPilot                 // the pilot menu: Arg is the pilot id
 	CallbackLanguage              // the language menu: Arg is the language
-	CallbackForget                // confirm /forget: Option is yes or no
+	CallbackForget                // confirm /forget: Option is yes or no, Arg until when (unix seconds)
 	CallbackHelp                  // "I need help now" (safeguarding)
 	CallbackChosen                // the mark left on an answered question; does nothing
 	CallbackSupport               // support an idea: Arg is the idea id
 	CallbackVote                  // weigh an idea: Arg is the idea id, Option agree, disagree or pass
 	CallbackModerate              // a coordinator moderates an idea: Arg is the idea id, Option approve, reject or edit
 	CallbackOnIt                  // a coordinator takes a safeguarding alert: Arg is the alert reference
+	// CallbackDialogue chooses what happens to a pilot's dialogue when a
+	// citizen comes back or opens another pilot: Arg is the pilot, Option
+	// go (go there, where the dialogue stood), over (start it over) or stay
+	// (stay there: its current question again).
+	CallbackDialogue
 )
 
 // MaxButtonData is Telegram's limit on callback data, in bytes.
@@ -67,6 +72,7 @@ const (
 	tagVote     = "V"
 	tagModerate = "M"
 	tagOnIt     = "A"
+	tagDialogue = "D"
 	tagUnknown  = "?"
 	sep         = ":"
 )
@@ -83,6 +89,9 @@ const (
 	ModerateApprove = "approve"
 	ModerateReject  = "reject"
 	ModerateEdit    = "edit"
+	DialogueGo      = "go"
+	DialogueOver    = "over"
+	DialogueStay    = "stay"
 )
 
 // fixedOption reports whether opt is one of the options of a host button
@@ -95,6 +104,8 @@ func fixedOption(k CallbackKind, opt string) bool {
 		return opt == VoteAgree || opt == VoteDisagree || opt == VotePass
 	case CallbackModerate:
 		return opt == ModerateApprove || opt == ModerateReject || opt == ModerateEdit
+	case CallbackDialogue:
+		return opt == DialogueGo || opt == DialogueOver || opt == DialogueStay
 	}
 	return false
 }
@@ -127,6 +138,9 @@ func (c Callback) Encode() string {
 	case CallbackLanguage:
 		return tagLanguage + sep + c.Arg
 	case CallbackForget:
+		if c.Arg != "" {
+			return tagForget + sep + c.Option + sep + c.Arg
+		}
 		return tagForget + sep + c.Option
 	case CallbackHelp:
 		return tagHelp
@@ -140,6 +154,8 @@ func (c Callback) Encode() string {
 		return tagModerate + sep + c.Arg + sep + c.Option
 	case CallbackOnIt:
 		return tagOnIt + sep + c.Arg
+	case CallbackDialogue:
+		return tagDialogue + sep + c.Arg + sep + c.Option
 	}
 	return tagUnknown
 }
@@ -178,7 +194,8 @@ func ParseCallback(data string) (Callback, bool) {
 	case tag == tagLanguage:
 		c, ok = Callback{Kind: CallbackLanguage, Arg: rest}, true
 	case tag == tagForget:
-		c, ok = Callback{Kind: CallbackForget, Option: rest}, fixedOption(CallbackForget, rest)
+		opt, until, timed := strings.Cut(rest, sep)
+		c, ok = Callback{Kind: CallbackForget, Option: opt, Arg: until}, fixedOption(CallbackForget, opt) && (!timed || digits(until))
 	case tag == tagSupport:
 		c, ok = Callback{Kind: CallbackSupport, Arg: rest}, word(rest)
 	case tag == tagOnIt:
@@ -187,6 +204,8 @@ func ParseCallback(data string) (Callback, bool) {
 		c, ok = parsePair(CallbackVote, rest)
 	case tag == tagModerate:
 		c, ok = parsePair(CallbackModerate, rest)
+	case tag == tagDialogue:
+		c, ok = parsePair(CallbackDialogue, rest)
 	}
 	if !ok {
 		return Callback{}, false
@@ -214,6 +233,11 @@ func parsePair(kind CallbackKind, rest string) (Callback, bool) {
 		return Callback{}, false
 	}
 	return Callback{Kind: kind, Arg: arg, Option: opt}, true
+}
+
+// digits reports whether s is a whole number written in digits.
+func digits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // word reports whether s can be one field: not empty, no separator.

@@ -400,15 +400,22 @@ func (r *stepper) whileWaiting(n *Node, in Input) {
 	if in.Kind == InButton {
 		r.stalePress()
 	}
-	left := time.Unix(r.st.Due, 0).Sub(r.now)
-	if left >= 23*time.Hour {
-		// Round to whole days: "in 14 days" reads better than 15 for 14d8h.
-		days := max(1, int(math.Round(left.Hours()/24)))
-		r.send(r.say("waiting.days", map[string]any{"Count": days}), nil)
+	count, days := TimeLeft(time.Unix(r.st.Due, 0).Sub(r.now))
+	if days {
+		r.send(r.say("waiting.days", map[string]any{"Count": count}), nil)
 		return
 	}
-	hours := max(1, int(math.Ceil(left.Hours())))
-	r.send(r.say("waiting.hours", map[string]any{"Count": hours}), nil)
+	r.send(r.say("waiting.hours", map[string]any{"Count": count}), nil)
+}
+
+// TimeLeft says how long a wait is in the words citizens read: whole days
+// from 23 hours on ("in 14 days" reads better than 15 for 14d8h), else
+// hours, rounded up; at least 1.
+func TimeLeft(left time.Duration) (n int, days bool) {
+	if left >= 23*time.Hour {
+		return max(1, int(math.Round(left.Hours()/24))), true
+	}
+	return max(1, int(math.Ceil(left.Hours()))), false
 }
 
 // pressed reads the data of a press on a button of this flow version.

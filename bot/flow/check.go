@@ -45,6 +45,7 @@ func (l *loader) check() {
 		l.checkButtons(n)
 	}
 	l.checkTexts()
+	l.checkClaims()
 }
 
 // resolveNext fills in the implicit next: a node without next goes on to the

@@ -16,6 +16,9 @@ import (
 	"github.com/cosie/cosiebot/locales"
 )
 
+// scenarioKey is the pseudonym key of every scenario's service.
+const scenarioKey = "scenario-tests-pseudonym-key"
+
 // The citizen of every scenario.
 const (
 	citizenChat = 7001
@@ -53,7 +56,9 @@ func Run(ctx context.Context, sf *File, f *flow.Flow, words *locales.Catalog) (*
 		if err := rdb.FlushAll(ctx).Err(); err != nil {
 			return nil, fmt.Errorf("reset the store: %w", err)
 		}
-		store := redisstore.New(rdb, redisstore.Options{})
+		// Chats are named as the service names citizens, so that a typed
+		// answer finds the question it answers (bot.Asked).
+		store := redisstore.New(rdb, redisstore.Options{ChatKey: func(chat int64) string { return bot.ChatKey([]byte(scenarioKey), chat) }})
 		r := &runner{ctx: ctx, file: sf.Name, sc: sc, f: f, store: store, rec: &recorder{}}
 		start := sc.Start
 		if start.IsZero() {
@@ -62,7 +67,7 @@ func Run(ctx context.Context, sf *File, f *flow.Flow, words *locales.Catalog) (*
 		r.clock = bot.NewManualClock(time.Date(start.Year(), start.Month(), start.Day(), start.Hour(), start.Minute(), 0, 0, f.Pilot.Timezone))
 		r.svc, err = bot.New(bot.Config{
 			Store: store, Acker: r.rec, Courier: courier.NewDirect(store, r.rec, nil, nil), Clock: r.clock, Words: words,
-			Flows: bot.NewFlows(f), PseudonymKey: []byte("scenario-tests-pseudonym-key"),
+			Flows: bot.NewFlows(f), PseudonymKey: []byte(scenarioKey),
 		})
 		if err != nil {
 			return nil, err
@@ -87,6 +92,7 @@ type runner struct {
 	rec    *recorder
 	update int64
 	seen   int // replies already consumed or dropped
+	marked int // keyboard marks made before the last action
 }
 
 func (r *runner) fail(st *Step, format string, args ...any) *Failure {
@@ -111,6 +117,7 @@ func (r *runner) inbound() bot.Inbound {
 // expected are dropped.
 func (r *runner) act(st *Step, in bot.Inbound) *Failure {
 	r.seen = r.rec.count()
+	r.marked = r.rec.markCount()
 	if err := r.svc.Handle(r.ctx, in); err != nil {
 		return r.fail(st, "the bot failed: %v", err)
 	}
@@ -179,8 +186,25 @@ func (r *runner) step(st *Step) *Failure {
 		return r.fail(st, "no coordinator got a message containing %q", st.Arg)
 	case Answers:
 		return r.answers(st)
+	case Marked:
+		return r.mark(st)
 	}
 	return nil
+}
+
+// mark checks that the last action marked a question's keyboard: its
+// buttons gave way to "✓ <text>", as after a press or a typed answer.
+func (r *runner) mark(st *Step) *Failure {
+	marks := r.rec.marksSince(r.marked)
+	for _, m := range marks {
+		if strings.Contains(squash(m.text), squash(st.Arg)) {
+			return nil
+		}
+	}
+	if len(marks) == 0 {
+		return r.fail(st, "expected the question to show ✓ %s, but no keyboard was marked", st.Arg)
+	}
+	return r.fail(st, "expected the question to show ✓ %s, but it shows ✓ %s", st.Arg, marks[len(marks)-1].text)
 }
 
 func (r *runner) expect(st *Step) *Failure {
@@ -299,10 +323,18 @@ func diffLines(want, got []string) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// recorder is a bot.Sender that keeps what the bot sent.
+// recorder is the courier's transport: it keeps what the bot sent, and
+// numbers each message as Telegram would (its index + 1).
 type recorder struct {
 	mu      sync.Mutex
 	replies []reply
+	marks   []mark
+}
+
+// mark is a keyboard replaced by "✓ text".
+type mark struct {
+	message int
+	text    string
 }
 
 type reply struct {
@@ -322,22 +354,44 @@ func (m reply) labels() []string {
 	return out
 }
 
-var _ bot.Acker = (*recorder)(nil)
+var (
+	_ bot.Acker        = (*recorder)(nil)
+	_ courier.Numbered = (*recorder)(nil)
+)
 
-// Deliver keeps a message of the outbox; documents are kept as their
-// name and caption, keyboard marks not at all.
-func (rc *recorder) Deliver(_ context.Context, o bot.Out) error {
+// Deliver keeps a message of the outbox.
+func (rc *recorder) Deliver(ctx context.Context, o bot.Out) error {
+	_, err := rc.DeliverID(ctx, o)
+	return err
+}
+
+// DeliverID keeps a message of the outbox and gives its id; documents are
+// kept as their name and caption, keyboard marks apart.
+func (rc *recorder) DeliverID(_ context.Context, o bot.Out) (int, error) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
 	if o.Edit != 0 {
-		return nil
+		rc.marks = append(rc.marks, mark{message: o.Edit, text: o.Text})
+		return 0, nil
 	}
 	text := o.Text
 	if o.File != "" {
 		text = "[" + o.File + "] " + o.Text
 	}
+	rc.replies = append(rc.replies, reply{index: len(rc.replies), chat: o.Chat, text: text, buttons: o.Buttons})
+	return len(rc.replies), nil
+}
+
+func (rc *recorder) markCount() int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	rc.replies = append(rc.replies, reply{index: len(rc.replies), chat: o.Chat, text: text, buttons: o.Buttons})
-	return nil
+	return len(rc.marks)
+}
+
+func (rc *recorder) marksSince(i int) []mark {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return slices.Clone(rc.marks[min(i, len(rc.marks)):])
 }
 
 func (rc *recorder) Acknowledge(context.Context, string, string) error { return nil }

@@ -49,9 +49,10 @@ const (
 	NoReply  Action = "no_reply" // the bot said nothing more
 	Answers  Action = "answers"  // the answers recorded so far in this dialogue
 	Alert    Action = "alert"    // a coordinator got a message containing this text
+	Marked   Action = "marked"   // the question just answered shows ✓ and this text instead of its buttons
 )
 
-var actions = []Action{Say, Press, Voice, Photo, Sticker, Wait, Language, Expect, NoReply, Answers, Alert}
+var actions = []Action{Say, Press, Voice, Photo, Sticker, Wait, Language, Expect, NoReply, Answers, Alert, Marked}
 
 // Step is one line of a scenario.
 type Step struct {

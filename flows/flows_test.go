@@ -60,7 +60,15 @@ func TestShippedFlows(t *testing.T) {
 						}
 					}
 				}
-				rep, err := scenario.Run(context.Background(), sf, f, words)
+				var others []*flow.Flow
+				for _, name := range sf.Pilots {
+					i := slices.IndexFunc(all, func(o *flow.Flow) bool { return o.File == name })
+					if i < 0 {
+						t.Fatalf("a scenario file lists %s under pilots:, which is not a shipped flow", name)
+					}
+					others = append(others, all[i])
+				}
+				rep, err := scenario.Run(context.Background(), sf, f, words, others...)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -44,8 +44,9 @@ type Report struct {
 	Failures []Failure
 }
 
-// Run plays every scenario of a file against flow f.
-func Run(ctx context.Context, sf *File, f *flow.Flow, words *locales.Catalog) (*Report, error) {
+// Run plays every scenario of a file against flow f; the bot also serves
+// the other pilots given (the file's pilots:, loaded by the caller).
+func Run(ctx context.Context, sf *File, f *flow.Flow, words *locales.Catalog, others ...*flow.Flow) (*Report, error) {
 	rdb, stop, err := redisstore.Embedded()
 	if err != nil {
 		return nil, err
@@ -67,7 +68,7 @@ func Run(ctx context.Context, sf *File, f *flow.Flow, words *locales.Catalog) (*
 		r.clock = bot.NewManualClock(time.Date(start.Year(), start.Month(), start.Day(), start.Hour(), start.Minute(), 0, 0, f.Pilot.Timezone))
 		r.svc, err = bot.New(bot.Config{
 			Store: store, Acker: r.rec, Courier: courier.NewDirect(store, r.rec, nil, nil), Clock: r.clock, Words: words,
-			Flows: bot.NewFlows(f), PseudonymKey: []byte(scenarioKey),
+			Flows: bot.NewFlows(append([]*flow.Flow{f}, others...)...), PseudonymKey: []byte(scenarioKey),
 		})
 		if err != nil {
 			return nil, err

@@ -20,6 +20,9 @@ import (
 type File struct {
 	Name      string
 	Flow      string // flow file it tests, relative to the scenario file
+	// Pilots are other flow files (relative to the scenario file) whose
+	// links the scenarios open too: the bot then serves them all.
+	Pilots    []string
 	Scenarios []*Scenario
 }
 
@@ -67,7 +70,7 @@ type Step struct {
 
 // The keys of a scenario file, and of each scenario in it.
 var (
-	fileKeys     = []string{"flow", "scenarios"}
+	fileKeys     = []string{"flow", "pilots", "scenarios"}
 	scenarioKeys = []string{"name", "lang", "start", "steps"}
 )
 
@@ -136,6 +139,18 @@ func (p *parser) parse(data []byte) *File {
 	m := p.keys(doc, "a scenario file", fileKeys)
 	if kv, ok := m["flow"]; ok {
 		f.Flow, _ = p.text(kv)
+	}
+	if kv, ok := m["pilots"]; ok {
+		if kv.Value.Kind != yaml.SequenceNode {
+			p.errorf(kv.Value, "pilots should be a list of flow files in brackets, like pilots: [hull.yaml]")
+		}
+		for _, n := range kv.Value.Content {
+			if n.Kind != yaml.ScalarNode || !strings.HasSuffix(n.Value, ".yaml") && !strings.HasSuffix(n.Value, ".yml") {
+				p.errorf(n, "pilots lists flow files, like hull.yaml")
+				continue
+			}
+			f.Pilots = append(f.Pilots, n.Value)
+		}
 	}
 	kv, ok := m["scenarios"]
 	switch {

@@ -18,8 +18,8 @@ import (
 
 // File is a parsed scenario file.
 type File struct {
-	Name      string
-	Flow      string // flow file it tests, relative to the scenario file
+	Name string
+	Flow string // flow file it tests, relative to the scenario file
 	// Pilots are other flow files (relative to the scenario file) whose
 	// links the scenarios open too: the bot then serves them all.
 	Pilots    []string

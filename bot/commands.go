@@ -61,8 +61,9 @@ func (t *turn) command(ctx context.Context) {
 	}
 }
 
-// startCommand handles /start: with a pilot (its link), that pilot; without,
-// the pilot the citizen is in, or the service menu.
+// startCommand handles /start: with a pilot (its link), that pilot;
+// without, the dialogue the citizen is in (it goes on, also after /stop),
+// else the service menu.
 func (t *turn) startCommand(ctx context.Context, payload string) {
 	switch {
 	case payload != "":
@@ -71,11 +72,21 @@ func (t *turn) startCommand(ctx context.Context, payload string) {
 			return
 		}
 		t.menuOrOnly(ctx, t.say("start.unknown", nil))
-	case t.sess != nil:
+	case t.sess != nil && t.goesOn():
 		t.open(ctx, t.f, false)
 	default:
 		t.menuOrOnly(ctx, "")
 	}
+}
+
+// goesOn reports whether the citizen has a dialogue to go on with: one
+// not finished, declined or never begun.
+func (t *turn) goesOn() bool {
+	switch t.sess.Position() {
+	case PhaseFinished, PhaseDeclined, PhaseNew:
+		return t.sess.hold() != HoldNone || len(t.s.Flows().List()) == 1
+	}
+	return true
 }
 
 // menuOrOnly opens the only pilot, or offers the pilots as buttons.

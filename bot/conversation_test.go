@@ -583,3 +583,26 @@ func TestBlockedAndBack(t *testing.T) {
 		t.Fatalf("%s, %d prompts", s.Phase(), e.dueIn("quick"))
 	}
 }
+
+// TestStartWithSeveralServices: /start without a link goes on with an open
+// dialogue, and offers the services once the dialogue is over.
+func TestStartWithSeveralServices(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{flows: allShipped(t)})
+	c := e.citizen(9995, "en")
+	c.turkuTo("ask_reason")
+	e.advance(time.Hour)
+	got := c.say("/start")
+	if len(got) != 2 || got[0] != say(t, "en", "back.active") {
+		t.Fatalf("/start mid-dialogue: %q, want to go on", got)
+	}
+	c.press(":ask_reason:staff")
+	c.press(":ask_idea:_skip")
+	c.press(":ask_followup_ok:no")
+	mark := e.rec.mark()
+	c.say("/start")
+	msgs := e.rec.sent(c.id, mark)
+	if len(msgs) != 1 || msgs[0].Msg.Text != say(t, "en", "start.choose") || !slices.Contains(buttonData(msgs[0].Msg), "P:hull") {
+		t.Fatalf("/start after the end: %+v, want the services", msgs)
+	}
+}

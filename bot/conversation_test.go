@@ -606,3 +606,24 @@ func TestStartWithSeveralServices(t *testing.T) {
 		t.Fatalf("/start after the end: %+v, want the services", msgs)
 	}
 }
+
+// TestDoubleTapOnDecline: a second tap on "No, thanks" does not bring the
+// consent back: there is no dialogue left to answer.
+func TestDoubleTapOnDecline(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	c := e.citizen(9996, "en")
+	c.say("/start turku")
+	in := c.pressIn(":welcome:no")
+	c.handle(in)
+	again := in
+	again.UpdateID, again.CallbackID = e.nextUpdate(), "cb-again"
+	mark := e.rec.mark()
+	c.handle(again)
+	if got := e.rec.texts(c.id, mark); len(got) != 0 {
+		t.Fatalf("a second tap on No, thanks said %q", got)
+	}
+	if c.session() != nil {
+		t.Fatal("a second tap on No, thanks started a dialogue")
+	}
+}

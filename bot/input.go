@@ -103,8 +103,10 @@ func (t *turn) press(ctx context.Context) {
 // flowPress handles the press of a button of the flow.
 func (t *turn) flowPress(ctx context.Context) {
 	if t.sess == nil {
+		// The dialogue was declined, deleted or has expired: an old button
+		// starts nothing (a double tap on "No, thanks" must not bring the
+		// consent back). Anything typed starts anew.
 		t.ack(t.say("stale.short", nil))
-		t.menuOrOnly(ctx, "")
 		return
 	}
 	switch t.phase() {

@@ -1,6 +1,7 @@
 package flow_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -149,5 +150,42 @@ func TestTypedNumbersAtYesNoAndConsent(t *testing.T) {
 	r := c.say("[en button.no]")
 	if a := answer(t, r); a.Value != "no" || r.Chosen != "[en button.no]" {
 		t.Fatalf("typed No: %+v chosen %q", a, r.Chosen)
+	}
+}
+
+// BenchmarkTypedAnswer measures a step with a typed answer matched to a
+// button's label, with the Skip words of nine languages to compare.
+func BenchmarkTypedAnswer(b *testing.B) {
+	f := load(b, typedFlow)
+	e := &flow.Engine{Words: staticWords{}, SkipWords: flow.SkipWords(words{}, []string{"en", "fi", "sv", "et", "hu", "nl", "it", "es", "pl"})}
+	c := newConv(b, f, "en")
+	c.e = e
+	c.do(flow.Input{Kind: flow.InStart})
+	c.press("yes")
+	c.press("3")
+	st := c.st
+	in := flow.Input{Kind: flow.InText, Text: "The waiting time"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		r := e.Step(f, st, in, c.now)
+		if r.State.Node != "visits" {
+			b.Fatal(r.State.Node)
+		}
+	}
+}
+
+// BenchmarkLoadTurku measures loading and checking a shipped flow, the
+// claims about questions and waits included.
+func BenchmarkLoadTurku(b *testing.B) {
+	src, err := os.ReadFile("../../flows/turku.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if f, _ := flow.Load("turku.yaml", src, flow.Options{}); f == nil {
+			b.Fatal("not loaded")
+		}
 	}
 }

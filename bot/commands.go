@@ -210,6 +210,15 @@ func (t *turn) stop(ctx context.Context) {
 		t.err = err
 		return
 	}
+	if t.sess == nil {
+		// No current pilot (the last was declined and erased), but a
+		// dialogue elsewhere may still have a follow-up to send: hold it,
+		// and make it current, so that every prompt finds the hold.
+		if err := t.enterLatest(ctx); err != nil {
+			t.err = err
+			return
+		}
+	}
 	if t.sess != nil {
 		t.sess.setHold(HoldStop)
 		c := t.commit()
@@ -221,6 +230,26 @@ func (t *turn) stop(ctx context.Context) {
 		return
 	}
 	t.text(t.say("stop.done", nil))
+}
+
+// enterLatest makes the citizen's most recently used session in any pilot
+// the turn's and current, when they have one.
+func (t *turn) enterLatest(ctx context.Context) error {
+	var latest *Session
+	var in *flow.Flow
+	for _, f := range t.s.Flows().List() {
+		sess, err := t.s.store.LoadPilot(ctx, t.user, f.Pilot.ID)
+		if err != nil {
+			return err
+		}
+		if sess != nil && (latest == nil || sess.Updated > latest.Updated) {
+			latest, in = sess, f
+		}
+	}
+	if latest != nil {
+		t.enter(latest, in)
+	}
+	return nil
 }
 
 // forget asks to confirm deleting everything, when there is something.

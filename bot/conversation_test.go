@@ -627,3 +627,30 @@ func TestDoubleTapOnDecline(t *testing.T) {
 		t.Fatal("a second tap on No, thanks started a dialogue")
 	}
 }
+
+// TestStopWithoutCurrentPilot: after declining a second pilot (which keeps
+// nothing, not even the pointer to it), /stop still holds the follow-up of
+// the first.
+func TestStopWithoutCurrentPilot(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{flows: []*flow.Flow{shippedFlow(t, "turku"), testFlow(t, "quick.yaml")}})
+	c := e.citizen(9997, "en")
+	c.say("/start quick")
+	c.press(":welcome:yes")
+	c.press(":q_mood:4")
+	c.press(":q_later:yes") // a follow-up in two hours
+	c.say("/start turku")
+	c.press(":welcome:no")
+	if c.session() != nil {
+		t.Fatal("want no current pilot after declining turku")
+	}
+	if got := c.say("/stop"); len(got) != 1 || got[0] != say(t, "en", "stop.done") {
+		t.Fatalf("/stop said %q", got)
+	}
+	e.advance(3 * time.Hour)
+	if n := e.fire(); n != 0 {
+		t.Fatalf("%d prompts sent after /stop", n)
+	}
+	// Starting again: the follow-up, due meanwhile, comes at once.
+	mustContain(t, c.say("/start"), "Hello again! How is it going now?")
+}

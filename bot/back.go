@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/cosie/cosiebot/bot/deeplink"
 	"github.com/cosie/cosiebot/bot/flow"
 	"golang.org/x/text/language"
 )
@@ -74,6 +75,10 @@ func (t *turn) begin(ctx context.Context, f *flow.Flow) {
 	// Point at the pilot before the first commit there, so /forget
 	// always finds what the commit stores.
 	t.commit().Point = true
+	if t.link != nil {
+		// Before the language menu: the dialogue begins a turn later.
+		t.sess.Source = t.link.Source
+	}
 	defer t.greeted()
 	if !ok && len(f.Pilot.Languages) > 1 {
 		t.lang = t.language()
@@ -125,7 +130,7 @@ func (t *turn) comeBack(ctx context.Context, confirmed bool) {
 // dialogue over: the explicit choice a citizen coming back has.
 func (t *turn) withStartOver(text string) flow.Message {
 	return flow.Message{Text: text, Buttons: [][]flow.Button{{
-		{Text: t.say("button.restart", nil), Data: flow.Callback{Kind: flow.CallbackDialogue, Arg: t.sess.Pilot, Option: flow.DialogueOver}.Encode()},
+		{Text: t.say("button.restart", nil), Data: flow.Callback{Kind: flow.CallbackDialogue, Arg: t.linkArg(t.sess.Pilot, flow.DialogueOver), Option: flow.DialogueOver}.Encode()},
 	}}}
 }
 
@@ -151,7 +156,7 @@ func (t *turn) askSwitch(f *flow.Flow) {
 		"Other":   f.Pilot.Name.Render(matchLang(t.lang, f.Pilot.Languages), nil),
 	}
 	t.send(flow.Message{Text: t.say("switch.ask", data), Buttons: [][]flow.Button{
-		{{Text: t.say("switch.go", nil), Data: flow.Callback{Kind: flow.CallbackDialogue, Arg: f.Pilot.ID, Option: flow.DialogueGo}.Encode()}},
+		{{Text: t.say("switch.go", nil), Data: flow.Callback{Kind: flow.CallbackDialogue, Arg: t.linkArg(f.Pilot.ID, flow.DialogueGo), Option: flow.DialogueGo}.Encode()}},
 		{{Text: t.say("switch.stay", nil), Data: flow.Callback{Kind: flow.CallbackDialogue, Arg: t.sess.Pilot, Option: flow.DialogueStay}.Encode()}},
 	}})
 }
@@ -159,7 +164,14 @@ func (t *turn) askSwitch(f *flow.Flow) {
 // dialogueChoice handles the buttons of coming back and switching: go to
 // a pilot (or go on after /stop), start over, stay.
 func (t *turn) dialogueChoice(ctx context.Context, cb flow.Callback) {
-	f := t.s.Flows().Get(cb.Arg)
+	// A pilot id, or the link that asked (linkArg): its source and
+	// invitation go with the choice.
+	link := linkOf(cb.Arg)
+	var from *deeplink.Start
+	if cb.Arg != link.Pilot {
+		from = &link
+	}
+	f := t.s.Flows().Get(link.Pilot)
 	current := t.sess != nil && f != nil && t.sess.Pilot == f.Pilot.ID
 	switch {
 	case t.secondTap():
@@ -174,10 +186,11 @@ func (t *turn) dialogueChoice(ctx context.Context, cb flow.Callback) {
 			label = t.say("button.continue", nil)
 		}
 		t.chosen(label)
-		t.open(ctx, f, true)
+		t.openLink(ctx, f, from, true)
 	case cb.Option == flow.DialogueOver:
 		t.ack("")
 		t.chosen(t.say("button.restart", nil))
+		t.link = from
 		t.restart(ctx)
 	default: // stay
 		t.ack("")

@@ -67,11 +67,7 @@ func (t *turn) command(ctx context.Context) {
 func (t *turn) startCommand(ctx context.Context, payload string) {
 	switch {
 	case payload != "":
-		if f := t.s.Flows().Get(strings.ToLower(payload)); f != nil {
-			t.open(ctx, f, false)
-			return
-		}
-		t.menuOrOnly(ctx, t.say("start.unknown", nil))
+		t.startLink(ctx, payload)
 	case t.sess != nil && t.goesOn():
 		t.open(ctx, t.f, false)
 	default:
@@ -224,6 +220,7 @@ func (t *turn) stop(ctx context.Context) {
 		c := t.commit()
 		c.Cancel = true
 		c.Prompts = nil
+		t.ideasStop()
 	}
 	if len(records) == 0 {
 		t.text(t.say("stop.none", nil))

@@ -16,6 +16,9 @@ import (
 // /digest, /stats and /export, optionally followed by a pilot id. For
 // anyone else it reports false, so the command is treated as unknown.
 func (t *turn) coordinatorCommand(ctx context.Context, name, payload string) bool {
+	if t.ideasCommand(ctx, name, payload) {
+		return true
+	}
 	if name != "digest" && name != "stats" && name != "export" {
 		return false
 	}
@@ -66,7 +69,7 @@ func (t *turn) coordinatorReport(ctx context.Context, f *flow.Flow, name, lang s
 		t.text(text)
 	case "export":
 		var buf bytes.Buffer
-		n, err := Export(ctx, t.s.store, f, &buf, "csv")
+		n, err := Export(ctx, t.s.store, f, t.s.key, &buf, "csv")
 		if err != nil {
 			return err
 		}
@@ -77,6 +80,7 @@ func (t *turn) coordinatorReport(ctx context.Context, f *flow.Flow, name, lang s
 		caption := t.s.words.Say(lang, "export.caption", map[string]any{"Pilot": f.Pilot.Name.Render(matchLang(lang, f.Pilot.Languages), nil), "Count": n})
 		t.out = append(t.out, Out{Lane: t.lane, Chat: t.in.ChatID, File: fmt.Sprintf("%s-%s.csv", f.Pilot.ID, t.now.In(f.Pilot.Timezone).Format("20060102")),
 			Data: buf.Bytes(), Text: caption, Since: t.since()})
+		return t.exportIdeas(ctx, f, lang)
 	}
 	return nil
 }

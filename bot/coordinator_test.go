@@ -103,7 +103,7 @@ func TestCoordinatorCommands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		header := "dialogue,participant,started,language,flow_version,overall_experience,main_reason,suggestion,followup_ok,helped_later,what_changed"
+		header := "dialogue,participant,started,language,flow_version,source,overall_experience,main_reason,suggestion,followup_ok,helped_later,what_changed"
 		if got := strings.Join(rows[0], ","); got != header {
 			t.Fatalf("header %s\nwant   %s", got, header)
 		}
@@ -112,14 +112,15 @@ func TestCoordinatorCommands(t *testing.T) {
 		}
 		for i, c := range citizens {
 			row := rows[i+1]
-			if row[0] != c.pseudonym()+"-1" || row[1] != c.pseudonym() || row[3] != c.lang {
+			pid := bot.PilotPseudonym([]byte("test-pseudonym-key-0123456789"), "turku", c.pseudonym())
+			if row[0] != pid+"-1" || row[1] != pid || row[3] != c.lang || strings.Contains(string(doc.Data), c.pseudonym()) {
 				t.Errorf("row %d: %q", i+1, row)
 			}
 		}
-		if got := rows[1][7]; got != "'"+hyperlink {
+		if got := rows[1][8]; got != "'"+hyperlink {
 			t.Errorf("the formula is exported as %q, want it quoted with '", got)
 		}
-		if got := rows[2][6]; got != "other: bussen går för sällan" {
+		if got := rows[2][7]; got != "other: bussen går för sällan" {
 			t.Errorf("other text exported as %q", got)
 		}
 		if got := rows[1][2]; got != "2026-03-02T10:00:00+02:00" {

@@ -1,6 +1,9 @@
 package bot
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // counter names one of a pilot's aggregate counters: commits add to them
 // (per day and all time) and digests read them back. The names are stored
@@ -18,6 +21,15 @@ const (
 	cFollowedUp counter = "fu_answered" // follow-ups answered
 	cReminders  counter = "reminders"   // reminders sent
 	cBlocked    counter = "blocked"     // citizens who blocked the bot
+	// Peer invitations (docs/reach.md).
+	cInvGiven   counter = "inv_given"   // invitation links given to pass on
+	cInvUsed    counter = "inv_used"    // invitation links that brought someone new
+	cInvRefused counter = "inv_refused" // used again, unknown, or tapped by someone who took part before
+	// Co-creation.
+	cIdeasProposed counter = "ideas"         // ideas proposed
+	cIdeaSupports  counter = "idea_supports" // similar ideas supported instead of a new one
+	cIdeaVotes     counter = "idea_votes"    // ideas weighed (agree, disagree, not sure)
+	cIdeaNews      counter = "idea_news"     // "you said, we did" messages and updates sent
 	// cCompletedOfStarted counts, on the day a dialogue started, the
 	// dialogues that were completed (a cohort counter).
 	cCompletedOfStarted counter = "completed_of_started"
@@ -31,6 +43,8 @@ const (
 	pSum      = "sum:"      // + result: the sum of numeric answers, in thousandths
 	pCount    = "n:"        // + result: how many numeric answers are summed
 	pLang     = "lang:"     // + language: dialogues started in it
+	pSource   = "src:"      // + source: dialogues started from a link with that source
+	pWave     = "wave:"     // + wave: people who came with an invitation, by wave (1, 2, ...)
 )
 
 func cAsked(node string) counter           { return counter(pAsked + node) }
@@ -39,6 +53,8 @@ func cValue(result, bucket string) counter { return counter(pValue + result + ":
 func cSum(result string) counter           { return counter(pSum + result) }
 func cN(result string) counter             { return counter(pCount + result) }
 func cLang(lang string) counter            { return counter(pLang + lang) }
+func cSource(source string) counter        { return counter(pSource + source) }
+func cWave(wave int) counter               { return counter(pWave + strconv.Itoa(wave)) }
 
 // sumScale keeps sums in thousandths, so averages survive HINCRBY.
 const sumScale = 1000
@@ -60,10 +76,13 @@ func (c counts) answeredTotal() int64 {
 }
 
 // languages returns the dialogues started per language.
-func (c counts) languages() map[string]int64 {
+func (c counts) languages() map[string]int64 { return c.named(pLang) }
+
+// named returns the counters with a prefix, by the name after it.
+func (c counts) named(prefix string) map[string]int64 {
 	out := map[string]int64{}
 	for k, v := range c {
-		if l, ok := strings.CutPrefix(k, pLang); ok {
+		if l, ok := strings.CutPrefix(k, prefix); ok {
 			out[l] = v
 		}
 	}

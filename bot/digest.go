@@ -2,7 +2,9 @@ package bot
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -27,6 +29,82 @@ const (
 type DigestOptions struct {
 	From, To time.Time // the period; both zero: all time (/stats)
 	Lang     string    // the coordinator's language
+	// Daily also gathers each day's figures (charts over time); it is
+	// ignored for all time.
+	Daily bool
+}
+
+// Figures are a pilot's figures for a period: one computation behind the
+// text digest, the studio's results page and the figures export.
+type Figures struct {
+	Pilot    string   // the pilot's name, in FlowLang
+	Lang     string   // the reader's language (the bot's words)
+	FlowLang string   // the language of the flow's own texts
+	Days     []string // the period's days (yyyy-mm-dd, the pilot's time zone); nil for all time
+
+	// Activity is zero when nothing at all happened in the period.
+	Activity int64
+	// Started dialogues; Completed of them (counted on the day each
+	// started, so a follow-up answered weeks later counts for its own
+	// week; all time: every completion); Rate is Completed in percent.
+	Started, Completed, Rate int64
+	Declined                 int64
+	Stops                    []Count     // asked but not answered, per node, in file order
+	Nodes                    []NodeCount // asked and answered per node, in file order
+	Questions                []Question  // each named result with answers
+	Texts                    []Quote     // the newest free texts (not for all time)
+	Languages                []Count     // dialogues started per language, most first
+	FollowUpsSent            int64
+	FollowUpsAnswered        int64
+	Reminders                int64
+	Alerts                   int64
+	Reach                    Reach // where participants came from
+	Daily                    []Day // with DigestOptions.Daily
+
+	ideas *ideaReport // the pilot's ideas board, when the store keeps ideas
+}
+
+// AllTime reports whether the figures cover all time.
+func (fg *Figures) AllTime() bool { return fg.Days == nil }
+
+// Count is one labelled number; Key is what is counted (a node, an answer
+// bucket, a language) and Label how it is shown.
+type Count struct {
+	Key, Label string
+	N          int64
+}
+
+// NodeCount is how often a node's question was asked and answered.
+type NodeCount struct {
+	Node, Label     string
+	Asked, Answered int64
+}
+
+// Question is the answers to one named result.
+type Question struct {
+	Node   *flow.Node
+	Result string
+	Total  int64
+	// Average of numeric answers, when HasAverage; the kind says whether
+	// and how it is shown.
+	Average    float64
+	HasAverage bool
+	Rows       []Count // per answer bucket, in the order the citizen saw them
+}
+
+// Quote is a free-text answer, under the same 8-character reference as in
+// safeguarding alerts; never a Telegram id.
+type Quote struct {
+	Ref, Result, Text string
+	At                time.Time
+}
+
+// Day is one day's figures, for charts over time.
+type Day struct {
+	Date               string
+	Started, Completed int64
+	// Averages per numeric result that had answers that day.
+	Averages map[string]float64
 }
 
 // Digest writes a pilot's summary for coordinators: participants,
@@ -36,182 +114,310 @@ type DigestOptions struct {
 // a bounded number of recent answers, so its cost does not grow with the
 // number of answers stored.
 func Digest(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catalog, o DigestOptions) (string, error) {
-	lang := matchLang(o.Lang, words.Languages())
-	say := func(id string, data map[string]any) string { return words.Say(lang, id, data) }
-	flowLang := matchLang(lang, f.Pilot.Languages)
-	loc := f.Pilot.Timezone
-	allTime := o.From.IsZero() && o.To.IsZero()
-
-	var days []string
-	if !allTime {
-		for d := o.From.In(loc); d.Before(o.To) && len(days) < 400; d = d.AddDate(0, 0, 1) {
-			days = append(days, d.Format(time.DateOnly))
-		}
-		if len(days) == 0 {
-			days = []string{o.From.In(loc).Format(time.DateOnly)}
-		}
-	}
-	stored, err := rep.Counters(ctx, f.Pilot.ID, days)
+	fg, err := ComputeFigures(ctx, rep, f, words, o)
 	if err != nil {
 		return "", err
 	}
-	c := counts(stored)
-	var b strings.Builder
-	pilotName := f.Pilot.Name.Render(flowLang, nil)
-	if allTime {
-		b.WriteString(say("stats.title", map[string]any{"Pilot": pilotName}))
-	} else {
-		b.WriteString(say("digest.title", map[string]any{"Pilot": pilotName, "From": days[0], "To": days[len(days)-1]}))
-	}
-	activity := c.get(cStarted) + c.get(cAlerts) + c.get(cFollowUps) + c.answeredTotal()
-	if activity == 0 {
-		b.WriteString("\n\n")
-		b.WriteString(say("digest.none", nil))
-		return b.String(), nil
-	}
+	return fg.Text(words), nil
+}
 
-	b.WriteString("\n\n👥 ")
-	b.WriteString(say("digest.participants", map[string]any{"Count": int(c.get(cStarted))}))
-	b.WriteString("\n✅ ")
-	// Of the dialogues started in the period, how many are complete by now:
-	// counted on the day each started, so a follow-up answered weeks later
-	// still counts for its own week.
-	done := c.get(cCompletedOfStarted)
-	if allTime {
-		done = c.get(cCompleted)
+// ComputeFigures gathers a pilot's figures for a period, from the counters
+// and a bounded number of recent answers.
+func ComputeFigures(ctx context.Context, rep Reports, f *flow.Flow, words *locales.Catalog, o DigestOptions) (*Figures, error) {
+	lang := matchLang(o.Lang, words.Languages())
+	flowLang := matchLang(lang, f.Pilot.Languages)
+	fg := &Figures{Pilot: f.Pilot.Name.Render(flowLang, nil), Lang: lang, FlowLang: flowLang, Days: periodDays(f, o)}
+	c, daily, err := readCounts(ctx, rep, f.Pilot.ID, fg.Days, o.Daily)
+	if err != nil {
+		return nil, err
 	}
-	started := c.get(cStarted)
-	b.WriteString(say("digest.completed", map[string]any{"Done": done, "Started": started, "Rate": percent(done, started)}))
-
-	// Where people stopped: asked but not answered, per question.
-	var stops []row
-	for _, n := range f.Nodes {
-		if asked, answered := c.get(cAsked(n.ID)), c.get(cAnswered(n.ID)); asked > answered {
-			stops = append(stops, row{label: nodeLabel(n), n: asked - answered})
+	fg.Activity = c.get(cStarted) + c.get(cAlerts) + c.get(cFollowUps) + c.answeredTotal()
+	fg.Started = c.get(cStarted)
+	fg.Completed = c.get(cCompletedOfStarted)
+	if fg.AllTime() {
+		fg.Completed = c.get(cCompleted)
+	}
+	fg.Rate = percent(fg.Completed, fg.Started)
+	fg.Declined = c.get(cDeclined)
+	say := func(id string, data map[string]any) string { return words.Say(lang, id, data) }
+	fg.nodes(f, c, say)
+	fg.Languages = languageCounts(c)
+	fg.FollowUpsSent, fg.FollowUpsAnswered = c.get(cFollowUps), c.get(cFollowedUp)
+	fg.Reminders, fg.Alerts = c.get(cReminders), c.get(cAlerts)
+	fg.Reach = reachOf(c)
+	for i, day := range daily {
+		fg.Daily = append(fg.Daily, dayFigures(f, fg.Days[i], day))
+	}
+	if !fg.AllTime() && fg.Activity > 0 {
+		if fg.Texts, err = recentTexts(ctx, rep, f, o.From, o.To); err != nil {
+			return nil, err
 		}
 	}
-	if len(stops) > 0 {
-		b.WriteString("\n\n")
-		b.WriteString(say("digest.dropoff", nil))
-		writeRows(&b, stops)
+	if st, ok := rep.(IdeaStore); ok {
+		if fg.ideas, err = readIdeaReport(ctx, st, f.Pilot.ID); err != nil {
+			return nil, err
+		}
 	}
+	return fg, nil
+}
 
-	// Each question's answers.
-	var qs strings.Builder
+// periodDays lists the days of a period in the pilot's time zone (at most
+// 400), or nil for all time.
+func periodDays(f *flow.Flow, o DigestOptions) []string {
+	if o.From.IsZero() && o.To.IsZero() {
+		return nil
+	}
+	loc := f.Pilot.Timezone
+	var days []string
+	for d := o.From.In(loc); d.Before(o.To) && len(days) < 400; d = d.AddDate(0, 0, 1) {
+		days = append(days, d.Format(time.DateOnly))
+	}
+	if len(days) == 0 {
+		days = []string{o.From.In(loc).Format(time.DateOnly)}
+	}
+	return days
+}
+
+// readCounts reads the counters of the days (all time: nil), summed, and
+// with daily each day's own; the sum is then made here from the same days.
+func readCounts(ctx context.Context, rep Reports, pilot string, days []string, daily bool) (counts, []counts, error) {
+	if !daily || days == nil {
+		stored, err := rep.Counters(ctx, pilot, days)
+		return counts(stored), nil, err
+	}
+	sum := counts{}
+	each := make([]counts, len(days))
+	for i, d := range days {
+		stored, err := rep.Counters(ctx, pilot, []string{d})
+		if err != nil {
+			return nil, nil, err
+		}
+		each[i] = counts(stored)
+		for k, v := range stored {
+			sum[k] += v
+		}
+	}
+	return sum, each, nil
+}
+
+// nodes fills in the figures per node: where people stopped, and each
+// question's answers.
+func (fg *Figures) nodes(f *flow.Flow, c counts, say flow.Say) {
 	for _, n := range f.Nodes {
+		asked, answered := c.get(cAsked(n.ID)), c.get(cAnswered(n.ID))
+		if asked > 0 || answered > 0 {
+			fg.Nodes = append(fg.Nodes, NodeCount{Node: n.ID, Label: nodeLabel(n), Asked: asked, Answered: answered})
+		}
+		if asked > answered {
+			fg.Stops = append(fg.Stops, Count{Key: n.ID, Label: nodeLabel(n), N: asked - answered})
+		}
 		if n.Result == "" {
 			continue
 		}
-		rows, total := answerRows(f, n, c, say, flowLang)
+		rows, total := answerRows(f, n, c, say, fg.FlowLang)
 		if total == 0 {
 			continue
 		}
-		qs.WriteString("\n\n• ")
-		qs.WriteString(n.Result)
-		qs.WriteString(" — ")
-		qs.WriteString(say("digest.count", map[string]any{"Count": int(total)}))
+		q := Question{Node: n, Result: n.Result, Total: total, Rows: rows}
 		if k := c.get(cN(n.Result)); k > 0 {
-			avg := float64(c.get(cSum(n.Result))) / sumScale / float64(k)
-			if s := flow.ShowAverage(n, decimal(avg, lang), say); s != "" {
-				qs.WriteString(", ")
-				qs.WriteString(s)
-			}
+			q.Average, q.HasAverage = float64(c.get(cSum(n.Result)))/sumScale/float64(k), true
 		}
-		writeRows(&qs, rows)
+		fg.Questions = append(fg.Questions, q)
 	}
-	if qs.Len() > 0 {
-		b.WriteString("\n\n")
-		b.WriteString(say("digest.answers", nil))
-		b.WriteString(qs.String())
-	}
+}
 
-	if !allTime {
-		texts, err := recentTexts(ctx, rep, f, o.From, o.To)
-		if err != nil {
-			return "", err
-		}
-		if len(texts) > 0 {
-			b.WriteString("\n\n")
-			b.WriteString(say("digest.texts", nil))
-			for _, r := range texts {
-				// The same 8-character reference as in safeguarding alerts.
-				fmt.Fprintf(&b, "\n  • [%s] %s: “%s”", r.User[:min(8, len(r.User))], r.Result, shorten(r.Text, textLen))
-			}
-		}
-	}
-
-	var langs []row
+// languageCounts lists the dialogues started per language, most first.
+func languageCounts(c counts) []Count {
+	var langs []Count
 	for l, v := range c.languages() {
 		if v > 0 {
-			langs = append(langs, row{label: l, n: v})
+			langs = append(langs, Count{Key: l, Label: l, N: v})
 		}
 	}
-	if len(langs) > 0 {
-		slices.SortFunc(langs, func(a, b row) int {
-			if a.n != b.n {
-				return int(b.n - a.n)
+	slices.SortFunc(langs, func(a, b Count) int {
+		if a.N != b.N {
+			return int(b.N - a.N)
+		}
+		return strings.Compare(a.Label, b.Label)
+	})
+	return langs
+}
+
+// dayFigures is one day's started, completed and averages.
+func dayFigures(f *flow.Flow, date string, c counts) Day {
+	d := Day{Date: date, Started: c.get(cStarted), Completed: c.get(cCompletedOfStarted), Averages: map[string]float64{}}
+	for _, r := range f.Results() {
+		if k := c.get(cN(r)); k > 0 {
+			d.Averages[r] = float64(c.get(cSum(r))) / sumScale / float64(k)
+		}
+	}
+	return d
+}
+
+// Text renders the figures as the digest coordinators get in Telegram,
+// with bar charts of Unicode blocks.
+func (fg *Figures) Text(words *locales.Catalog) string {
+	say := func(id string, data map[string]any) string { return words.Say(fg.Lang, id, data) }
+	var b strings.Builder
+	if fg.AllTime() {
+		b.WriteString(say("stats.title", map[string]any{"Pilot": fg.Pilot}))
+	} else {
+		b.WriteString(say("digest.title", map[string]any{"Pilot": fg.Pilot, "From": fg.Days[0], "To": fg.Days[len(fg.Days)-1]}))
+	}
+	if fg.Activity == 0 {
+		b.WriteString("\n\n")
+		b.WriteString(say("digest.none", nil))
+		return b.String()
+	}
+	b.WriteString("\n\n👥 ")
+	b.WriteString(say("digest.participants", map[string]any{"Count": int(fg.Started)}))
+	b.WriteString("\n✅ ")
+	b.WriteString(say("digest.completed", map[string]any{"Done": fg.Completed, "Started": fg.Started, "Rate": fg.Rate}))
+	if len(fg.Stops) > 0 {
+		b.WriteString("\n\n")
+		b.WriteString(say("digest.dropoff", nil))
+		writeRows(&b, fg.Stops)
+	}
+	if len(fg.Questions) > 0 {
+		b.WriteString("\n\n")
+		b.WriteString(say("digest.answers", nil))
+		for _, q := range fg.Questions {
+			b.WriteString("\n\n• ")
+			b.WriteString(q.Result)
+			b.WriteString(" — ")
+			b.WriteString(say("digest.count", map[string]any{"Count": int(q.Total)}))
+			if s := fg.ShowAverage(q, say); s != "" {
+				b.WriteString(", ")
+				b.WriteString(s)
 			}
-			return strings.Compare(a.label, b.label)
-		})
-		parts := make([]string, len(langs))
-		for i, l := range langs {
-			parts[i] = l.label + " " + strconv.FormatInt(l.n, 10)
+			writeRows(&b, q.Rows)
+		}
+	}
+	if len(fg.Texts) > 0 {
+		b.WriteString("\n\n")
+		b.WriteString(say("digest.texts", nil))
+		for _, r := range fg.Texts {
+			fmt.Fprintf(&b, "\n  • [%s] %s: “%s”", r.Ref, r.Result, shorten(r.Text, textLen))
+		}
+	}
+	if fg.ideas != nil && !fg.ideas.empty() {
+		b.WriteString("\n\n")
+		b.WriteString(say("ideas.title", map[string]any{"Pilot": fg.Pilot}))
+		fg.ideas.write(&b, fg.Lang, say, false)
+	}
+	fg.writeTail(&b, say)
+	return b.String()
+}
+
+// ShowAverage renders a question's average as its kind shows it ("average
+// 3.5 of 5"), or "" when it has none.
+func (fg *Figures) ShowAverage(q Question, say flow.Say) string {
+	if !q.HasAverage {
+		return ""
+	}
+	return flow.ShowAverage(q.Node, decimal(q.Average, fg.Lang), say)
+}
+
+// writeTail writes the languages, follow-ups and alerts lines.
+func (fg *Figures) writeTail(b *strings.Builder, say flow.Say) {
+	if len(fg.Languages) > 0 {
+		parts := make([]string, len(fg.Languages))
+		for i, l := range fg.Languages {
+			parts[i] = l.Label + " " + strconv.FormatInt(l.N, 10)
 		}
 		b.WriteString("\n\n🌐 ")
 		b.WriteString(say("digest.languages", nil))
 		b.WriteString(" ")
 		b.WriteString(strings.Join(parts, " · "))
 	}
-	if sent := c.get(cFollowUps); sent > 0 {
+	if fg.FollowUpsSent > 0 {
 		b.WriteString("\n🔁 ")
-		b.WriteString(say("digest.followups", map[string]any{"Answered": c.get(cFollowedUp), "Sent": sent}))
+		b.WriteString(say("digest.followups", map[string]any{"Answered": fg.FollowUpsAnswered, "Sent": fg.FollowUpsSent}))
 	}
-	if alerts := c.get(cAlerts); alerts > 0 {
+	if fg.Alerts > 0 {
 		b.WriteString("\n")
-		b.WriteString(say("digest.alerts", map[string]any{"Count": int(alerts)}))
+		b.WriteString(say("digest.alerts", map[string]any{"Count": int(fg.Alerts)}))
 	}
-	return b.String(), nil
+	fg.Reach.write(b, say)
 }
 
-type row struct {
-	label string
-	n     int64
+// WriteCSV writes the figures as a table for spreadsheets (section, key,
+// label, value), with a UTF-8 byte order mark as the answers export has.
+// The free texts are left out: the answers export holds them.
+func (fg *Figures) WriteCSV(w io.Writer) error {
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return fmt.Errorf("write figures: %w", err)
+	}
+	cw := csv.NewWriter(w)
+	put := func(section, key, label string, v int64) {
+		_ = cw.Write([]string{section, key, csvSafe(label), strconv.FormatInt(v, 10)})
+	}
+	_ = cw.Write([]string{"section", "key", "label", "value"})
+	put("participants", "started", "", fg.Started)
+	put("participants", "completed", "", fg.Completed)
+	put("participants", "completed_percent", "", fg.Rate)
+	put("participants", "declined", "", fg.Declined)
+	for _, n := range fg.Nodes {
+		put("asked", n.Node, n.Label, n.Asked)
+		put("answered", n.Node, n.Label, n.Answered)
+	}
+	for _, q := range fg.Questions {
+		put("answers:"+q.Result, "total", "", q.Total)
+		for _, r := range q.Rows {
+			put("answers:"+q.Result, r.Key, r.Label, r.N)
+		}
+		if q.HasAverage {
+			_ = cw.Write([]string{"answers:" + q.Result, "average", "", strconv.FormatFloat(q.Average, 'f', 2, 64)})
+		}
+	}
+	for _, l := range fg.Languages {
+		put("languages", l.Key, l.Label, l.N)
+	}
+	put("followups", "sent", "", fg.FollowUpsSent)
+	put("followups", "answered", "", fg.FollowUpsAnswered)
+	put("reminders", "sent", "", fg.Reminders)
+	put("alerts", "safeguarding", "", fg.Alerts)
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write figures: %w", err)
+	}
+	return nil
 }
 
 // answerRows lists the counts of each possible answer of a question, in
 // the order the citizen saw them.
-func answerRows(f *flow.Flow, n *flow.Node, c counts, say flow.Say, flowLang string) ([]row, int64) {
-	var rows []row
+func answerRows(f *flow.Flow, n *flow.Node, c counts, say flow.Say, flowLang string) ([]Count, int64) {
+	var rows []Count
 	for _, b := range n.Buckets() {
 		if v := c.get(cValue(n.Result, b)); v > 0 {
 			a := flow.Answer{Node: n.ID, Result: n.Result, Kind: n.Kind, Value: b}
-			rows = append(rows, row{label: flow.ShowAnswer(f, a, flow.FormDigest, flowLang, say), n: v})
+			rows = append(rows, Count{Key: b, Label: flow.ShowAnswer(f, a, flow.FormDigest, flowLang, say), N: v})
 		}
 	}
 	total := c.get(cAnswered(n.ID))
 	if total == 0 {
 		for _, r := range rows {
-			total += r.n
+			total += r.N
 		}
 	}
 	return rows, total
 }
 
 // writeRows draws rows as labels with bar charts of Unicode blocks.
-func writeRows(b *strings.Builder, rows []row) {
+func writeRows(b *strings.Builder, rows []Count) {
 	var top int64
 	width := 0
 	for _, r := range rows {
-		top = max(top, r.n)
-		width = max(width, utf8.RuneCountInString(r.label))
+		top = max(top, r.N)
+		width = max(width, utf8.RuneCountInString(r.Label))
 	}
 	for _, r := range rows {
 		b.WriteString("\n  ")
-		b.WriteString(r.label)
-		b.WriteString(strings.Repeat(" ", width-utf8.RuneCountInString(r.label)+1))
-		b.WriteString(bar(r.n, top))
+		b.WriteString(r.Label)
+		b.WriteString(strings.Repeat(" ", width-utf8.RuneCountInString(r.Label)+1))
+		b.WriteString(bar(r.N, top))
 		b.WriteString(" ")
-		b.WriteString(strconv.FormatInt(r.n, 10))
+		b.WriteString(strconv.FormatInt(r.N, 10))
 	}
 }
 
@@ -250,17 +456,17 @@ func decimal(x float64, lang string) string {
 }
 
 // recentTexts picks the newest free-text answers of a period.
-func recentTexts(ctx context.Context, rep Reports, f *flow.Flow, from, to time.Time) ([]Record, error) {
+func recentTexts(ctx context.Context, rep Reports, f *flow.Flow, from, to time.Time) ([]Quote, error) {
 	recs, err := rep.RecentAnswers(ctx, f.Pilot.ID, from, digestScan)
 	if err != nil {
 		return nil, err
 	}
-	var out []Record
+	var out []Quote
 	for _, r := range recs {
 		if r.Text == "" || r.At >= to.UnixMilli() || r.At < from.UnixMilli() {
 			continue
 		}
-		out = append(out, r)
+		out = append(out, Quote{Ref: r.User[:min(8, len(r.User))], Result: r.Result, Text: r.Text, At: time.UnixMilli(r.At).In(f.Pilot.Timezone)})
 		if len(out) == digestTexts {
 			break
 		}

@@ -189,6 +189,64 @@ func TestDigestGolden(t *testing.T) {
 	})
 }
 
+// TestFigures: the figures behind the digest, per day and as a table, add
+// up to the same numbers as the digest's text.
+func TestFigures(t *testing.T) {
+	t.Parallel()
+	e := turkuHistory(t)
+	f := shippedFlow(t, "turku")
+	from, to := bot.LastDays(f, e.clock.Now(), 7)
+	cat := catalog(t)
+	plain, err := bot.ComputeFigures(e.ctx, e.store, f, cat, bot.DigestOptions{From: from, To: to, Lang: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	daily, err := bot.ComputeFigures(e.ctx, e.store, f, cat, bot.DigestOptions{From: from, To: to, Lang: "en", Daily: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Daily != nil || len(daily.Daily) != 7 {
+		t.Fatalf("daily figures: %d without asking, %d days asked for", len(plain.Daily), len(daily.Daily))
+	}
+	// Asking for the days changes nothing else.
+	if a, b := plain.Text(cat), daily.Text(cat); a != b {
+		t.Errorf("the daily figures give another digest:\n%s\n---\n%s", a, b)
+	}
+	var started, completed int64
+	for _, d := range daily.Daily {
+		started += d.Started
+		completed += d.Completed
+	}
+	if started != daily.Started || completed != daily.Completed {
+		t.Errorf("days add up to %d started, %d completed; the period has %d, %d", started, completed, daily.Started, daily.Completed)
+	}
+	// Monday 16 March: C rated 5, A's follow-up rated 5.
+	if d := daily.Daily[0]; d.Date != "2026-03-16" || d.Averages["overall_experience"] != 5 || d.Averages["helped_later"] != 5 {
+		t.Errorf("Monday's figures: %+v", d)
+	}
+	if daily.Started != 8 || daily.Completed != 3 || daily.Rate != 38 || len(daily.Texts) != 4 || daily.Alerts != 1 {
+		t.Errorf("figures: %+v", daily)
+	}
+	var b strings.Builder
+	if err := daily.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "figures.en.golden", b.String())
+	for id := int64(20001); id <= 20010; id++ {
+		if strings.Contains(b.String(), strconv.FormatInt(id, 10)) {
+			t.Errorf("the figures hold the Telegram id %d", id)
+		}
+	}
+	// All time has no days and no texts.
+	all, err := bot.ComputeFigures(e.ctx, e.store, f, cat, bot.DigestOptions{Lang: "en", Daily: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !all.AllTime() || all.Daily != nil || all.Texts != nil || all.Started != 10 || all.Completed != 5 {
+		t.Errorf("all-time figures: %+v", all)
+	}
+}
+
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()

@@ -29,6 +29,11 @@ func (s *Service) FireDue(ctx context.Context) (int, error) {
 		if now := s.clock.Now().In(f.Pilot.Timezone); f.Pilot.QuietHours.Contains(now.Hour()*60 + now.Minute()) {
 			continue
 		}
+		n, err := s.fireIdeas(ctx, f)
+		sent += n
+		if err != nil {
+			errs = append(errs, err)
+		}
 		for {
 			due, err := s.store.ClaimDue(ctx, f.Pilot.ID, s.clock.Now(), s.lease, claimBatch)
 			if err != nil {
@@ -72,7 +77,7 @@ func (s *Service) fire(ctx context.Context, f *flow.Flow, d Due) (bool, error) {
 		sess, elsewhere := cur, cur == nil || cur.Pilot != f.Pilot.ID
 		if elsewhere {
 			switch {
-			case d.Kind != flow.PromptFollowUp || cur.Phase() == PhaseStopped || cur.Phase() == PhaseBlocked:
+			case d.Kind != flow.PromptFollowUp || cur.Phase().Held():
 				return false, s.store.Release(ctx, f.Pilot.ID, d)
 			case cur != nil && cur.Phase() == PhaseActive && s.clock.Now().Sub(time.Unix(cur.Updated, 0)) < busyFor:
 				return false, s.postpone(ctx, f, d)
@@ -85,6 +90,7 @@ func (s *Service) fire(ctx context.Context, f *flow.Flow, d Due) (bool, error) {
 			return false, s.store.Release(ctx, f.Pilot.ID, d)
 		}
 		t := s.newTurn(d.User, sess, Inbound{ChatID: sess.Chat, Private: true})
+		t.ctx = ctx
 		t.lane = LaneBulk
 		if t.sess == nil {
 			return false, s.store.Release(ctx, f.Pilot.ID, d)

@@ -6,89 +6,75 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"time"
 
 	"github.com/cosie/cosiebot/bot/flow"
 )
 
-// dialogue is one citizen's run through a flow, as exported.
-type dialogue struct {
+// dialogueJSON is one dialogue in the jsonl export.
+type dialogueJSON struct {
 	Dialogue    string            `json:"dialogue"`
 	Participant string            `json:"participant"`
 	Started     string            `json:"started"`
 	Language    string            `json:"language"`
 	FlowVersion string            `json:"flow_version"`
+	Source      string            `json:"source,omitempty"`
 	Answers     map[string]string `json:"answers"`
-	first       int64
 }
 
 // Export writes a pilot's answers, one row (csv) or line (jsonl) per
-// dialogue with a column per named result. It holds only pseudonyms: no
-// Telegram id or name is ever stored with an answer. CSV starts with a
-// UTF-8 byte order mark so that spreadsheets open it in the right encoding.
-func Export(ctx context.Context, rep Reports, f *flow.Flow, w io.Writer, format string) (int, error) {
+// dialogue: the dialogue columns every export shares (dialogueConcepts),
+// then a column per named result, each answer in one cell. Participants
+// are per-pilot pseudonyms (PilotPseudonym with key): no Telegram id or
+// name is ever stored with an answer, and two pilots' exports cannot be
+// linked. Times are the pilot's local time. CSV starts with a UTF-8 byte
+// order mark so that spreadsheets open it in the right encoding.
+func Export(ctx context.Context, rep Reports, f *flow.Flow, key []byte, w io.Writer, format string) (int, error) {
 	if format != "csv" && format != "jsonl" {
 		return 0, fmt.Errorf("export format %q: use csv or jsonl", format)
 	}
-	byKey := map[string]*dialogue{}
-	var order []string
-	err := rep.EachAnswer(ctx, f.Pilot.ID, func(r Record) error {
-		key := r.User + "-" + strconv.Itoa(r.Run)
-		d := byKey[key]
-		if d == nil {
-			d = &dialogue{Dialogue: key, Participant: r.User, Language: r.Lang, FlowVersion: r.Version,
-				Started: time.UnixMilli(r.At).In(f.Pilot.Timezone).Format(time.RFC3339), Answers: map[string]string{}, first: r.At}
-			byKey[key] = d
-			order = append(order, key)
-		}
-		d.Answers[r.Result] = exportValue(r)
-		return nil
-	})
+	dialogues, err := collectDialogues(ctx, rep, f, key, nil)
 	if err != nil {
 		return 0, err
 	}
-	slices.SortStableFunc(order, func(a, b string) int { return int(byKey[a].first - byKey[b].first) })
-	results := f.Results()
-	// Answers to questions no longer in the flow are kept, after the others.
-	extra := map[string]bool{}
-	for _, d := range byKey {
-		for r := range d.Answers {
-			if !slices.Contains(results, r) && !extra[r] {
-				extra[r] = true
-			}
-		}
+	results := exportResults(f, dialogues)
+	started := func(d *dialogueData) string {
+		return time.UnixMilli(d.first).In(f.Pilot.Timezone).Format(time.RFC3339)
 	}
-	var old []string
-	for r := range extra {
-		old = append(old, r)
-	}
-	slices.Sort(old)
-	results = append(results, old...)
-
 	if format == "jsonl" {
 		enc := json.NewEncoder(w)
-		for _, k := range order {
-			if err := enc.Encode(byKey[k]); err != nil {
+		for _, d := range dialogues {
+			j := dialogueJSON{Dialogue: d.id, Participant: d.participant, Started: started(d), Language: d.lang,
+				FlowVersion: d.version, Source: d.source, Answers: map[string]string{}}
+			for r, a := range d.answers {
+				j.Answers[r] = exportValue(a)
+			}
+			if err := enc.Encode(j); err != nil {
 				return 0, fmt.Errorf("write export: %w", err)
 			}
 		}
-		return len(order), nil
+		return len(dialogues), nil
 	}
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return 0, fmt.Errorf("write export: %w", err)
 	}
 	cw := csv.NewWriter(w)
-	header := append([]string{"dialogue", "participant", "started", "language", "flow_version"}, results...)
-	if err := cw.Write(header); err != nil {
+	header := make([]string, 0, len(dialogueConcepts)+len(results))
+	for _, c := range dialogueConcepts {
+		header = append(header, c.name)
+	}
+	if err := cw.Write(append(header, results...)); err != nil {
 		return 0, fmt.Errorf("write export: %w", err)
 	}
-	for _, k := range order {
-		d := byKey[k]
-		row := []string{d.Dialogue, d.Participant, d.Started, d.Language, d.FlowVersion}
+	for _, d := range dialogues {
+		row := []string{d.id, d.participant, started(d), d.lang, d.version, d.source}
 		for _, r := range results {
-			row = append(row, csvSafe(d.Answers[r]))
+			cell := ""
+			if a, ok := d.answers[r]; ok {
+				cell = csvSafe(exportValue(a))
+			}
+			row = append(row, cell)
 		}
 		if err := cw.Write(row); err != nil {
 			return 0, fmt.Errorf("write export: %w", err)
@@ -98,7 +84,7 @@ func Export(ctx context.Context, rep Reports, f *flow.Flow, w io.Writer, format 
 	if err := cw.Error(); err != nil {
 		return 0, fmt.Errorf("write export: %w", err)
 	}
-	return len(order), nil
+	return len(dialogues), nil
 }
 
 // exportValue is an answer as one cell: the option id, score or number,
@@ -107,9 +93,9 @@ func exportValue(r Record) string {
 	v := r.Value
 	switch {
 	case r.Media != nil && v != "":
-		v += ": " + r.Media.Type + ":" + r.Media.FileID
+		v += ": " + mediaRef(r)
 	case r.Media != nil:
-		v = r.Media.Type + ":" + r.Media.FileID
+		v = mediaRef(r)
 	}
 	if r.Text != "" {
 		if v != "" {

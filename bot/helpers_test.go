@@ -391,7 +391,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	blocked := func(ctx context.Context, chat int64) error { return e.svc.Blocked(ctx, chat) }
 	svc, err := bot.New(bot.Config{
 		Store: e.store, Acker: e.rec, Courier: courier.NewDirect(e.store, e.rec, blocked, nil), Clock: e.clock,
-		Words: words, Flows: bot.NewFlows(o.flows...), PseudonymKey: key, Coordinators: o.coordinators,
+		Words: words, Flows: bot.NewFlows(o.flows...), PseudonymKey: key, Coordinators: o.coordinators, BotUsername: "cosie_test_bot",
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,9 @@ const doubleTap = 30 * time.Second
 // flowInput feeds typed text, media or anything else to the flow, as the
 // citizen's phase allows.
 func (t *turn) flowInput(ctx context.Context) {
+	if t.coordinatorInput(ctx) {
+		return
+	}
 	if t.sess == nil {
 		t.safeguardAnyPilot(ctx, t.in.Text)
 		if f := t.pilotNamed(t.in.Text); f != nil {
@@ -71,7 +74,7 @@ func (t *turn) echo(prev flow.State, res flow.Result) {
 func (t *turn) press(ctx context.Context) {
 	cb, _ := flow.ParseCallback(t.in.Data)
 	switch cb.Kind {
-	case flow.CallbackFlow:
+	case flow.CallbackFlow, flow.CallbackSupport, flow.CallbackVote:
 		t.flowPress(ctx)
 	case flow.CallbackPilot:
 		f := t.s.Flows().Get(cb.Arg)
@@ -89,6 +92,8 @@ func (t *turn) press(ctx context.Context) {
 		t.confirmForget(ctx, cb)
 	case flow.CallbackHelp:
 		t.helpNow(ctx, "")
+	case flow.CallbackModerate, flow.CallbackNews:
+		t.moderate(ctx, cb)
 	case flow.CallbackChosen:
 		t.ack("") // the mark left on an answered question
 	case flow.CallbackDialogue:
@@ -126,7 +131,7 @@ func (t *turn) flowPress(ctx context.Context) {
 		t.ack("") // the first tap did it
 		return
 	}
-	t.apply(ctx, res)
+	t.applyAll(ctx, res)
 	t.ack(res.Notice)
 	t.chosen(res.Chosen)
 }
@@ -221,8 +226,16 @@ func (t *turn) repeat() {
 		return
 	}
 	res := t.s.engine.Step(t.f, t.sess.Flow, flow.Input{Kind: flow.InRepeat}, t.now)
-	for _, m := range res.Messages {
-		t.sendFlow(m, res.State)
+	for range maxNeeds {
+		for _, m := range res.Messages {
+			t.sendFlow(m, res.State)
+		}
+		if res.Need == nil {
+			return
+		}
+		// A question made of ideas (the next one to weigh) asks the
+		// store for them, as a step does.
+		res = t.s.engine.Step(t.f, res.State, t.fulfil(res.Need), t.now)
 	}
 }
 

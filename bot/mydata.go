@@ -41,6 +41,7 @@ func (t *turn) myData(ctx context.Context) {
 		b.WriteString("\n")
 		t.writeDialogue(&b, d)
 	}
+	t.myIdeas(ctx, &b)
 	t.text(b.String())
 }
 

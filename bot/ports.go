@@ -34,6 +34,10 @@ type Store interface {
 	ClaimDue(ctx context.Context, pilot string, now time.Time, lease time.Duration, max int) ([]Due, error)
 	// Release removes a claimed prompt that turned out stale.
 	Release(ctx context.Context, pilot string, d Due) error
+	// Chain reads the citizen's place in a pilot's recruitment chains and
+	// the named invitation coupons. What is not stored comes back with an
+	// empty Stored (a coupon keeps its Code).
+	Chain(ctx context.Context, pilot, user string, coupons ...string) (Member, []Coupon, error)
 	// Pref and SetPref keep small settings, such as a coordinator's language.
 	Pref(ctx context.Context, key string) (string, error)
 	SetPref(ctx context.Context, key, value string) error
@@ -49,6 +53,9 @@ type Reports interface {
 	RecentAnswers(ctx context.Context, pilot string, since time.Time, max int) ([]Record, error)
 	// EachAnswer calls fn for every answer of a pilot, oldest first.
 	EachAnswer(ctx context.Context, pilot string, fn func(Record) error) error
+	// Chains returns a pilot's recruitment chains: every member and every
+	// invitation coupon, in no particular order.
+	Chains(ctx context.Context, pilot string) ([]Member, []Coupon, error)
 }
 
 // ErrConflict means the session changed between Load and Commit; the caller

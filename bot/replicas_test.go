@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,6 @@ import (
 // package bot_test can be written independently.
 
 const (
-	replicaDB       = 11 // the dedicated database on a real Redis
 	replicaPingText = "Follow-up: hello again!"
 	replicaQuestion = "Did the visit help you?"
 )
@@ -81,8 +81,9 @@ type replicaCluster struct {
 
 var replicaBackendOnce sync.Once
 
-// replicaClients returns n clients connected to one Redis, empty.
-func replicaClients(t *testing.T, n int) []redis.UniversalClient {
+// replicaClients returns n clients connected to one Redis (a single
+// server, or a Cluster) and the key prefix that is this test's own.
+func replicaClients(t *testing.T, n int) ([]redis.UniversalClient, string) {
 	t.Helper()
 	ctx := context.Background()
 	var clients []redis.UniversalClient
@@ -103,29 +104,46 @@ func replicaClients(t *testing.T, n int) []redis.UniversalClient {
 			t.Cleanup(func() { _ = c.Close() })
 			clients = append(clients, c)
 		}
-		return clients
+		return clients, "cosie"
 	}
 	opts, err := redisstore.ParseURL(url)
 	if err != nil {
 		t.Fatalf("REDIS_URL: %v", err)
 	}
-	if opts.IsClusterMode || len(opts.Addrs) > 1 || opts.MasterName != "" {
-		t.Fatalf("REDIS_URL: the replica tests need a single Redis server (they use database %d), not %s", replicaDB, url)
-	}
-	opts.DB = replicaDB
+	ns := fmt.Sprintf("replicas-%x", rand.Uint64())
 	replicaBackendOnce.Do(func() {
-		fmt.Fprintf(os.Stderr, "replica tests: all replicas share the REAL Redis at %s, database %d (flushed)\n", opts.Addrs[0], replicaDB)
+		fmt.Fprintf(os.Stderr, "replica tests: all replicas share the REAL Redis at %s (keys %s:*, deleted after)\n", strings.Join(opts.Addrs, ","), ns)
 	})
 	for range n {
 		c := redis.NewUniversalClient(opts)
 		t.Cleanup(func() { _ = c.Close() })
 		clients = append(clients, c)
 	}
-	if err := clients[0].FlushDB(ctx).Err(); err != nil {
-		t.Fatalf("FLUSHDB on database %d: %v", replicaDB, err)
+	t.Cleanup(func() { deleteKeys(ctx, t, clients[0], ns+":*") })
+	return clients, ns
+}
+
+// deleteKeys deletes the keys matching pattern, on every master of a
+// Cluster.
+func deleteKeys(ctx context.Context, t *testing.T, rdb redis.UniversalClient, pattern string) {
+	del := func(ctx context.Context, c redis.Cmdable) error {
+		it := c.Scan(ctx, 0, pattern, 1000).Iterator()
+		for it.Next(ctx) {
+			if err := rdb.Del(ctx, it.Val()).Err(); err != nil {
+				return err
+			}
+		}
+		return it.Err()
 	}
-	t.Cleanup(func() { _ = clients[0].FlushDB(context.Background()).Err() })
-	return clients
+	var err error
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return del(ctx, c) })
+	} else {
+		err = del(ctx, rdb)
+	}
+	if err != nil {
+		t.Errorf("delete %s: %v", pattern, err)
+	}
 }
 
 func replicaFlow(t *testing.T, name string) *flow.Flow {
@@ -150,8 +168,9 @@ func newReplicas(t *testing.T, n int, flowName string, start time.Time) *replica
 		t.Fatal(err)
 	}
 	c := &replicaCluster{clock: bot.NewManualClock(start), words: words, flow: replicaFlow(t, flowName)}
-	for _, rdb := range replicaClients(t, n) {
-		st := redisstore.New(rdb, redisstore.Options{})
+	clients, ns := replicaClients(t, n)
+	for _, rdb := range clients {
+		st := redisstore.New(rdb, redisstore.Options{Namespace: ns})
 		snd := &replicaSender{}
 		svc, err := bot.New(bot.Config{
 			Store: st, Acker: snd, Courier: courier.NewDirect(st, snd, nil, nil), Clock: c.clock, Words: words,

@@ -7,10 +7,12 @@ package bot
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -92,6 +94,11 @@ type Config struct {
 	Coordinators map[string][]int64
 	// ClaimLease: see DefaultClaimLease.
 	ClaimLease time.Duration
+	// BotUsername is the bot's Telegram username, for the invitation
+	// links of invite nodes (without it, those are left out).
+	BotUsername string
+	// Random makes invitation coupons; default crypto/rand.Reader.
+	Random io.Reader
 }
 
 // Service runs conversations. It is safe for concurrent use; the caller
@@ -110,6 +117,9 @@ type Service struct {
 	ttl     time.Duration
 	lease   time.Duration
 	extra   map[string][]int64
+	botName string
+	random  io.Reader
+	ideas   *Board // co-creation: similar ideas, the next idea to weigh
 }
 
 // New checks the configuration and builds a Service.
@@ -127,7 +137,10 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		store: cfg.Store, acker: cfg.Acker, courier: cfg.Courier, clock: cfg.Clock, words: cfg.Words,
 		engine: flow.Engine{Words: cfg.Words, SkipWords: flow.SkipWords(cfg.Words, cfg.Words.Languages())}, log: cfg.Logger, key: cfg.PseudonymKey,
-		ttl: cfg.SessionTTL, extra: cfg.Coordinators,
+		ttl: cfg.SessionTTL, extra: cfg.Coordinators, botName: cfg.BotUsername, random: cfg.Random,
+	}
+	if s.random == nil {
+		s.random = rand.Reader
 	}
 	if s.clock == nil {
 		s.clock = SystemClock{}
@@ -146,6 +159,7 @@ func New(cfg Config) (*Service, error) {
 	if s.lease <= 0 {
 		s.lease = DefaultClaimLease
 	}
+	s.ideas = newBoardOf(cfg.Store)
 	s.SetFlows(cfg.Flows)
 	return s, nil
 }
@@ -193,6 +207,7 @@ func (s *Service) Handle(ctx context.Context, in Inbound) error {
 			return nil
 		}
 		t := s.newTurn(user, sess, in)
+		t.ctx = ctx
 		t.run(ctx)
 		err = t.save(ctx)
 		if errors.Is(err, ErrConflict) {

@@ -49,6 +49,12 @@ func (p Phase) String() string {
 // reminder towards the open question, the follow-up it promised.
 func (p Phase) Writes() bool { return p == PhaseActive || p == PhaseWaiting }
 
+// Held reports whether the citizen stopped the bot or blocked it: then
+// nothing it sends on its own goes to them, whatever it is about (news of
+// an idea they asked to hear about too, which outlives the dialogue: a
+// finished dialogue does not write, but its hear-back still does).
+func (p Phase) Held() bool { return p == PhaseStopped || p == PhaseBlocked }
+
 // Hold is why the bot keeps quiet with a citizen in a pilot, whatever the
 // dialogue's position; "" when it does not.
 type Hold string

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cosie/cosiebot/bot/deeplink"
 	"github.com/cosie/cosiebot/bot/flow"
 )
 
@@ -14,6 +15,7 @@ import (
 // the store does not have, and nothing committed is lost (invariant 1).
 type turn struct {
 	s    *Service
+	ctx  context.Context // of the handling, for reads while deciding
 	user string
 	in   Inbound
 	now  time.Time
@@ -29,6 +31,8 @@ type turn struct {
 
 	ackText string // what the button press is answered with
 	acked   bool
+
+	link *deeplink.Start // the /start link of this turn, if any (reach.go)
 }
 
 func (s *Service) newTurn(user string, sess *Session, in Inbound) *turn {
@@ -133,11 +137,24 @@ func (t *turn) phase() Phase { return t.sess.Phase() }
 // step runs the engine and applies its result.
 func (t *turn) step(ctx context.Context, in flow.Input) flow.Result {
 	res := t.s.engine.Step(t.f, t.sess.Flow, in, t.now)
-	t.apply(ctx, res)
+	t.applyAll(ctx, res)
 	return res
 }
 
-// apply turns a step's result into the commit and the replies.
+// applyAll applies a step's result. When the engine needs ideas from the
+// store, the host answers at once and the engine goes on, all in this
+// turn.
+func (t *turn) applyAll(ctx context.Context, res flow.Result) {
+	t.apply(ctx, res)
+	need := res.Need
+	for i := 0; need != nil && !res.Stale && i < maxNeeds; i++ {
+		more := t.s.engine.Step(t.f, t.sess.Flow, t.fulfil(need), t.now)
+		t.apply(ctx, more)
+		need = more.Need
+	}
+}
+
+// apply turns one engine result into the commit and the replies.
 func (t *turn) apply(ctx context.Context, res flow.Result) {
 	if res.Stale {
 		return
@@ -171,6 +188,7 @@ func (t *turn) apply(ctx context.Context, res flow.Result) {
 			t.sess.RunDay = dayOf(t.f, t.now)
 			t.count(cStarted, 1)
 			t.count(cLang(t.sess.Flow.Lang), 1)
+			t.linkSource()
 		case flow.EffComplete:
 			t.count(cCompleted, 1)
 			if t.sess.RunDay != "" {
@@ -182,6 +200,8 @@ func (t *turn) apply(ctx context.Context, res flow.Result) {
 			}
 		case flow.EffDecline:
 			declined = true
+		case flow.EffPropose, flow.EffSupport, flow.EffVote, flow.EffHearBack:
+			t.ideaEffect(e)
 		}
 	}
 	for _, m := range res.Messages {
@@ -192,10 +212,15 @@ func (t *turn) apply(ctx context.Context, res flow.Result) {
 	}
 }
 
-// sendFlow sends a message of the flow. A message with the buttons of the
+// sendFlow sends a message of the flow: an invite node's gets its links
+// before the commit (fillInvites). A message with the buttons of the
 // node the dialogue is at asks that question: it is named (Out.Question),
 // so that the store keeps the id Telegram gives it.
 func (t *turn) sendFlow(m flow.Message, st flow.State) {
+	if m.Invite > 0 {
+		t.sendInvite(m)
+		return
+	}
 	t.send(m)
 	for _, row := range m.Buttons {
 		for _, b := range row {
@@ -262,7 +287,7 @@ func (t *turn) record(a *flow.Answer) {
 	c.Answers = append(c.Answers, Record{
 		User: t.user, Run: t.sess.Flow.Run, Node: a.Node, Result: a.Result, Kind: a.Kind,
 		Value: a.Value, Text: a.Text, Media: a.Media, Lang: t.sess.Flow.Lang, Version: t.f.Version,
-		At: t.now.UnixMilli(), Pilot: t.sess.Pilot,
+		At: t.now.UnixMilli(), Pilot: t.sess.Pilot, Source: t.sess.Source,
 	})
 	t.count(cAnswered(a.Node), 1)
 	if t.sess.FollowedUp {
@@ -290,8 +315,10 @@ func (t *turn) lobby() *Commit {
 // finish completes the commit: the update is marked applied, the messages
 // join it, and a turn that only talks gets a commit of its own.
 func (t *turn) finish() *Commit {
-	if t.sess != nil && t.c == nil && t.in.UpdateID != 0 {
-		t.commit() // remember the update as applied
+	if t.sess != nil && t.c == nil && (t.in.UpdateID != 0 || len(t.out) > 0) {
+		// Remember the update as applied; and a citizen's replies go
+		// through their pilot's outbox, paced with the rest of their chat.
+		t.commit()
 	}
 	if t.c == nil && len(t.out) > 0 {
 		t.lobby()
@@ -323,6 +350,9 @@ func (t *turn) finish() *Commit {
 func (t *turn) save(ctx context.Context) error {
 	if t.err != nil {
 		return t.err
+	}
+	if err := t.fillInvites(ctx); err != nil {
+		return err
 	}
 	c := t.finish()
 	if c != nil {

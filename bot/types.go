@@ -76,6 +76,10 @@ type Session struct {
 	Created  int64 `json:"t0"`
 	Updated  int64 `json:"t1"`
 
+	// Source is where the link that started the dialogue was handed out
+	// (a deep link's source, like "library"); "" when unknown.
+	Source string `json:"src,omitempty"`
+
 	// Rev is the store's compare-and-set token; 0 for a new session.
 	Rev int64 `json:"-"`
 	// Asked is the citizen's last question message in this pilot, read
@@ -139,11 +143,20 @@ type Commit struct {
 	Release   []flow.PromptKind
 	Prompts   []Prompt // then schedule these, replacing prompts of the same kind
 	Out       []Out    // messages to send, kept until Telegram accepts them
+	// Members and Coupons change the pilot's recruitment chains: each is
+	// written only if it is still as it was read (its Stored), else the
+	// commit fails with ErrConflict and changes nothing.
+	Members []Member
+	Coupons []Coupon
 	// Once names a marker: when it is already set (within OnceTTL), the
 	// whole commit is skipped and the store reports ErrDone.
 	Once    string
 	OnceTTL time.Duration
 	Erase   Erase // after the commit
+	// Ideas change the pilot's ideas: a citizen's new idea, vote or
+	// support goes with their turn; a coordinator's moderation with the
+	// replies it sends.
+	Ideas []IdeaOp
 }
 
 // Lane says how a message is paced, following Telegram's limits.
@@ -186,6 +199,9 @@ type Out struct {
 	// Telegram gave it as the chat's Asked, so that a typed answer can
 	// mark this message's keyboard as a press does.
 	Question string `json:"a,omitempty"`
+	// invite: an invite node's message, whose links the turn adds before
+	// the commit (never stored).
+	invite int
 }
 
 // Asked is the last question message Telegram accepted for a citizen in a
@@ -227,6 +243,8 @@ type Record struct {
 	Version string      `json:"fv"`
 	At      int64       `json:"at"` // unix milliseconds
 	Pilot   string      `json:"-"`
+	// Source is the dialogue's source (Session.Source).
+	Source string `json:"s,omitempty"`
 }
 
 // Prompt is a message the bot will send on its own later.

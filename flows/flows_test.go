@@ -22,7 +22,7 @@ func TestShippedFlows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, diags, err := flows.Load(flows.Shipped(), "", flow.Options{Languages: words.Languages()})
+	all, diags, err := flows.Load(flows.Shipped(), "", flow.Options{Languages: words.Languages(), Scripts: words})
 	if err != nil {
 		t.Fatal(err)
 	}

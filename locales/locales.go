@@ -242,6 +242,16 @@ func (c *Catalog) Missing(lang string) []string {
 	return out
 }
 
+// Written returns message id in lang as its file writes it (before the
+// commands of a right-to-left text are isolated), for translators' tools.
+func (c *Catalog) Written(lang, id string) (i18n.Message, bool) {
+	w := c.words[lang]
+	if w == nil || w.from[id] == nil {
+		return i18n.Message{}, false
+	}
+	return *w.from[id].msgs[id], true
+}
+
 // Say renders message id in lang. A "Count" entry in data selects the plural
 // form. A missing translation falls back to English; a missing id returns
 // the id itself so that the gap is visible rather than silent.

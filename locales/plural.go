@@ -76,19 +76,10 @@ const maxExamples = 6
 // as Czech "many") are left out: the bot counts whole things. "other" is
 // always there, as go-i18n falls back to it.
 func PluralForms(lang string) []Form {
-	tag := pluralTag(lang)
-	b := i18n.NewBundle(tag)
-	probe := &i18n.Message{ID: "probe", Zero: "zero", One: "one", Two: "two", Few: "few", Many: "many", Other: "other"}
-	if err := b.AddMessages(tag, probe); err != nil {
-		return []Form{{Name: "other"}} // cannot happen: pluralTag has a rule
-	}
-	loc := i18n.NewLocalizer(b, tag.String())
+	rule := PluralRule(lang)
 	found := map[string]*Form{}
 	for _, n := range probes {
-		name, err := loc.Localize(&i18n.LocalizeConfig{MessageID: "probe", PluralCount: n})
-		if err != nil {
-			continue
-		}
+		name := rule(n)
 		f := found[name]
 		if f == nil {
 			f = &Form{Name: name}
@@ -110,6 +101,25 @@ func PluralForms(lang string) []Form {
 		}
 	}
 	return forms
+}
+
+// PluralRule returns the function that gives the plural form a whole
+// number takes in lang, by the same CLDR rules as PluralForms.
+func PluralRule(lang string) func(n int) string {
+	tag := pluralTag(lang)
+	b := i18n.NewBundle(tag)
+	probe := &i18n.Message{ID: "probe", Zero: "zero", One: "one", Two: "two", Few: "few", Many: "many", Other: "other"}
+	if err := b.AddMessages(tag, probe); err != nil {
+		return func(int) string { return "other" }
+	}
+	loc := i18n.NewLocalizer(b, tag.String())
+	return func(n int) string {
+		name, err := loc.Localize(&i18n.LocalizeConfig{MessageID: "probe", PluralCount: n})
+		if err != nil {
+			return "other"
+		}
+		return name
+	}
 }
 
 // formSet is the names of forms.

@@ -25,6 +25,10 @@ func RTL(lang string) bool {
 	return conf != language.No && rtlScripts[script.String()]
 }
 
+// RTL reports whether lang is written right to left, as the package's RTL
+// does; with it a Catalog is the flow.Scripts that flow texts need.
+func (c *Catalog) RTL(lang string) bool { return RTL(lang) }
+
 // Unicode's first strong isolate and pop directional isolate: the text
 // between them is laid out on its own, in its own direction, and the text
 // around it treats it as one neutral character.

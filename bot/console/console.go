@@ -30,6 +30,7 @@ type Sender struct {
 	w       io.Writer
 	buttons []flow.Button
 	msgID   int
+	stamp   string // the time a message came, shown above it while the clock moves
 }
 
 // NewSender writes to w.
@@ -60,6 +61,10 @@ func (s *Sender) send(chat int64, m flow.Message) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.msgID++
+	if s.stamp != "" {
+		fmt.Fprintf(s.w, "     (%s)\n", s.stamp)
+		s.stamp = ""
+	}
 	prefix := "bot: "
 	if chat != ChatID {
 		prefix = fmt.Sprintf("bot → coordinator %d: ", chat)
@@ -84,6 +89,10 @@ func (s *Sender) send(chat int64, m flow.Message) int {
 		s.buttons = flat
 	}
 	for i, b := range flat {
+		if b.URL != "" {
+			fmt.Fprintf(s.w, "     [%s] %s\n", b.Text, b.URL) // a link button: opens the link, sends nothing
+			continue
+		}
 		fmt.Fprintf(s.w, "     [%d] %s\n", i+1, b.Text)
 	}
 	return s.msgID
@@ -103,6 +112,17 @@ func offersChoice(buttons []flow.Button) bool {
 		}
 	}
 	return false
+}
+
+// at marks the time of what the bot sends next, while /wait moves the
+// clock; the zero time clears it.
+func (s *Sender) at(t time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stamp = ""
+	if !t.IsZero() {
+		s.stamp = t.Format("Mon 2 Jan 15:04")
+	}
 }
 
 // Acknowledge shows the short notice a button press gets, if any.
@@ -145,6 +165,7 @@ func (s *Sender) button(n int) (flow.Button, int, bool) {
 type Options struct {
 	Pilot string
 	Lang  string
+	Due   bot.DueTimes // when prompts are due, so that /wait sends each at its time
 }
 
 // Run reads lines from in until EOF or /quit and feeds them to the service.
@@ -183,10 +204,8 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, svc *bot.Service, sen
 				fmt.Fprintf(out, "     (/wait needs a duration: %v)\n", err)
 				continue
 			}
-			now := clock.Advance(d)
-			fmt.Fprintf(out, "     (%s later: %s)\n", flow.FormatDuration(d), now.Format("Mon 2 Jan 2006 15:04 MST"))
-			if _, err := svc.FireDue(ctx); err != nil {
-				return fmt.Errorf("send due prompts: %w", err)
+			if err := wait(ctx, out, svc, send, clock, opts.Due, d, strings.TrimSpace(arg)); err != nil {
+				return err
 			}
 			continue
 		case "/voice":
@@ -210,6 +229,18 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, svc *bot.Service, sen
 			return fmt.Errorf("handle: %w", err)
 		}
 	}
+}
+
+// wait moves the clock forward by d, sending each follow-up and reminder
+// at its due time and showing that time above it.
+func wait(ctx context.Context, out io.Writer, svc *bot.Service, send *Sender, clock *bot.ManualClock, due bot.DueTimes, d time.Duration, written string) error {
+	end := clock.Now().Add(d)
+	fmt.Fprintf(out, "     (%s later: %s)\n", written, end.Format("Mon 2 Jan 2006 15:04 MST"))
+	defer send.at(time.Time{})
+	if err := svc.Walk(ctx, clock, d, due, send.at); err != nil {
+		return fmt.Errorf("send due prompts: %w", err)
+	}
+	return nil
 }
 
 // StartTime is where a terminal chat's clock starts: a Monday morning, so

@@ -121,6 +121,7 @@ type Courier struct {
 	log   *slog.Logger
 
 	kicks chan string
+	wakes chan wake     // chats given back, and when they are due
 	slots chan struct{} // one per chat being sent to
 	used  atomic.Int64  // messages of other lanes, not yet told to Budget
 	sends sync.WaitGroup
@@ -153,7 +154,21 @@ func New(store Outbox, tr Transport, opts Options) *Courier {
 		opts.Observer = nopObserver{}
 	}
 	return &Courier{store: store, tr: tr, opts: opts, log: opts.Logger,
-		kicks: make(chan string, 1024), slots: make(chan struct{}, opts.Workers)}
+		kicks: make(chan string, 1024), wakes: make(chan wake, 1024), slots: make(chan struct{}, opts.Workers)}
+}
+
+// wake says a partition has a chat due at a time.
+type wake struct {
+	part string
+	at   time.Time
+}
+
+// dueAt tells the loop a partition has a chat due at at.
+func (c *Courier) dueAt(part string, at time.Time) {
+	select {
+	case c.wakes <- wake{part, at}:
+	default: // the sweep catches up
+	}
 }
 
 // Kick says a commit put messages in a partition's outbox.
@@ -167,7 +182,7 @@ func (c *Courier) Kick(part string) {
 // stopGrace is how long a stopping courier goes on sending what is due
 // (what the last updates committed, paced), before it leaves the rest to
 // another replica or the next start.
-const stopGrace = 10 * time.Second
+const stopGrace = 5 * time.Second
 
 // Run delivers until ctx ends, then sends what is due within a short
 // grace and lets the sends in hand finish.
@@ -202,6 +217,10 @@ func (c *Courier) Run(ctx context.Context) error {
 					parts = append(parts, p)
 				}
 			}
+		case w := <-c.wakes:
+			if t, ok := due[w.part]; !ok || w.at.Before(t) {
+				due[w.part] = w.at
+			}
 		case <-flush.C:
 			c.flushUse(work)
 		}
@@ -213,7 +232,6 @@ func (c *Courier) Run(ctx context.Context) error {
 			}
 		}
 		if !deadline.IsZero() && c.finished(due, deadline) {
-			c.sends.Wait()
 			c.flushUse(work)
 			return nil
 		}
@@ -221,14 +239,26 @@ func (c *Courier) Run(ctx context.Context) error {
 	}
 }
 
-// finished reports whether a stopping courier may go: nothing is being
-// sent and nothing falls due before the deadline (or it has passed).
+// finished reports whether a stopping courier may go: the sends in hand
+// are done, and nothing falls due before the deadline (or it passed).
 func (c *Courier) finished(due map[string]time.Time, deadline time.Time) bool {
+	if len(c.slots) > 0 && time.Now().Before(deadline) {
+		return false
+	}
+	c.sends.Wait()
+	for {
+		select {
+		case w := <-c.wakes:
+			if t, ok := due[w.part]; !ok || w.at.Before(t) {
+				due[w.part] = w.at
+			}
+			continue
+		default:
+		}
+		break
+	}
 	if time.Now().After(deadline) {
 		return true
-	}
-	if len(c.slots) > 0 {
-		return false
 	}
 	for _, t := range due {
 		if t.Before(deadline) {

@@ -98,19 +98,27 @@ func (c *Courier) retry(ctx context.Context, fn func() error) error {
 	}
 }
 
-// done is Store.Done, retried.
+// done is Store.Done, retried. A chat given back is due again at next:
+// the loop is told, so it does not wait for its sweep.
 func (c *Courier) done(ctx context.Context, p bot.Pending, pace time.Time, paceTTL time.Duration, next, keepUntil time.Time) (*bot.Pending, error) {
 	var np *bot.Pending
 	err := c.retry(ctx, func() (err error) {
 		np, err = c.store.Done(ctx, p, pace, paceTTL, next, keepUntil, time.Now().Add(c.opts.Lease))
 		return err
 	})
+	if err == nil && np == nil && p.Queued > 1 {
+		c.dueAt(p.Part, next)
+	}
 	return np, err
 }
 
-// later is Store.Defer, retried.
+// later is Store.Defer, retried; the loop is told when the chat is due.
 func (c *Courier) later(ctx context.Context, p bot.Pending, at time.Time) error {
-	return c.retry(ctx, func() error { return c.store.Defer(ctx, p, at) })
+	err := c.retry(ctx, func() error { return c.store.Defer(ctx, p, at) })
+	if err == nil {
+		c.dueAt(p.Part, at)
+	}
+	return err
 }
 
 // one sends (or skips, or defers) a chat's next message and returns the
@@ -122,9 +130,7 @@ func (c *Courier) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) 
 		return nil, c.later(ctx, p, at)
 	}
 	lane := p.Out.Lane
-	if lane == bot.LaneCosmetic && pace.allowed(pace.after(p.Pace, now, p.Queued-1)).After(now) {
-		// Marking an answered keyboard must never delay a message: it
-		// goes only when it and everything queued behind it may go now.
+	if lane == bot.LaneCosmetic && !c.spare(ctx, p, pace, now) {
 		c.opts.Observer.Failed(lane, "skipped")
 		return c.done(ctx, p, time.Time{}, 0, now, now)
 	}
@@ -139,13 +145,47 @@ func (c *Courier) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) 
 		return c.failed(ctx, p, err)
 	}
 	p.Sent = id
-	if lane != bot.LaneBulk {
-		c.used.Add(1)
+	if lane == bot.LaneReply && !c.opts.CapReplies {
+		c.used.Add(1) // bulk and cosmetic took their slot already
 	}
+	// Pace from when Telegram answered, not from when the call began: it
+	// counts the message at some moment in between, and the next one must
+	// not look early to it.
+	now = time.Now()
 	c.observeSent(p.Out, now)
 	tat := pace.after(p.Pace, now, 1)
 	return c.done(ctx, p, tat, tat.Sub(now), pace.allowed(tat), now)
 }
+
+// spare reports whether a cosmetic mark may go: it must never delay a
+// message, so it goes only when it and everything queued behind it may go
+// now in the chat with a message to spare, and a global slot is free at
+// once (under load, marks are the first thing left out).
+func (c *Courier) spare(ctx context.Context, p bot.Pending, pace pacing, now time.Time) bool {
+	// Room for it, what is queued behind it, and one more: the citizen's
+	// next quick answer must not wait for a mark.
+	if pace.allowed(pace.after(p.Pace, now, p.Queued)).After(now) {
+		return false
+	}
+	if c.opts.Budget == nil {
+		return true
+	}
+	// The global budget: skipped only when it is well behind (the bot
+	// sends near Telegram's overall rate); otherwise the mark counts as
+	// used, like a reply.
+	wait, err := c.opts.Budget.Take(ctx)
+	if err != nil || wait > markSlack {
+		return false
+	}
+	if wait > 0 {
+		c.used.Add(1)
+	}
+	return true
+}
+
+// markSlack is how far behind the global budget may be for a keyboard
+// mark still to go.
+const markSlack = 500 * time.Millisecond
 
 // take reserves a global slot for a bulk message, waiting a little if
 // one comes soon; otherwise it says how long to wait.

@@ -1,6 +1,9 @@
 package flow
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Callback is the data of an inline button: what Telegram sends back when
 // someone presses it. Every button the bot makes, in a flow or of its own,
@@ -12,12 +15,16 @@ import "strings"
 // "<version 6>:<node>:<option>[:<arg>]". The host's buttons start with one
 // letter and a colon ("P:turku", "L:fi", "F:yes"), or are one sign ("H",
 // "✓"). Telegram allows at most MaxButtonData bytes.
+// Co-creation buttons: "S:<idea>" support, "V:<idea>:<vote>",
+// "M:<pilot>.<idea>:<action>" moderate (a coordinator may have several
+// pilots), "N:<pilot>:send|cancel" a coordinator's update.
 type Callback struct {
 	Kind    CallbackKind
 	Version string // flow: the first 6 characters of the flow version
 	Node    string // flow: the node the button belongs to
 	// Option is what was chosen: a flow node's option; yes or no (forget);
-	// agree, disagree or pass (vote); approve, reject or edit (moderate).
+	// agree, disagree or pass (vote); approve, reject, edit, a new status
+	// or nonote (moderate); send or cancel (news).
 	Option string
 	// Arg is what the button is about: a pilot id (pilot, dialogue), a
 	// language (language), an idea id (support, vote, moderate), an alert
@@ -44,6 +51,9 @@ const (
 	CallbackVote                  // weigh an idea: Arg is the idea id, Option agree, disagree or pass
 	CallbackModerate              // a coordinator moderates an idea: Arg is the idea id, Option approve, reject or edit
 	CallbackOnIt                  // a coordinator takes a safeguarding alert: Arg is the alert reference
+	// CallbackNews confirms (send) or drops (cancel) a coordinator's
+	// update to everyone who agreed to hear back: Arg is the pilot id.
+	CallbackNews
 	// CallbackDialogue chooses what happens to a pilot's dialogue when a
 	// citizen comes back or opens another pilot: Arg is the pilot, Option
 	// go (go there, where the dialogue stood), over (start it over) or stay
@@ -73,6 +83,7 @@ const (
 	tagModerate = "M"
 	tagOnIt     = "A"
 	tagDialogue = "D"
+	tagNews     = "N"
 	tagUnknown  = "?"
 	sep         = ":"
 )
@@ -92,7 +103,20 @@ const (
 	DialogueGo      = "go"
 	DialogueOver    = "over"
 	DialogueStay    = "stay"
+	// The statuses a coordinator gives an approved idea ("you said, we
+	// did"), and the answer to "add a note?".
+	ModerateConsidering = "considering"
+	ModerateAccepted    = "accepted"
+	ModerateDone        = "done"
+	ModerateImpossible  = "impossible"
+	ModerateNoNote      = "nonote"
+	NewsSend            = "send"
+	NewsCancel          = "cancel"
 )
+
+// moderateOptions are the options of a moderation button.
+var moderateOptions = []string{ModerateApprove, ModerateReject, ModerateEdit,
+	ModerateConsidering, ModerateAccepted, ModerateDone, ModerateImpossible, ModerateNoNote}
 
 // fixedOption reports whether opt is one of the options of a host button
 // of kind k.
@@ -103,7 +127,9 @@ func fixedOption(k CallbackKind, opt string) bool {
 	case CallbackVote:
 		return opt == VoteAgree || opt == VoteDisagree || opt == VotePass
 	case CallbackModerate:
-		return opt == ModerateApprove || opt == ModerateReject || opt == ModerateEdit
+		return slices.Contains(moderateOptions, opt)
+	case CallbackNews:
+		return opt == NewsSend || opt == NewsCancel
 	case CallbackDialogue:
 		return opt == DialogueGo || opt == DialogueOver || opt == DialogueStay
 	}
@@ -156,6 +182,8 @@ func (c Callback) Encode() string {
 		return tagOnIt + sep + c.Arg
 	case CallbackDialogue:
 		return tagDialogue + sep + c.Arg + sep + c.Option
+	case CallbackNews:
+		return tagNews + sep + c.Arg + sep + c.Option
 	}
 	return tagUnknown
 }
@@ -206,6 +234,8 @@ func ParseCallback(data string) (Callback, bool) {
 		c, ok = parsePair(CallbackModerate, rest)
 	case tag == tagDialogue:
 		c, ok = parsePair(CallbackDialogue, rest)
+	case tag == tagNews:
+		c, ok = parsePair(CallbackNews, rest)
 	}
 	if !ok {
 		return Callback{}, false

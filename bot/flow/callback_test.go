@@ -33,6 +33,10 @@ func TestCallbackWire(t *testing.T) {
 		{flow.Callback{Kind: flow.CallbackVote, Arg: "i42", Option: flow.VoteDisagree}, "V:i42:disagree"},
 		{flow.Callback{Kind: flow.CallbackModerate, Arg: "i42", Option: flow.ModerateApprove}, "M:i42:approve"},
 		{flow.Callback{Kind: flow.CallbackOnIt, Arg: "3f9a12bc"}, "A:3f9a12bc"},
+		{flow.Callback{Kind: flow.CallbackModerate, Arg: "reggio_emilia.k3x9q2", Option: flow.ModerateImpossible}, "M:reggio_emilia.k3x9q2:impossible"},
+		{flow.Callback{Kind: flow.CallbackModerate, Arg: "turku.k3x9q2", Option: flow.ModerateNoNote}, "M:turku.k3x9q2:nonote"},
+		{flow.Callback{Kind: flow.CallbackNews, Arg: "turku", Option: flow.NewsSend}, "N:turku:send"},
+		{flow.Callback{Kind: flow.CallbackNews, Arg: "turku", Option: flow.NewsCancel}, "N:turku:cancel"},
 	} {
 		got := tc.c.Encode()
 		if got != tc.want {
@@ -59,7 +63,7 @@ func TestParseCallbackRefuses(t *testing.T) {
 		"D:", "D:turku", "D:turku:", "D:turku:leave", "D::go",
 		"S:", "S:a:b", "A:",
 		"V:i42", "V:i42:", "V:i42:maybe", "V::agree",
-		"M:i42:delete", "M:i42",
+		"M:i42:delete", "M:i42", "N:turku", "N:turku:maybe", "N::send",
 		"P:" + strings.Repeat("x", 63),
 	} {
 		if c, ok := flow.ParseCallback(data); ok || c != (flow.Callback{}) {

@@ -228,6 +228,9 @@ func (l *loader) checkCounts(n *Node, lang string, p Pos, text string, w *claimW
 			continue
 		}
 		pt := in[0]
+		if len(pt.totals) == 0 {
+			continue // no path through the part ends: nothing to count
+		}
 		l.warnf(p, "the %s text says %q, but this part of the flow asks %s (%s); say the number it asks, or change the questions",
 			lang, c.said, questions(pt.totals), nodeList(pt.example[pt.totals[len(pt.totals)-1]]))
 	}

@@ -35,6 +35,9 @@ type State struct {
 	Done     bool              `json:"d,omitempty"` // reached an end node
 	Name     string            `json:"f,omitempty"` // first name, kept only if the flow shows it
 	Due      int64             `json:"u,omitempty"` // unix seconds of the pending follow-up
+	// Draft is what an idea or weigh node keeps while the citizen decides:
+	// their idea while they look at similar ones, the idea being weighed.
+	Draft string `json:"dr,omitempty"`
 }
 
 const (
@@ -79,6 +82,7 @@ type Input struct {
 	Node      string // timers and reminders
 	Seq       int    // timers and reminders
 	FirstName string
+	Ideas     []IdeaCard // InIdeas: what the host found for a Need
 }
 
 // Media is a voice note or photo, stored as a reference; never downloaded.
@@ -92,12 +96,17 @@ type Media struct {
 type Message struct {
 	Text    string
 	Buttons [][]Button
+	// Invite asks the host to add this many personal invitation links,
+	// each with a share button (an invite node).
+	Invite int
 }
 
-// Button is one inline button.
+// Button is one inline button: it sends Data back when pressed, or opens
+// URL (a link button).
 type Button struct {
 	Text string
 	Data string
+	URL  string `json:",omitempty"`
 }
 
 // EffectKind says what the host must do besides sending messages.
@@ -123,6 +132,7 @@ type Effect struct {
 	Node   string
 	Answer *Answer
 	Prompt *Prompt
+	Idea   *IdeaAct // co-creation effects
 }
 
 // Answer is one recorded answer.
@@ -165,6 +175,9 @@ type Result struct {
 	// the current question. A host may ignore such a press instead, when
 	// it was a second tap on a button that just applied.
 	StalePress bool
+	// Need asks the host for ideas before the step can go on; it answers
+	// with an InIdeas input (see ideas.go).
+	Need *Need
 }
 
 // Engine runs flows. It is stateless and safe for concurrent use.
@@ -225,7 +238,7 @@ func (r *stepper) step(in Input) {
 	if !st.Started() {
 		// No dialogue yet (or it was declined): anything starts one, except
 		// clock events, which belong to a dialogue that is gone.
-		if in.Kind == InTimer || in.Kind == InReminder {
+		if in.Kind == InTimer || in.Kind == InReminder || in.Kind == InIdeas {
 			r.res.Stale = true
 			return
 		}
@@ -248,6 +261,13 @@ func (r *stepper) step(in Input) {
 	switch in.Kind {
 	case InTimer, InReminder:
 		r.clock(n, in)
+		return
+	case InIdeas:
+		if !strings.HasPrefix(st.Await, awaitNeed) {
+			r.res.Stale = true
+			return
+		}
+		n.kind().fetched(r, n, in.Ideas)
 		return
 	case InRepeat:
 		if st.Await == awaitTime {
@@ -321,7 +341,7 @@ func (r *stepper) enter(id string) {
 		}
 		st.Seq++
 		st.Node = n.ID
-		st.Await = ""
+		st.Await, st.Draft = "", ""
 		next, stop := n.kind().enter(r, n)
 		if stop {
 			return
@@ -429,6 +449,9 @@ func (r *stepper) pressed(data string) (Callback, bool) {
 
 // button handles a press.
 func (r *stepper) button(n *Node, data string) {
+	if c, ok := ParseCallback(data); ok && c.Kind != CallbackFlow && n.kind().hostButton(r, n, c) {
+		return
+	}
 	c, ok := r.pressed(data)
 	if !ok || c.Node != n.ID || c.Arg != "" || !r.validOption(n, c.Option) {
 		r.stalePress()

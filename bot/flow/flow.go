@@ -8,6 +8,7 @@
 package flow
 
 import (
+	"slices"
 	"time"
 )
 
@@ -19,8 +20,18 @@ type Flow struct {
 	Nodes   []*Node // in file order; the first is where a dialogue starts
 
 	byID     map[string]*Node
-	results  map[string]*Node // result name -> the node that asks it
-	usesName bool             // some text uses {{.FirstName}}
+	results  map[string]*Node       // result name -> the node that asks it
+	usesName bool                   // some text uses {{.FirstName}}
+	texts    []Text                 // every text, in the order read
+	numbers  map[string]numberStyle // how each language writes numbers
+}
+
+// numberStyle is how citizens writing lang type numbers.
+func (f *Flow) numberStyle(lang string) numberStyle {
+	if st, ok := f.numbers[lang]; ok {
+		return st
+	}
+	return styleOf(lang)
 }
 
 // Node returns the node with this id, or nil.
@@ -43,6 +54,11 @@ func (f *Flow) Results() []string {
 	return out
 }
 
+// Texts lists every text of the flow (the pilot's name and help, each
+// node's and option's words, ...) in the order they were read, for
+// translation tools; each Text's Pos is where its value is written.
+func (f *Flow) Texts() []Text { return slices.Clone(f.texts) }
+
 // UsesFirstName reports whether any text shows the citizen's first name, so
 // the host only keeps the name when a flow needs it.
 func (f *Flow) UsesFirstName() bool { return f.usesName }
@@ -62,6 +78,8 @@ type Pilot struct {
 	RetentionDays int
 	Help          Text
 	Invite        Text // optional: the poster's invitation line (cosiebot qr)
+	About         Text // optional: the bot's description, shown in an empty chat before Start
+	ShortAbout    Text // optional: the bot's short description, on its profile and when shared
 	Reminders     Reminders
 	Safeguarding  Safeguarding
 }
@@ -110,7 +128,9 @@ type Node struct {
 	Count  string // the result whose number picks the plural form of Text
 
 	Options   []*Option     // choice
-	Min, Max  *float64      // number
+	Min, Max  *float64      // number: as written; see bounds
+	Whole     bool          // number: whole numbers only
+	Reask     Text          // number: the flow's own re-ask, instead of the bot's
 	Accept    []string      // text: "text", "voice", "photo"
 	Optional  bool          // text, number, choice: offer a Skip button
 	Branches  []*Branch     // branch
@@ -118,6 +138,10 @@ type Node struct {
 	afterText string        // followup: after as written, for the graph
 	At        *ClockTime    // followup: local time of day
 	Restart   bool          // end: offer "start again"
+	Links     int           // invite: how many invitation links
+	Network   string        // invite: the result holding the network size
+	HearBack  Text          // idea: asked after an idea is saved or supported
+	Ideas     int           // weigh: the most ideas shown in one visit
 
 	Pos Pos
 }

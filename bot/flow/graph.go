@@ -6,68 +6,128 @@ import (
 	"strings"
 )
 
-// Mermaid draws the flow as a Mermaid flowchart, with texts in lang, so a
-// pilot team can see it in any Markdown viewer. Each kind draws its own
-// nodes and arrows: the answers that lead somewhere label the arrows.
-func Mermaid(f *Flow, lang string) string {
+// Graph is a flow drawn as boxes and arrows, in file order: what Mermaid
+// and the studio's picture show. Each kind draws its own nodes and arrows
+// (its draw method); the answers that lead somewhere label the arrows.
+type Graph struct {
+	Nodes []GraphNode
+	Edges []GraphEdge
+}
+
+// GraphNode is one box of a graph.
+type GraphNode struct {
+	ID    string
+	Shape Shape
+	Lines []string // the label, one entry per line, plain text
+	Line  int      // the node's line in the flow file
+}
+
+// GraphEdge is one arrow of a graph.
+type GraphEdge struct {
+	From, To string
+	Label    string // "" for none
+	Later    bool   // something that happens later (a wait, start again): dotted
+}
+
+// Shape is how a node is drawn.
+type Shape string
+
+// The shapes.
+const (
+	ShapeQuestion Shape = "question" // rounded
+	ShapeMessage  Shape = "message"  // a box
+	ShapeBranch   Shape = "branch"   // a diamond
+	ShapeWait     Shape = "wait"     // a parallelogram
+	ShapeEnd      Shape = "end"      // a pill
+)
+
+// The shapes under the names the kinds draw with.
+var (
+	rounded       = ShapeQuestion
+	box           = ShapeMessage
+	diamond       = ShapeBranch
+	parallelogram = ShapeWait
+	pill          = ShapeEnd
+)
+
+// mermaidBrackets are the brackets around a label of each shape.
+var mermaidBrackets = map[Shape][2]string{
+	ShapeQuestion: {"(", ")"},
+	ShapeMessage:  {"[", "]"},
+	ShapeBranch:   {"{", "}"},
+	ShapeWait:     {"[/", "/]"},
+	ShapeEnd:      {"([", "])"},
+}
+
+// Draw draws the flow with texts in lang (the pilot's first language when
+// the flow has no lang).
+func Draw(f *Flow, lang string) *Graph {
 	if !slices.Contains(f.Pilot.Languages, lang) {
 		lang = f.DefaultLanguage()
 	}
-	g := &graph{f: f, lang: lang}
+	g := &graph{f: f, lang: lang, out: &Graph{}}
 	for _, n := range f.Nodes {
 		n.kind().draw(g, n)
 	}
-	return "flowchart TD\n" + g.nodes.String() + g.edges.String()
+	return g.out
 }
 
-// graph collects a flowchart: the nodes first, then the arrows, so that
-// Mermaid lays the nodes out in file order.
+// Mermaid draws the flow as a Mermaid flowchart, with texts in lang, so a
+// pilot team can see it in any Markdown viewer. The nodes come first, then
+// the arrows, so that Mermaid lays the nodes out in file order.
+func Mermaid(f *Flow, lang string) string {
+	gr := Draw(f, lang)
+	var b strings.Builder
+	b.WriteString("flowchart TD\n")
+	for _, n := range gr.Nodes {
+		br := mermaidBrackets[n.Shape]
+		lines := make([]string, len(n.Lines))
+		for i, l := range n.Lines {
+			lines[i] = mermaidEscape(l)
+		}
+		fmt.Fprintf(&b, "  %s%s\"%s\"%s\n", mermaidID(n.ID), br[0], strings.Join(lines, "<br/>"), br[1])
+	}
+	for _, e := range gr.Edges {
+		arrow := "-->"
+		if e.Later {
+			arrow = "-.->"
+		}
+		if e.Label != "" {
+			arrow += "|\"" + mermaidEscape(e.Label) + "\"|"
+		}
+		fmt.Fprintf(&b, "  %s %s %s\n", mermaidID(e.From), arrow, mermaidID(e.To))
+	}
+	return b.String()
+}
+
+// graph is what a kind draws on.
 type graph struct {
-	f            *Flow
-	lang         string
-	nodes, edges strings.Builder
+	f    *Flow
+	lang string
+	out  *Graph
 }
 
-// shape is how a node is drawn: the brackets around its label.
-type shape struct{ open, close string }
-
-var (
-	rounded       = shape{"(", ")"}   // a question
-	box           = shape{"[", "]"}   // a message
-	diamond       = shape{"{", "}"}   // a branch
-	parallelogram = shape{"[/", "/]"} // a wait
-	pill          = shape{"([", "])"} // an end
-)
-
-// node draws n with label, which is escaped here.
-func (g *graph) node(n *Node, s shape, label string) {
-	g.nodeHTML(n, s, mermaidEscape(label))
-}
-
-// nodeHTML draws n with a label that is escaped already.
-func (g *graph) nodeHTML(n *Node, s shape, label string) {
-	fmt.Fprintf(&g.nodes, "  %s%s\"%s\"%s\n", mermaidID(n.ID), s.open, label, s.close)
+// node draws n with a label of one or more lines.
+func (g *graph) node(n *Node, s Shape, lines ...string) {
+	g.out.Nodes = append(g.out.Nodes, GraphNode{ID: n.ID, Shape: s, Lines: lines, Line: n.Pos.Line})
 }
 
 // titled draws n as "kind: its text".
-func (g *graph) titled(n *Node, s shape) {
+func (g *graph) titled(n *Node, s Shape) {
 	g.node(n, s, string(n.Kind)+": "+short(n.Text.Render(g.lang, nil), 60))
 }
 
 // edge draws an arrow, labelled unless label is "".
-func (g *graph) edge(from, to, label string) { g.arrow(from, to, "-->", label) }
+func (g *graph) edge(from, to, label string) { g.arrow(from, to, label, false) }
 
 // wait draws a dotted arrow: something that happens later.
-func (g *graph) wait(from, to, label string) { g.arrow(from, to, "-.->", label) }
+func (g *graph) wait(from, to, label string) { g.arrow(from, to, label, true) }
 
-func (g *graph) arrow(from, to, arrow, label string) {
+func (g *graph) arrow(from, to, label string, later bool) {
 	if to == "" {
 		return
 	}
-	if label != "" {
-		arrow += "|\"" + mermaidEscape(label) + "\"|"
-	}
-	fmt.Fprintf(&g.edges, "  %s %s %s\n", mermaidID(from), arrow, mermaidID(to))
+	g.out.Edges = append(g.out.Edges, GraphEdge{From: from, To: to, Label: label, Later: later})
 }
 
 // answers draws one arrow per place the answers of n lead to, labelled

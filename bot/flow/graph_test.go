@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -48,7 +49,9 @@ func TestGraphShowsEveryAnswer(t *testing.T) {
 		`n_route -->|"otherwise"| n_ask_why`,
 		`n_ask_why -->|"✍ text · 🎤 voice · 📷 photo · Skip"| n_ask_kids`,
 		`n_ask_kids -->|"a number 0–12 · Skip"| n_ask_age`,
-		`n_ask_age -->|"a number ≥ 16"| n_note`,
+		`n_ask_age -->|"a number ≥ 16"| n_ask_idea`,
+		`n_ask_idea -->|"💡 idea · 👍 support similar · hear back? · Skip"| n_weigh_ideas`,
+		`n_weigh_ideas -->|"👍 · 👎 · 🤷 up to 3 ideas"| n_note`,
 		`n_ask_again -->|"yes · no"| n_wait_ten_days`,
 		`n_wait_ten_days[/"⏰ wait 10d at 09:30<br/>Talk soon!"/]`, // as written, not 1w3d
 		`n_wait_more[/"⏰ wait 1d12h"/]`,
@@ -156,4 +159,34 @@ func loadFile(t *testing.T, file string) *Flow {
 		t.Fatalf("%s:\n%s", file, diags)
 	}
 	return f
+}
+
+// TestDraw: the picture's model has every node at its line, in its shape,
+// and the arrows Mermaid draws.
+func TestDraw(t *testing.T) {
+	f := loadFile(t, filepath.Join("testdata", "graph", "every_kind.yaml"))
+	g := Draw(f, "en")
+	if len(g.Nodes) != len(f.Nodes) {
+		t.Fatalf("%d boxes for %d nodes", len(g.Nodes), len(f.Nodes))
+	}
+	for i, n := range g.Nodes {
+		if n.ID != f.Nodes[i].ID || n.Line != f.Nodes[i].Pos.Line || n.Line == 0 || len(n.Lines) == 0 {
+			t.Errorf("box %d: %+v for node %s at line %d", i, n, f.Nodes[i].ID, f.Nodes[i].Pos.Line)
+		}
+	}
+	shapes := map[string]Shape{"welcome": ShapeQuestion, "route": ShapeBranch, "wait_ten_days": ShapeWait, "bye": ShapeEnd}
+	for _, n := range g.Nodes {
+		if want, ok := shapes[n.ID]; ok && n.Shape != want {
+			t.Errorf("%s is drawn as %s, want %s", n.ID, n.Shape, want)
+		}
+		if n.ID == "wait_ten_days" && (len(n.Lines) != 2 || n.Lines[1] != "Talk soon!") {
+			t.Errorf("the wait's lines: %q", n.Lines)
+		}
+	}
+	if !slices.Contains(g.Edges, GraphEdge{From: "bye", To: "welcome", Label: "start again", Later: true}) {
+		t.Errorf("no dotted arrow to start again: %+v", g.Edges)
+	}
+	if got := strings.Count(Mermaid(f, "en"), "-->") + strings.Count(Mermaid(f, "en"), "-.->"); got != len(g.Edges) {
+		t.Errorf("Mermaid draws %d arrows, the graph has %d", got, len(g.Edges))
+	}
 }

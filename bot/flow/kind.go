@@ -47,6 +47,11 @@ type nodeKind interface {
 	// resumes reports whether a dialogue saved at n while awaiting await
 	// can go on after the flow file changed.
 	resumes(n *Node, await string) bool
+	// fetched takes the host's answer to the Need n's step asked for.
+	fetched(r *stepper, n *Node, ideas []IdeaCard)
+	// hostButton takes a press of one of the host's buttons that n shows
+	// (support an idea, vote); false when n does not take it.
+	hostButton(r *stepper, n *Node, c Callback) bool
 
 	// label is the words for option or answer value v of n, in lang with
 	// the bot's own words from say; "" when the kind has none for v. n may
@@ -116,8 +121,11 @@ var kinds = newRegistry(
 	yesnoKind{},
 	textKind{},
 	numberKind{},
+	ideaKind{},
+	weighKind{},
 	branchKind{},
 	followupKind{},
+	inviteKind{},
 	endKind{},
 )
 
@@ -211,6 +219,8 @@ func (baseKind) ask(r *stepper, n *Node, reason string)       { r.sendQuestion(n
 func (baseKind) options(*Node) []string                       { return nil }
 func (baseKind) typed(r *stepper, n *Node, in Input)          { r.typedButtons(n, in) }
 func (baseKind) resumes(_ *Node, await string) bool           { return !strings.HasPrefix(await, awaitOther) }
+func (baseKind) fetched(r *stepper, _ *Node, _ []IdeaCard)    { r.res.Stale = true }
+func (baseKind) hostButton(*stepper, *Node, Callback) bool    { return false }
 func (baseKind) label(_ *Node, _, _ string, _ Say) string     { return "" }
 func (baseKind) buckets(*Node) []string                       { return nil }
 func (baseKind) average(string, Say) string                   { return "" }

@@ -64,10 +64,10 @@ func (followupKind) draw(g *graph, n *Node) {
 	if n.At != nil {
 		wait += fmt.Sprintf(" at %02d:%02d", n.At.Hour, n.At.Minute)
 	}
-	label := mermaidEscape(wait)
+	lines := []string{wait}
 	if t := n.Text.Render(g.lang, nil); t != "" {
-		label += "<br/>" + mermaidEscape(short(t, 60))
+		lines = append(lines, short(t, 60))
 	}
-	g.nodeHTML(n, parallelogram, label)
+	g.node(n, parallelogram, lines...)
 	g.wait(n.ID, n.Next, "")
 }

@@ -3,6 +3,7 @@ package flow
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -70,7 +71,10 @@ func TestKindAnswers(t *testing.T) {
 		{"ask_why", nil, nil, []string{"_text", "_voice", "_photo", Skipped}},
 		{"ask_kids", nil, nil, []string{Skipped}},
 		{"ask_again", []string{"yes", "no"}, []string{"yes", "no"}, []string{"yes", "no", Skipped}},
+		{"ask_idea", []string{"_new", "yes", "no"}, []string{"proposed", "supported"}, []string{"proposed", "supported", Skipped}},
+		{"weigh_ideas", []string{"_enough"}, nil, []string{Skipped}},
 		{"note", nil, nil, []string{Skipped}},
+		{"pass_on", nil, nil, []string{Skipped}},
 	} {
 		n := f.Node(tc.node)
 		if got := n.kind().options(n); !slices.Equal(got, tc.options) {
@@ -107,6 +111,8 @@ func TestShowAnswer(t *testing.T) {
 		{a: Answer{Result: "why", Kind: KindText, Text: "too slow"}, text: "", mydata: "“too slow”", digest: ""},
 		{a: Answer{Result: "why", Kind: KindText, Media: voice}, text: "", mydata: "[mydata.voice]", digest: ""},
 		{a: Answer{Result: "why", Kind: KindText, Value: "_voice"}, text: "🎤", mydata: "🎤", digest: "🎤"},
+		{a: Answer{Result: "idea", Kind: KindIdea, Value: "proposed"}, text: "[idea.proposed]", mydata: "[idea.proposed]", digest: "[idea.proposed]"},
+		{a: Answer{Result: "idea", Kind: KindIdea, Value: Skipped}, text: "", mydata: "[mydata.skipped]", digest: "[digest.skipped]"},
 		{a: Answer{Result: "old", Kind: Kind("poll"), Value: "x"}, text: "", mydata: "x", digest: "x"},
 	} {
 		fl := f
@@ -153,6 +159,7 @@ func TestAnswerCounts(t *testing.T) {
 		{Answer{Kind: KindText, Media: &Media{Type: "photo"}}, "_photo", 0, false},
 		{Answer{Kind: KindText, Value: Skipped}, Skipped, 0, false},
 		{Answer{Kind: KindYesNo, Value: "no"}, "no", 0, false},
+		{Answer{Kind: KindIdea, Value: "supported"}, "supported", 0, false},
 	} {
 		x, ok := tc.a.Score()
 		if b := tc.a.Bucket(); b != tc.bucket || ok != tc.scored || x != tc.score {
@@ -171,5 +178,21 @@ func TestSkippableChoiceGoesOn(t *testing.T) {
 	f := mustLoad(t, "skip.yaml", src)
 	if n := f.Node("ask_reason"); n.Next != "maybe_later" || !n.Optional {
 		t.Fatalf("ask_reason: next %q, optional %v; the file is\n%s", n.Next, n.Optional, src)
+	}
+}
+
+// TestColumns: how each kind's answers read as data in exports.
+func TestColumns(t *testing.T) {
+	f := loadFile(t, "testdata/graph/every_kind.yaml")
+	for node, want := range map[string]Column{
+		"ask_visit":      {Type: "string", Codes: []string{"advice", "play", "other"}, Other: true, Media: true},
+		"ask_experience": {Type: "integer", Codes: []string{"1", "2", "3", "4", "5"}},
+		"ask_why":        {Type: "string", Text: true, Media: true},
+		"ask_kids":       {Type: "number"},
+		"ask_again":      {Type: "string", Codes: []string{"yes", "no"}},
+	} {
+		if got := f.Node(node).Column(); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %+v, want %+v", node, got, want)
+		}
 	}
 }

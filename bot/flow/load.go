@@ -25,6 +25,9 @@ type Options struct {
 	// Languages the bot's own words (locales/) exist in. A pilot language
 	// outside this list is an error. Empty means no such check.
 	Languages []string
+	// Scripts says which languages are written right to left, so that
+	// values inserted into their texts are isolated; nil: none is.
+	Scripts Scripts
 }
 
 // Defaults used when a pilot leaves them out.
@@ -38,7 +41,7 @@ var pilotIDPattern = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
 
 var (
 	topKeys          = []string{"pilot", "nodes"}
-	pilotKeys        = []string{"id", "name", "languages", "timezone", "quiet_hours", "coordinators", "digest", "retention_days", "help", "reminders", "safeguarding", "invite"}
+	pilotKeys        = []string{"id", "name", "languages", "timezone", "quiet_hours", "coordinators", "digest", "retention_days", "help", "reminders", "safeguarding", "invite", "about", "short_about"}
 	reminderKeys     = []string{"count", "after"}
 	safeguardingKeys = []string{"phrases", "help_now", "button"}
 	optionKeys       = []string{"id", "text", "next", "other", "ask"}
@@ -153,6 +156,9 @@ func (l *loader) load(data []byte) *Flow {
 		return nil
 	}
 	l.check()
+	for _, t := range l.texts {
+		l.f.texts = append(l.f.texts, *t)
+	}
 	return l.f
 }
 
@@ -180,7 +186,8 @@ func (l *loader) pilot(pp pair) bool {
 		l.errorf(pos(pp.key), "pilot has no id; add one like id: turku (it is used in Telegram links)")
 	}
 	langsOK := l.languages(m, pp)
-	cat := newCatalog(p.Languages)
+	l.f.numbers = numberStyles(p.Languages)
+	cat := newCatalog(p.Languages, l.opts.Scripts)
 	l.catalog = cat
 	if v, ok := m["timezone"]; ok {
 		loc, msg := checkZone(l.str(v))
@@ -270,6 +277,9 @@ func (l *loader) pilot(pp pair) bool {
 	p.Name = l.text(m, "name", "pilot.name", "pilot", pos(pp.key), true)
 	p.Help = l.text(m, "help", "pilot.help", "pilot", pos(pp.key), true)
 	p.Invite = l.text(m, "invite", "pilot.invite", "pilot", pos(pp.key), false)
+	p.About = l.text(m, "about", "pilot.about", "pilot", pos(pp.key), false)
+	p.ShortAbout = l.text(m, "short_about", "pilot.short_about", "pilot", pos(pp.key), false)
+	l.checkProfile()
 	if v, ok := m["safeguarding"]; ok {
 		l.safeguarding(v)
 	}

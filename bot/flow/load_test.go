@@ -2,6 +2,7 @@ package flow
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -450,5 +451,31 @@ func TestDiagnosticsError(t *testing.T) {
 	}
 	if (Diagnostics{}).Error() != "no errors" {
 		t.Error("empty Diagnostics.Error")
+	}
+}
+
+// TestTexts: a flow lists each of its texts once, where its value is.
+func TestTexts(t *testing.T) {
+	f := loadFile(t, filepath.Join("testdata", "graph", "every_kind.yaml"))
+	texts := f.Texts()
+	seen := map[Pos]bool{}
+	for _, tx := range texts {
+		if tx.Pos.Line == 0 || seen[tx.Pos] || tx.IsZero() {
+			t.Errorf("text at %v: listed twice, empty or without a position", tx.Pos)
+		}
+		seen[tx.Pos] = true
+	}
+	for _, n := range f.Nodes {
+		if !n.Text.IsZero() && !seen[n.Text.Pos] {
+			t.Errorf("node %s's text at %v is not listed", n.ID, n.Text.Pos)
+		}
+		for _, o := range n.Options {
+			if !seen[o.Text.Pos] {
+				t.Errorf("option %s's text is not listed", o.ID)
+			}
+		}
+	}
+	if !seen[f.Pilot.Name.Pos] || !seen[f.Pilot.Help.Pos] {
+		t.Error("the pilot's name or help is not listed")
 	}
 }

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -92,7 +93,7 @@ func (t Text) Render(lang string, data *TemplateData) string {
 	if data == nil {
 		data = &TemplateData{}
 	}
-	lc := &i18n.LocalizeConfig{MessageID: t.id, TemplateData: data}
+	lc := &i18n.LocalizeConfig{MessageID: t.id, TemplateData: t.cat.values(lang, data)}
 	if f.msg.One != "" || f.msg.Few != "" || f.msg.Many != "" || f.msg.Two != "" || f.msg.Zero != "" {
 		lc.PluralCount = data.Count
 	}
@@ -110,17 +111,53 @@ func (t Text) Render(lang string, data *TemplateData) string {
 
 // catalog is the go-i18n bundle that holds all texts of one flow.
 type catalog struct {
-	def    string
-	bundle *i18n.Bundle
-	locs   map[string]*i18n.Localizer
+	def     string
+	bundle  *i18n.Bundle
+	locs    map[string]*i18n.Localizer
+	scripts Scripts
 }
 
-func newCatalog(languages []string) *catalog {
+// Scripts tells which languages are written right to left. The host
+// passes its locales in (Options.Scripts), so that the bot's own words and
+// the flow's texts follow one rule.
+type Scripts interface {
+	RTL(lang string) bool
+}
+
+// Unicode's first strong isolate and pop directional isolate: a value
+// between them keeps its place and order in a right-to-left sentence.
+const (
+	firstStrongIsolate = "\u2068"
+	popIsolate         = "\u2069"
+)
+
+func newCatalog(languages []string, scripts Scripts) *catalog {
 	def := "en"
 	if len(languages) > 0 {
 		def = languages[0]
 	}
-	return &catalog{def: def, bundle: i18n.NewBundle(language.Make(def)), locs: map[string]*i18n.Localizer{}}
+	return &catalog{def: def, bundle: i18n.NewBundle(language.Make(def)), locs: map[string]*i18n.Localizer{}, scripts: scripts}
+}
+
+// values is what a template in lang gets: data as it is, or, in a
+// language written right to left, with the name, the count and the
+// answers in isolates, so that "Alex" or "12" inside an Arabic sentence
+// stays where it was written.
+func (c *catalog) values(lang string, data *TemplateData) any {
+	if c.scripts == nil || !c.scripts.RTL(lang) {
+		return data
+	}
+	iso := func(s string) string {
+		if s == "" {
+			return s // {{if .FirstName}} still works
+		}
+		return firstStrongIsolate + s + popIsolate
+	}
+	answers := make(map[string]string, len(data.Answers))
+	for k, v := range data.Answers {
+		answers[k] = iso(v)
+	}
+	return map[string]any{"FirstName": iso(data.FirstName), "Count": iso(strconv.Itoa(data.Count)), "Answers": answers}
 }
 
 func (c *catalog) localizer(lang string) *i18n.Localizer {

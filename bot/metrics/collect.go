@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/cosie/cosiebot/bot"
@@ -77,6 +78,11 @@ func (q *queues) Collect(ch chan<- prometheus.Metric) {
 	parts, err := q.d.Partitions(ctx)
 	if err != nil {
 		return
+	}
+	for _, p := range q.pilots() {
+		if !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
 	}
 	byLane := map[bot.Lane]int64{}
 	var outOldest time.Time

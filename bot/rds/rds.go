@@ -13,6 +13,10 @@
 // unweighted count in the same table. The RDS-II share of a category is the
 // sum of its members' weights over the sum of all weights.
 //
+// A participant who withdrew (erased their data) keeps their place in the
+// recruitment tree, so their recruits' waves still check, but is not in
+// the sample: they get no weight and n counts only the others.
+//
 // A degree that is missing or not positive (no one is recruited by a person
 // who knows nobody) is replaced by the median of the positive degrees in the
 // sample: the median, not the mean, because reported network sizes are
@@ -34,11 +38,12 @@ type Participant struct {
 	Recruiter string // the ID of the person whose coupon they used; "" for a seed
 	Wave      int    // 0 for seeds, the recruiter's wave + 1 for everyone else
 	Degree    int    // network size they reported; 0 when missing
+	Withdrawn bool   // in the tree, not in the sample (their data was erased)
 }
 
 // Weights are RDS-II weights for a sample.
 type Weights struct {
-	W       []float64 // one per participant, in sample order; they sum to len(W)
+	W       []float64 // one per participant, in sample order; they sum to the number not withdrawn (0 for the withdrawn)
 	Imputed int       // how many degrees were missing or not positive
 	Median  float64   // the degree given to them
 }
@@ -85,7 +90,12 @@ func RDSII(sample []Participant) (Weights, error) {
 		return Weights{}, err
 	}
 	var known []int
+	in := 0
 	for _, p := range sample {
+		if p.Withdrawn {
+			continue
+		}
+		in++
 		if p.Degree > 0 {
 			known = append(known, p.Degree)
 		}
@@ -93,9 +103,12 @@ func RDSII(sample []Participant) (Weights, error) {
 	if len(known) == 0 {
 		return Weights{}, errors.New("no participant reported a network size, so the sample cannot be weighted")
 	}
-	w := Weights{W: make([]float64, len(sample)), Median: median(known), Imputed: len(sample) - len(known)}
+	w := Weights{W: make([]float64, len(sample)), Median: median(known), Imputed: in - len(known)}
 	var sum float64
 	for i, p := range sample {
+		if p.Withdrawn {
+			continue
+		}
 		d := w.Median
 		if p.Degree > 0 {
 			d = float64(p.Degree)
@@ -103,7 +116,7 @@ func RDSII(sample []Participant) (Weights, error) {
 		w.W[i] = 1 / d
 		sum += w.W[i]
 	}
-	n := float64(len(sample))
+	n := float64(in)
 	for i := range w.W {
 		w.W[i] *= n / sum
 	}
@@ -140,8 +153,8 @@ func (w Weights) Proportions(values []string) ([]Share, error) {
 	var total float64
 	var answered int
 	for i, v := range values {
-		if v == "" {
-			continue
+		if v == "" || w.W[i] == 0 {
+			continue // no answer, or withdrawn
 		}
 		s := byCat[v]
 		if s == nil {

@@ -165,3 +165,38 @@ func TestProportionsErrors(t *testing.T) {
 		t.Errorf("no answers: %v", err)
 	}
 }
+
+// TestRDSIIWithdrawn: D of the worked example erased their data. They keep
+// their place (G's recruiter), but the sample is the other 7.
+//
+// Known degrees A2 B4 C4 F8 G4 H2, sorted 2 2 4 4 4 8: median 4, E gets 4.
+// 1/d: A 1/2, B 1/4, C 1/4, E 1/4, F 1/8, G 1/4, H 1/2; sum 17/8.
+// w = 7·(1/d)·8/17 = 56/(17d): d=2: 28/17, d=4: 14/17, d=8: 7/17; sum 7.
+func TestRDSIIWithdrawn(t *testing.T) {
+	sample := append([]Participant(nil), example...)
+	sample[3] = Participant{ID: "D", Recruiter: "A", Wave: 1, Withdrawn: true}
+	w, err := RDSII(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{28.0 / 17, 14.0 / 17, 14.0 / 17, 0, 14.0 / 17, 7.0 / 17, 14.0 / 17, 28.0 / 17}
+	for i := range want {
+		if !near(w.W[i], want[i]) {
+			t.Errorf("weight of %s = %v, want %v", sample[i].ID, w.W[i], want[i])
+		}
+	}
+	if w.Imputed != 1 || w.Median != 4 {
+		t.Errorf("imputed %d with median %v, want 1 with 4", w.Imputed, w.Median)
+	}
+	shares, err := w.Proportions([]string{"yes", "no", "yes", "yes", "no", "yes", "no", "no"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// yes: A C F = 28+14+7 = 49/17 of 7 -> 7/17; D's answer does not count.
+	if shares[1].Category != "yes" || shares[1].Count != 3 || !near(shares[1].RDSII, 7.0/17) {
+		t.Errorf("shares %+v", shares)
+	}
+	if err := Check(sample[4:]); err == nil {
+		t.Error("a tree without the recruiters checks")
+	}
+}

@@ -24,6 +24,7 @@ import (
 //	<ns>:{in:<k>}:tries         hash: chat -> failed tries of its first update
 //	<ns>:{in:<k>}:dead          hash: "<chat>|<update>" -> dead letter json
 //	<ns>:{in:<k>}:slow:<chat>   the chat was asked to slow down (10 min)
+//	<ns>:{in:<k>}:rate:<chat>   the chat's arrival pace (expires by itself)
 //	<ns>:{in:<k>}:n             number of updates waiting in the shard
 //	<ns>:{in:<k>}:wake          list of wake-up tokens for idle workers
 //
@@ -57,9 +58,20 @@ if ARGV[1] ~= '0' then
   redis.call('PEXPIRE', KEYS[4], 172800000)
 end
 local entry, res = ARGV[3], 0
-if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[5]) then
+-- Arrivals are paced too (a burst of cap, then one a second): a chat that
+-- floods is answered a few times, not once per message.
+local now, every = tonumber(ARGV[4]), tonumber(ARGV[9])
+local tat = tonumber(redis.call('GET', KEYS[8]) or '0')
+if tat < now then tat = now end
+local over = tat - (tonumber(ARGV[5]) - 1) * every > now
+if over or redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[5]) then
   if not redis.call('SET', KEYS[6], '1', 'NX', 'PX', ARGV[6]) then return 2 end
   entry, res = ARGV[8], 2
+end
+if not over then
+  -- Kept only while it matters: once its time has passed, no state is
+  -- the same as this state.
+  redis.call('SET', KEYS[8], string.format('%.0f', tat + every), 'PX', string.format('%.0f', tat + every - now))
 end
 redis.call('RPUSH', KEYS[1], entry)
 redis.call('INCR', KEYS[7])
@@ -71,9 +83,14 @@ redis.call('LTRIM', KEYS[5], -64, -1)
 return res
 `)
 
+// arrivalEvery paces what one chat may add to the inbox after a burst:
+// about as fast as Telegram lets the bot answer one chat.
+const arrivalEvery = time.Second
+
 // Push adds an update to the inbox. maxWaiting bounds what one chat may
-// have waiting; more are dropped (Dropped), and the first drop in ten
-// minutes adds a note asking the citizen to slow down.
+// have waiting, and how many may arrive at once (then one a second); more
+// are dropped (Dropped), and the first drop in ten minutes adds a note
+// asking the citizen to slow down.
 func (s *Store) Push(ctx context.Context, e bot.InboxEntry, maxWaiting int) (bot.PushResult, error) {
 	keys, args, err := s.pushArgs(e, maxWaiting)
 	if err != nil {
@@ -86,6 +103,52 @@ func (s *Store) Push(ctx context.Context, e bot.InboxEntry, maxWaiting int) (bot
 	return bot.PushResult(n), nil
 }
 
+// PushAll adds a batch of updates in one round trip (a pipeline; the
+// updates of one chat keep their order). On an error, the first
+// len(results) updates were kept and the rest were not.
+func (s *Store) PushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting int) ([]bot.PushResult, error) {
+	out, err := s.pushAll(ctx, es, maxWaiting)
+	if err != nil && strings.Contains(err.Error(), "NOSCRIPT") {
+		// The server forgot the script (a restart): load it and go on
+		// from the first update not kept.
+		if lerr := pushScript.Load(ctx, s.rdb).Err(); lerr != nil {
+			return out, fmt.Errorf("inbox push: %w", lerr)
+		}
+		more, err := s.pushAll(ctx, es[len(out):], maxWaiting)
+		return append(out, more...), err
+	}
+	return out, err
+}
+
+func (s *Store) pushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting int) ([]bot.PushResult, error) {
+	cmds := make([]*redis.Cmd, len(es))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, e := range es {
+			keys, args, err := s.pushArgs(e, maxWaiting)
+			if err != nil {
+				return err
+			}
+			cmds[i] = pushScript.EvalSha(ctx, p, keys, args...)
+		}
+		return nil
+	})
+	out := make([]bot.PushResult, 0, len(es))
+	for _, c := range cmds {
+		if c == nil {
+			break
+		}
+		n, cerr := c.Int()
+		if cerr != nil {
+			return out, fmt.Errorf("inbox push: %w", cerr)
+		}
+		out = append(out, bot.PushResult(n))
+	}
+	if err != nil && len(out) < len(es) {
+		return out, fmt.Errorf("inbox push: %w", err)
+	}
+	return out, nil
+}
+
 func (s *Store) pushArgs(e bot.InboxEntry, maxWaiting int) ([]string, []any, error) {
 	chat := s.keyOf(e.Chat)
 	tag := s.inTag(ShardOf(chat))
@@ -96,8 +159,9 @@ func (s *Store) pushArgs(e bot.InboxEntry, maxWaiting int) ([]string, []any, err
 	slow, _ := json.Marshal(bot.InboxEntry{Chat: e.Chat, Received: e.Received, SlowDown: true})
 	bucket, bit := e.Update>>16, e.Update&0xffff
 	keys := []string{tag + ":q:" + chat, tag + ":ready", tag + ":lease", tag + ":seen:" + strconv.FormatInt(bucket, 10),
-		tag + ":wake", tag + ":slow:" + chat, tag + ":n"}
-	args := []any{e.Update, bit, string(raw), e.Received, max(maxWaiting, 1), (10 * time.Minute).Milliseconds(), chat, string(slow)}
+		tag + ":wake", tag + ":slow:" + chat, tag + ":n", tag + ":rate:" + chat}
+	args := []any{e.Update, bit, string(raw), e.Received, max(maxWaiting, 1), (10 * time.Minute).Milliseconds(), chat, string(slow),
+		arrivalEvery.Milliseconds()}
 	return keys, args, nil
 }
 
@@ -340,17 +404,26 @@ func sortDead(ds []bot.DeadLetter) {
 	}
 }
 
-// replayScript puts a dead letter back at the front of its chat's queue.
-// KEYS: dead, queue, ready, lease, count, wake. ARGV: id, chat, now ms.
+// replayScript puts a dead letter's update back at the front of its
+// chat's queue, or, while a worker has the chat's first update in hand,
+// right after that one (its acknowledgement removes the head). The entry
+// is the one Go decoded from the letter: re-encoding it in Lua would turn
+// [] into {} and round large numbers. KEYS: dead, queue, ready, lease,
+// count, wake. ARGV: id, chat, now ms, the letter as read, entry.
 var replayScript = redis.NewScript(`
-local j = redis.call('HGET', KEYS[1], ARGV[1])
-if not j then return 0 end
-local e = cjson.decode(j)['e']
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[4] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('LPUSH', KEYS[2], cjson.encode(e))
+local leased = redis.call('ZSCORE', KEYS[4], ARGV[2])
+local head = redis.call('LINDEX', KEYS[2], 0)
+if leased and head then
+  redis.call('LINSERT', KEYS[2], 'AFTER', head, ARGV[5])
+else
+  redis.call('LPUSH', KEYS[2], ARGV[5])
+end
 redis.call('INCR', KEYS[5])
-if not redis.call('ZSCORE', KEYS[4], ARGV[2]) then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2]) end
+if not leased then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2]) end
 redis.call('RPUSH', KEYS[6], '1')
+redis.call('LTRIM', KEYS[6], -64, -1)
 return 1
 `)
 
@@ -361,12 +434,60 @@ func (s *Store) Replay(ctx context.Context, id string, now time.Time) (bool, err
 	if err != nil {
 		return false, err
 	}
+	letter, err := s.rdb.HGet(ctx, tag+":dead", field).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("replay dead letter: %w", err)
+	}
+	var d bot.DeadLetter
+	if err := json.Unmarshal([]byte(letter), &d); err != nil {
+		return false, fmt.Errorf("replay dead letter %s: %w", id, err)
+	}
+	entry, err := json.Marshal(d.Entry)
+	if err != nil {
+		return false, fmt.Errorf("replay dead letter %s: %w", id, err)
+	}
 	n, err := replayScript.Run(ctx, s.rdb, []string{tag + ":dead", tag + ":q:" + chat, tag + ":ready", tag + ":lease", tag + ":n", tag + ":wake"},
-		field, chat, now.UnixMilli()).Int()
+		field, chat, now.UnixMilli(), letter, string(entry)).Int()
 	if err != nil {
 		return false, fmt.Errorf("replay dead letter: %w", err)
 	}
 	return n == 1, nil
+}
+
+// PurgeDead deletes the dead letters that failed before a time: they hold
+// citizens' words, so they follow a retention too.
+func (s *Store) PurgeDead(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for k := range bot.InboxShards {
+		key := s.inTag(k) + ":dead"
+		var old []string
+		it := s.rdb.HScan(ctx, key, 0, "*", 500).Iterator()
+		for i := 0; it.Next(ctx); i++ {
+			if i%2 != 0 {
+				continue
+			}
+			at := it.Val()[strings.LastIndexByte(it.Val(), '|')+1:]
+			if ms, err := strconv.ParseInt(at, 10, 64); err == nil && ms < before.UnixMilli() {
+				old = append(old, it.Val())
+			}
+		}
+		if err := it.Err(); err != nil {
+			return total, fmt.Errorf("purge dead letters: %w", err)
+		}
+		for len(old) > 0 {
+			batch := old[:min(len(old), purgeBatch)]
+			old = old[len(batch):]
+			n, err := s.rdb.HDel(ctx, key, batch...).Result()
+			if err != nil {
+				return total, fmt.Errorf("purge dead letters: %w", err)
+			}
+			total += n
+		}
+	}
+	return total, nil
 }
 
 // DropDead deletes a dead letter.
@@ -407,7 +528,7 @@ func (s *Store) forgetInbox(ctx context.Context, user string) error {
 	if err := it.Err(); err != nil {
 		return fmt.Errorf("forget inbox: %w", err)
 	}
-	keys := []string{tag + ":q:" + user, tag + ":ready", tag + ":lease", tag + ":tries", tag + ":dead", tag + ":slow:" + user, tag + ":n"}
+	keys := []string{tag + ":q:" + user, tag + ":ready", tag + ":lease", tag + ":tries", tag + ":dead", tag + ":slow:" + user, tag + ":n", tag + ":rate:" + user}
 	if err := forgetInScript.Run(ctx, s.rdb, keys, append([]any{user}, toAny(dead)...)...).Err(); err != nil {
 		return fmt.Errorf("forget inbox: %w", err)
 	}
@@ -415,10 +536,11 @@ func (s *Store) forgetInbox(ctx context.Context, user string) error {
 }
 
 // forgetInScript deletes a chat's queue and dead letters. KEYS: queue,
-// ready, lease, tries, dead, slow, count. ARGV: chat, dead-letter ids...
+// ready, lease, tries, dead, slow, count, arrival pace. ARGV: chat,
+// dead-letter ids...
 var forgetInScript = redis.NewScript(`
 local n = redis.call('LLEN', KEYS[1])
-redis.call('DEL', KEYS[1], KEYS[6])
+redis.call('DEL', KEYS[1], KEYS[6], KEYS[8])
 if n > 0 then redis.call('DECRBY', KEYS[7], n) end
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])

@@ -94,8 +94,10 @@ const askedTTL = 30 * 24 * time.Hour
 // doneOutScript removes a chat's message once it went (or was given up),
 // records the chat's pacing and either hands back the chat's next message
 // (when it may go by keepUntil and the lease is kept) or schedules it. A
-// question that went is recorded as the chat's last (bot.Asked).
-// KEYS: list, ready, lease, pace, counts, asked. ARGV: entry, chat, pace ms
+// question that went is recorded as the chat's last (bot.Asked), while the
+// chat's session is there: a question sent after /forget (it was in the
+// outbox) leaves no record naming the citizen.
+// KEYS: list, ready, lease, pace, counts, asked, session. ARGV: entry, chat, pace ms
 // (0: keep), pace ttl ms, next ms (when the next message may go),
 // keep-until ms (0: release), lease end ms, lane, asked ("": none), asked
 // ttl ms.
@@ -103,7 +105,7 @@ var doneOutScript = redis.NewScript(`
 if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then
   redis.call('LPOP', KEYS[1])
   if tonumber(redis.call('HINCRBY', KEYS[5], ARGV[8], -1)) < 0 then redis.call('HSET', KEYS[5], ARGV[8], 0) end
-  if ARGV[9] ~= '' then redis.call('SET', KEYS[6], ARGV[9], 'PX', ARGV[10]) end
+  if ARGV[9] ~= '' and redis.call('EXISTS', KEYS[7]) == 1 then redis.call('SET', KEYS[6], ARGV[9], 'PX', ARGV[10]) end
 end
 if ARGV[3] ~= '0' then redis.call('SET', KEYS[4], ARGV[3], 'PX', ARGV[4]) end
 local left = redis.call('LLEN', KEYS[1])
@@ -123,7 +125,7 @@ return {}
 // message returned; otherwise the chat is released and due again at next.
 // A question Telegram gave an id (p.Sent) becomes the chat's Asked.
 func (s *Store) Done(ctx context.Context, p bot.Pending, pace time.Time, paceTTL time.Duration, next, keepUntil, leaseEnd time.Time) (*bot.Pending, error) {
-	keys := []string{s.outKey(p.Part, p.Chat), s.outReadyKey(p.Part), s.outLeaseKey(p.Part), s.paceKey(p.Part, p.Chat), s.outCountKey(p.Part), s.askedKey(p.Part, p.Chat)}
+	keys := []string{s.outKey(p.Part, p.Chat), s.outReadyKey(p.Part), s.outLeaseKey(p.Part), s.paceKey(p.Part, p.Chat), s.outCountKey(p.Part), s.askedKey(p.Part, p.Chat), s.sessionKey(p.Part, p.Chat)}
 	asked := ""
 	if p.Out.Question != "" && p.Sent > 0 {
 		asked = p.Out.Question + "|" + strconv.Itoa(p.Sent)
@@ -143,6 +145,9 @@ func (s *Store) Done(ctx context.Context, p bot.Pending, pace time.Time, paceTTL
 	}
 	if len(res) < 2 {
 		return nil, nil
+	}
+	if pace.IsZero() {
+		pace = p.Pace // nothing went: the chat's pacing is as it was
 	}
 	np := &bot.Pending{Part: p.Part, Chat: p.Chat, Raw: res[0], Pace: pace, Queued: int(parseMs(res[1]))}
 	if err := json.Unmarshal([]byte(np.Raw), &np.Out); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -123,31 +124,150 @@ func (s *Store) EachAnswer(ctx context.Context, pilot string, fn func(bot.Record
 }
 
 // purgeScript deletes up to ARGV[3] answers older than a time from the
-// index and the citizens' hashes (named from ARGV[1]). KEYS: index. ARGV:
-// prefix, before ms (exclusive), max.
+// index and the citizens' hashes (named from ARGV[1]); a hash left with
+// only its numbering goes too. KEYS: index. ARGV: prefix, before ms
+// (exclusive), max. Returns how many index entries went, then the
+// citizens whose hash went.
 var purgeScript = redis.NewScript(`
 local ms = redis.call('ZRANGE', KEYS[1], '-inf', '(' .. ARGV[2], 'BYSCORE', 'LIMIT', 0, ARGV[3])
+local users = {}
 for _, m in ipairs(ms) do
   local user, seq = string.match(m, '^(.*)|(%d+)$')
-  if user then redis.call('HDEL', ARGV[1] .. 'h:' .. user, seq) end
+  if user then
+    redis.call('HDEL', ARGV[1] .. 'h:' .. user, seq)
+    users[user] = true
+  end
   redis.call('ZREM', KEYS[1], m)
 end
-return #ms
+local out = {#ms}
+for user in pairs(users) do
+  local h = ARGV[1] .. 'h:' .. user
+  local n = redis.call('HLEN', h)
+  if n == 0 or (n == 1 and redis.call('HEXISTS', h, 'n') == 1) then
+    redis.call('DEL', h)
+    out[#out + 1] = user
+  end
+end
+return out
 `)
 
-// Purge deletes a pilot's answers recorded before a time (retention).
+// stalePromptsScript deletes up to ARGV[2] prompts that were due before a
+// time: nothing sends a follow-up that late. KEYS: due, prompts. ARGV:
+// before ms (exclusive), max. Returns their citizens.
+var stalePromptsScript = redis.NewScript(`
+local ms = redis.call('ZRANGE', KEYS[1], '-inf', '(' .. ARGV[1], 'BYSCORE', 'LIMIT', 0, ARGV[2])
+local out = {}
+for _, m in ipairs(ms) do
+  redis.call('ZREM', KEYS[1], m)
+  redis.call('HDEL', KEYS[2], m)
+  out[#out + 1] = string.match(m, '^(.*)|[^|]*$') or m
+end
+return out
+`)
+
+// nothingLeftScript reports whether a citizen has nothing left in a
+// pilot: no session, answers or prompts. Then their last question message
+// goes too: it names them, and nothing reads it without a session (one
+// that expired leaves it until its own expiry). KEYS: session, answers,
+// prompts, asked. ARGV: user.
+var nothingLeftScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
+if redis.call('HEXISTS', KEYS[3], ARGV[1] .. '|followup') == 1 then return 0 end
+if redis.call('HEXISTS', KEYS[3], ARGV[1] .. '|reminder') == 1 then return 0 end
+redis.call('DEL', KEYS[4])
+return 1
+`)
+
+// unmarkScript takes a pilot off a citizen's pointer, unless they pointed
+// at a pilot since the purge's cutoff (they are back: their commit may be
+// on its way), and deletes the pointer when no pilot is left on it. KEYS:
+// pointer. ARGV: pilot, cutoff ms.
+var unmarkScript = redis.NewScript(`
+local t = tonumber(redis.call('HGET', KEYS[1], 't') or '0') or 0
+if t >= tonumber(ARGV[2]) then return 0 end
+redis.call('HDEL', KEYS[1], 'p:' .. ARGV[1])
+if redis.call('HGET', KEYS[1], 'pilot') == ARGV[1] then redis.call('HDEL', KEYS[1], 'pilot') end
+for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if f == 'pilot' or string.sub(f, 1, 2) == 'p:' then return 1 end
+end
+redis.call('DEL', KEYS[1])
+return 1
+`)
+
+// purgeBatch is how many entries one purge script takes.
+const purgeBatch = 500
+
+// Purge deletes a pilot's answers recorded before a time (retention),
+// with prompts that were due before it. A citizen left with nothing in
+// the pilot (no session, answers or prompts) is also taken off their
+// pointer, which goes when no pilot is left on it: after retention,
+// nothing names them. It returns how many answers went.
 func (s *Store) Purge(ctx context.Context, pilot string, before time.Time) (int64, error) {
 	var total int64
+	touched := map[string]bool{}
 	for {
-		n, err := purgeScript.Run(ctx, s.rdb, []string{s.indexKey(pilot)}, s.tag(pilot)+":", before.UnixMilli()*1000, 500).Int64()
+		res, err := purgeScript.Run(ctx, s.rdb, []string{s.indexKey(pilot)}, s.tag(pilot)+":", before.UnixMilli()*1000, purgeBatch).Slice()
 		if err != nil {
 			return total, fmt.Errorf("purge answers of %s: %w", pilot, err)
 		}
+		if len(res) == 0 {
+			return total, fmt.Errorf("purge answers of %s: empty answer", pilot)
+		}
+		n, _ := res[0].(int64)
 		total += n
-		if n < 500 {
-			return total, nil
+		for _, u := range res[1:] {
+			if u, ok := u.(string); ok {
+				touched[u] = true
+			}
+		}
+		if n < purgeBatch {
+			break
 		}
 	}
+	for {
+		users, err := stalePromptsScript.Run(ctx, s.rdb, []string{s.dueKey(pilot), s.promptKey(pilot)}, before.UnixMilli(), purgeBatch).StringSlice()
+		if err != nil {
+			return total, fmt.Errorf("purge prompts of %s: %w", pilot, err)
+		}
+		for _, u := range users {
+			touched[u] = true
+		}
+		if len(users) < purgeBatch {
+			break
+		}
+	}
+	for _, u := range sortedSet(touched) {
+		if err := s.unmark(ctx, pilot, u, before); err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// unmark takes pilot off a citizen's pointer if nothing of them is left
+// there.
+func (s *Store) unmark(ctx context.Context, pilot, user string, before time.Time) error {
+	keys := []string{s.sessionKey(pilot, user), s.answersKey(pilot, user), s.promptKey(pilot), s.askedKey(pilot, user)}
+	empty, err := nothingLeftScript.Run(ctx, s.rdb, keys, user).Int()
+	if err != nil {
+		return fmt.Errorf("purge %s: %w", pilot, err)
+	}
+	if empty == 0 {
+		return nil
+	}
+	if err := unmarkScript.Run(ctx, s.rdb, []string{s.pointerKey(user)}, pilot, before.UnixMilli()).Err(); err != nil {
+		return fmt.Errorf("purge %s: %w", pilot, err)
+	}
+	return nil
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Pref reads a small stored preference ("" if unset).

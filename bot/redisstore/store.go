@@ -10,14 +10,16 @@
 // the Telegram user id), <chat> the same HMAC of a chat id; never the ids.
 //
 //	<ns>:u:{<user>}                 hash: "pilot" -> current pilot; "p:<pilot>" -> 1 for
-//	                                every pilot they have data in (for /forget and /mydata)
+//	                                every pilot they have data in (for /forget and /mydata);
+//	                                "t" -> when they last pointed at a pilot (unix ms)
 //	<ns>:parts                      set of every partition that ever had data
 //	<ns>:{p:<pilot>}:s:<user>       string "<rev>\n<session json>", expires after inactivity;
 //	                                one per pilot the citizen talks to (the pointer says
 //	                                which is current), so a dialogue left for another
 //	                                pilot can be resumed and keeps its follow-up
 //	<ns>:{p:<pilot>}:q:<chat>       string "<question>|<message id>": the chat's last
-//	                                question message Telegram accepted (see bot.Asked)
+//	                                question message Telegram accepted (see bot.Asked),
+//	                                written by Done while the session is there; 30 days
 //	<ns>:{p:<pilot>}:h:<user>       hash of the citizen's answers: "n" -> last number,
 //	                                "<n>" -> record json
 //	<ns>:{p:<pilot>}:at             sorted set "<user>|<n>" by time (unix ms × 1000 + a
@@ -32,12 +34,46 @@
 //	<ns>:{p:<pilot>}:or             sorted set: chat -> when its next message may go (ms)
 //	<ns>:{p:<pilot>}:ol             sorted set: chat -> end of a courier's lease (ms)
 //	<ns>:{p:<pilot>}:ot:<chat>      the chat's pacing state, expires by itself
+//	<ns>:{p:<pilot>}:rm, :rc        recruitment chains: members and coupons, see chain.go
+//
+// Ideas (ideas.go), under the same tag: the commit script writes a
+// citizen's idea, vote or support with their turn.
+//
+//	<ns>:{p:<pilot>}:i:<id>         hash of an idea: t text, l language, a author, s status,
+//	                                c created ms, ap approved ms, r screening reasons, m voice
+//	                                note json, n status note, tr:<lang> translations, ed 1 if
+//	                                edited, ag dg ps vote tallies, sp supports
+//	<ns>:{p:<pilot>}:is:<status>    sorted set of the ideas with a status, by creation (ms)
+//	<ns>:{p:<pilot>}:ia             sorted set of the approved ideas, by approval (ms)
+//	<ns>:{p:<pilot>}:iv:<lang>      sorted set of the approved ideas shown in a language
+//	                                (written in it or translated), by votes: the next-idea pick
+//	<ns>:{p:<pilot>}:ivo:<id>       hash: who voted on an idea -> a, d or p
+//	<ns>:{p:<pilot>}:isp:<id>       set: who supports an idea
+//	<ns>:{p:<pilot>}:ium:<user>     set: the citizen's ideas
+//	<ns>:{p:<pilot>}:iuv:<user>     hash: the citizen's votes, idea -> a, d or p
+//	<ns>:{p:<pilot>}:ius:<user>     set: the ideas the citizen supports
+//	<ns>:{p:<pilot>}:iseen:<user>   set: the ideas shown to the citizen
+//	<ns>:{p:<pilot>}:ihb            hash: who agreed to hear back -> "<chat>|<language>"
+//	<ns>:{p:<pilot>}:inews          sorted set "<user>|<idea>" (status, on the board) or
+//	                                "<user>|*<update>" by when to send (after quiet hours)
+//	<ns>:{p:<pilot>}:inm:<id>       hash of a coordinator's update: t text, c ms; expires
+//	<ns>:{p:<pilot>}:iver           the board's version: replicas rebuild their indexes on a change
+//	<ns>:{p:<pilot>}:inote          when coordinators were last told about waiting ideas (ms)
 //	<ns>:{in:<k>}:...               the inbox, see inbox.go
 //	<ns>:pref:<key>, <ns>:lock:<name>, <ns>:run:<name>  settings, locks, run records
 //
 // Answers are kept in hashes and sorted sets, never in streams: a stream
 // only marks a deleted entry, so its text would stay in memory and in
-// snapshots after /forget. Handling one update costs two round trips to read
+// snapshots after /forget.
+//
+// Erasure. Forget deletes everything that names or quotes a citizen but
+// the outbox: the messages still to go to them (the last says their data
+// is deleted) leave with Done. After the last one, the chat's pacing state
+// names them until it expires, ChatBurst × ChatInterval later (3 s by
+// default): it holds only a time, and it keeps the farewell within
+// Telegram's per-chat limit. Purge does the same for retention (see
+// there), PurgeDead for dead letters. TestErasure checks all of this on a
+// real server: DUMP, the RDB snapshot and the rewritten AOF. Handling one update costs two round trips to read
 // (pointer, session) and one to commit.
 package redisstore
 
@@ -188,14 +224,19 @@ func decodeSession(raw string) (*bot.Session, error) {
 }
 
 // Commit applies one step: the pointer first (Point), then everything else
-// in one script, then the erasure (Erase).
+// in one script, then the erasure (Erase). A commit that cannot be encoded
+// fails before anything is written, the pointer included.
 func (s *Store) Commit(ctx context.Context, c *bot.Commit) error {
+	keys, args, err := s.commitArgs(c)
+	if err != nil {
+		return err
+	}
 	if c.Point {
 		if err := s.point(ctx, c.User, c.Pilot); err != nil {
 			return err
 		}
 	}
-	if err := s.apply(ctx, c); err != nil {
+	if err := s.apply(ctx, c, keys, args); err != nil {
 		return err
 	}
 	switch c.Erase {
@@ -214,7 +255,9 @@ func (s *Store) Commit(ctx context.Context, c *bot.Commit) error {
 func (s *Store) point(ctx context.Context, user, pilot string) error {
 	pk := s.pointerKey(user)
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, pk, "pilot", pilot, "p:"+pilot, 1)
+		// t says when the citizen last pointed: Purge leaves the pointer
+		// of someone who pointed since its cutoff alone.
+		p.HSet(ctx, pk, "pilot", pilot, "p:"+pilot, 1, "t", time.Now().UnixMilli())
 		p.PExpire(ctx, pk, s.retention)
 		p.SAdd(ctx, s.partsKey(), pilot)
 		return nil
@@ -227,15 +270,12 @@ func (s *Store) point(ctx context.Context, user, pilot string) error {
 
 // maxCounter bounds every counter: an increment that would take a counter
 // past it is refused before anything is written (HINCRBY would fail half
-// way through the script otherwise, after the session was saved).
+// way through the script otherwise, after the session was saved). The
+// commit script checks stored counters against the same bound.
 const maxCounter = 1 << 62
 
 // apply runs the commit script; see commitScript for its arguments.
-func (s *Store) apply(ctx context.Context, c *bot.Commit) error {
-	keys, args, err := s.commitArgs(c)
-	if err != nil {
-		return err
-	}
+func (s *Store) apply(ctx context.Context, c *bot.Commit, keys []string, args []any) error {
 	rev, err := commitScript.Run(ctx, s.rdb, keys, args...).Int64()
 	if err != nil {
 		msg := err.Error()
@@ -333,22 +373,41 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 		keys = append(keys, s.outKey(pilot, chat))
 		args = append(args, chat, string(b), int(o.Lane))
 	}
-	return keys, args, nil
+	chain, err := chainArgs(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys = append(keys, s.membersKey(pilot), s.couponsKey(pilot))
+	ideaArgs, err := s.ideaArgs(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	args = append(args, chain...)
+	return keys, append(args, ideaArgs...), nil
 }
 
 // commitScript applies a commit atomically. It first checks everything
 // that could make it fail (the session's revision, the once marker,
-// counter bounds, numbers), then writes: a failed commit writes nothing.
+// counters, the answers' numbering), then writes: a failed commit writes
+// nothing.
+//
+// Lua numbers are doubles, and a number handed to redis.call is printed
+// with 17 digits (-1e18 becomes "-1e+18", which HINCRBY refuses half way
+// through the writes). So increments, scores and times go to Redis as the
+// strings Go made, and counters are checked with exact integer arithmetic
+// on two base-1e9 halves.
 //
 // KEYS: session, answers, answer index, day counters, all counters, due,
 // prompts, cohort day counters, once marker, outbox ready, outbox lease,
-// outbox counts by lane, answer sequence, then one outbox list per message. ARGV: expected rev, session json, mode
+// outbox counts by lane, answer sequence, then one outbox list per message,
+// then the chain members and coupons (the last two). ARGV: expected rev, session json, mode
 // (w write, d drop, - leave), session ttl ms, user, cancel (1/0), release
 // kinds (comma separated), keep ms, once ttl ms (0: none), now ms; then
 // counted groups: prompts (kind, payload, due ms), counters (field,
 // incr), cohort counters (field, incr), answers (json, at ms), messages
-// (chat, json, lane).
-var commitScript = redis.NewScript(`
+// (chat, json, lane), chain writes (see chainLua); last the pilot's key
+// prefix and the idea operations (see ideasLua).
+var commitScript = redis.NewScript(chainLua + ideasLua + `
 local cur = redis.call('GET', KEYS[1])
 local rev = 0
 if cur then rev = tonumber(string.match(cur, '^(%d+)\n')) or 0 end
@@ -360,24 +419,55 @@ local function num(i)
   if not v then error('bad number in argument ' .. i) end
   return v
 end
-local limit = 4611686018427387904
+-- big reads an integer as Redis does (no sign +, no leading zeros) into
+-- {high, low} with value = high * 1e9 + low and 0 <= low < 1e9; nil if it
+-- is not one, or not within the bound (2^62) every counter keeps to.
+local B = 1000000000
+local function norm(h, l)
+  local c = math.floor(l / B)
+  return {h + c, l - c * B}
+end
+local function over(p)
+  local h, l = p[1], p[2]
+  if h < 0 then
+    if l > 0 then h, l = -h - 1, B - l else h = -h end
+  end
+  return h > 4611686018 or (h == 4611686018 and l > 427387904)
+end
+local function big(s)
+  if s == nil or s == false then return {0, 0} end
+  local sign, d = string.match(s, '^(%-?)([1-9]%d*)$')
+  if s == '0' then return {0, 0} end
+  if not d or #d > 19 then return nil end
+  local h, l = tonumber(string.sub(d, 1, -10)) or 0, tonumber(string.sub(d, -9))
+  if sign == '-' then h, l = -h, -l end
+  local p = norm(h, l)
+  if over(p) then return nil end
+  return p
+end
 -- Read the groups and check them.
 local i = 11
 local prompts, counts, cohort, answers, outs = {}, {}, {}, {}, {}
 local n = num(i); i = i + 1
-for _ = 1, n do prompts[#prompts + 1] = {ARGV[i], ARGV[i+1], num(i+2)}; i = i + 3 end
+for _ = 1, n do prompts[#prompts + 1] = {ARGV[i], ARGV[i+1], ARGV[i+2]}; i = i + 3 end
+local sums = {}
 local function counters(into, keys)
   local m = num(i); i = i + 1
   for _ = 1, m do
-    local f, by = ARGV[i], num(i+1)
+    local f, by = ARGV[i], big(ARGV[i+1])
+    if not by then return redis.error_reply('OVERFLOW increment of ' .. f .. ' out of bounds') end
     for _, k in ipairs(keys) do
-      local v = redis.call('HGET', k, f)
-      local c = 0
-      if v then c = tonumber(v) end
-      if not c then return redis.error_reply('BADCOUNTER ' .. f .. ' is not a number') end
-      if c + by > limit or c + by < -limit then return redis.error_reply('OVERFLOW counter ' .. f) end
+      local id = k .. '|' .. f
+      local c = sums[id]
+      if not c then
+        c = big(redis.call('HGET', k, f))
+        if not c then return redis.error_reply('BADCOUNTER ' .. f .. ' is not an integer within bounds') end
+      end
+      c = norm(c[1] + by[1], c[2] + by[2])
+      if over(c) then return redis.error_reply('OVERFLOW counter ' .. f) end
+      sums[id] = c
     end
-    into[#into + 1] = {f, by}
+    into[#into + 1] = {f, ARGV[i+1]}
     i = i + 2
   end
 end
@@ -389,16 +479,27 @@ n = num(i); i = i + 1
 for _ = 1, n do answers[#answers + 1] = {ARGV[i], num(i+1)}; i = i + 2 end
 n = num(i); i = i + 1
 for j = 1, n do outs[#outs + 1] = {KEYS[13 + j], ARGV[i], ARGV[i+1], ARGV[i+2]}; i = i + 3 end
-local ttl, keep, now = num(4), num(8), num(10)
-local last = redis.call('HGET', KEYS[2], 'n')
-if last and not tonumber(last) then return redis.error_reply('BADANSWERS answer numbering is corrupt') end
+if #answers > 0 then
+  local last = big(redis.call('HGET', KEYS[2], 'n'))
+  if not last or last[1] ~= 0 or last[2] < 0 then return redis.error_reply('BADANSWERS answer numbering is corrupt') end
+  for j = 1, #answers do
+    if redis.call('HEXISTS', KEYS[2], last[2] + j) == 1 then return redis.error_reply('BADANSWERS answer numbering is behind the answers') end
+  end
+  if not big(redis.call('GET', KEYS[13])) then return redis.error_reply('BADANSWERS answer sequence is corrupt') end
+end
+local chain
+chain, i = readChain(i, #KEYS - 1, #KEYS)
+if not chain then return redis.error_reply('CONFLICT chains changed') end
+local iprefix = ARGV[i]
+local iops, ierr = I.check(iprefix, ARGV[i+1])
+if ierr then return redis.error_reply(ierr) end
 
 -- Write.
 if ARGV[9] ~= '0' then redis.call('SET', KEYS[9], '1', 'PX', ARGV[9]) end
 local newrev = rev
 if mode == 'w' then
   newrev = rev + 1
-  redis.call('SET', KEYS[1], newrev .. '\n' .. ARGV[2], 'PX', ttl)
+  redis.call('SET', KEYS[1], newrev .. '\n' .. ARGV[2], 'PX', ARGV[4])
 elseif mode == 'd' then
   redis.call('DEL', KEYS[1])
 end
@@ -419,7 +520,7 @@ for _, c in ipairs(counts) do
   redis.call('HINCRBY', KEYS[4], c[1], c[2])
   redis.call('HINCRBY', KEYS[5], c[1], c[2])
 end
-if #counts > 0 then redis.call('PEXPIRE', KEYS[4], keep) end
+if #counts > 0 then redis.call('PEXPIRE', KEYS[4], ARGV[8]) end
 for _, c in ipairs(cohort) do redis.call('HINCRBY', KEYS[8], c[1], c[2]) end
 for _, a in ipairs(answers) do
   local seq = redis.call('HINCRBY', KEYS[2], 'n', 1)
@@ -428,14 +529,16 @@ for _, a in ipairs(answers) do
   local tie = redis.call('INCR', KEYS[13]) % 1000
   redis.call('ZADD', KEYS[3], a[2] * 1000 + tie, user .. '|' .. seq)
 end
-if #answers > 0 then redis.call('PEXPIRE', KEYS[2], keep) end
+if #answers > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[8]) end
 for _, o in ipairs(outs) do
   redis.call('RPUSH', o[1], o[3])
   redis.call('HINCRBY', KEYS[12], o[4], 1)
   if not redis.call('ZSCORE', KEYS[11], o[2]) then
-    redis.call('ZADD', KEYS[10], 'NX', now, o[2])
+    redis.call('ZADD', KEYS[10], 'NX', ARGV[10], o[2])
   end
 end
+writeChain(chain, ARGV[8])
+I.apply(iprefix, user, iops, num(10))
 return newrev
 `)
 
@@ -527,7 +630,10 @@ func (s *Store) forgetIn(ctx context.Context, user, pilot string) error {
 	if err := forgetScript.Run(ctx, s.rdb, keys, user).Err(); err != nil {
 		return fmt.Errorf("forget in %s: %w", pilot, err)
 	}
-	return nil
+	if err := s.withdraw(ctx, user, pilot); err != nil {
+		return err
+	}
+	return s.forgetIdeas(ctx, user, pilot)
 }
 
 func pilotsOf(ptr map[string]string) []string {
@@ -689,4 +795,17 @@ func (s *Store) Partitions(ctx context.Context) ([]string, error) {
 	}
 	slices.Sort(parts)
 	return parts, nil
+}
+
+// NextDue is when the earliest of a pilot's prompts is due (or its claim
+// runs out), for clocks that move on their own in chats and tests.
+func (s *Store) NextDue(ctx context.Context, pilot string) (time.Time, bool, error) {
+	zs, err := s.rdb.ZRangeWithScores(ctx, s.dueKey(pilot), 0, 0).Result()
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next due prompt: %w", err)
+	}
+	if len(zs) == 0 {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(int64(zs[0].Score)), true, nil
 }

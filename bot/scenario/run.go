@@ -19,10 +19,11 @@ import (
 // scenarioKey is the pseudonym key of every scenario's service.
 const scenarioKey = "scenario-tests-pseudonym-key"
 
-// The citizen of every scenario.
+// The citizen of every scenario; the other people get the ids after it,
+// the coordinator its own (see people.go).
 const (
-	citizenChat = 7001
-	citizenUser = 7001
+	citizenChat     = 7001
+	coordinatorChat = 7900
 )
 
 // Failure is one scenario that did not behave as written.
@@ -61,14 +62,18 @@ func Run(ctx context.Context, sf *File, f *flow.Flow, words *locales.Catalog, ot
 		// answer finds the question it answers (bot.Asked).
 		store := redisstore.New(rdb, redisstore.Options{ChatKey: func(chat int64) string { return bot.ChatKey([]byte(scenarioKey), chat) }})
 		r := &runner{ctx: ctx, file: sf.Name, sc: sc, f: f, store: store, rec: &recorder{}}
+		r.cast()
 		start := sc.Start
 		if start.IsZero() {
 			start = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 		}
 		r.clock = bot.NewManualClock(time.Date(start.Year(), start.Month(), start.Day(), start.Hour(), start.Minute(), 0, 0, f.Pilot.Timezone))
+		r.rec = &recorder{clock: r.clock}
 		r.svc, err = bot.New(bot.Config{
 			Store: store, Acker: r.rec, Courier: courier.NewDirect(store, r.rec, nil, nil), Clock: r.clock, Words: words,
 			Flows: bot.NewFlows(append([]*flow.Flow{f}, others...)...), PseudonymKey: []byte(scenarioKey),
+			BotUsername:  "scenario_test_bot", // invitation links for invite nodes
+			Coordinators: map[string][]int64{f.Pilot.ID: {coordinatorChat}},
 		})
 		if err != nil {
 			return nil, err
@@ -92,8 +97,9 @@ type runner struct {
 	clock  *bot.ManualClock
 	rec    *recorder
 	update int64
-	seen   int // replies already consumed or dropped
-	marked int // keyboard marks made before the last action
+	people map[string]*person
+	who    *person // who acts and reads now
+	marked int     // keyboard marks made before the last action
 }
 
 func (r *runner) fail(st *Step, format string, args ...any) *Failure {
@@ -111,13 +117,13 @@ func (r *runner) run() *Failure {
 
 func (r *runner) inbound() bot.Inbound {
 	r.update++
-	return bot.Inbound{UpdateID: r.update, ChatID: citizenChat, UserID: citizenUser, Private: true, Lang: r.sc.Lang, FirstName: "Alex"}
+	return bot.Inbound{UpdateID: r.update, ChatID: r.who.chat, UserID: r.who.chat, Private: true, Lang: r.who.lang, FirstName: r.who.first}
 }
 
-// act sends an inbound event; replies from earlier steps that nobody
-// expected are dropped.
+// act sends an inbound event; replies to this person from earlier steps
+// that nobody expected are dropped.
 func (r *runner) act(st *Step, in bot.Inbound) *Failure {
-	r.seen = r.rec.count()
+	r.who.seen = r.rec.count()
 	r.marked = r.rec.markCount()
 	if err := r.svc.Handle(r.ctx, in); err != nil {
 		return r.fail(st, "the bot failed: %v", err)
@@ -145,8 +151,10 @@ func (r *runner) step(st *Step) *Failure {
 		in := r.inbound()
 		in.Other = "sticker"
 		return r.act(st, in)
+	case As:
+		r.who = r.people[st.Arg]
 	case Press:
-		b, id, err := r.rec.find(st.Arg)
+		b, id, err := r.rec.find(r.who.chat, st.Arg)
 		if err != nil {
 			return r.fail(st, "%v", err)
 		}
@@ -159,7 +167,7 @@ func (r *runner) step(st *Step) *Failure {
 		if f := r.act(st, in); f != nil {
 			return f
 		}
-		b, id, err := r.rec.findData(flow.Callback{Kind: flow.CallbackLanguage, Arg: st.Arg}.Encode())
+		b, id, err := r.rec.findData(r.who.chat, flow.Callback{Kind: flow.CallbackLanguage, Arg: st.Arg}.Encode())
 		if err != nil {
 			return r.fail(st, "cannot switch to %q: %v", st.Arg, err)
 		}
@@ -167,19 +175,21 @@ func (r *runner) step(st *Step) *Failure {
 		in.Data, in.CallbackID, in.MessageID = b.Data, "cb"+strconv.FormatInt(r.update, 10), id
 		return r.act(st, in)
 	case Wait:
-		r.seen = r.rec.count()
-		r.clock.Advance(st.Wait)
-		if _, err := r.svc.FireDue(r.ctx); err != nil {
+		for _, p := range r.people {
+			p.seen = r.rec.count()
+		}
+		// Each follow-up and reminder goes out at its own time on the way.
+		if err := r.svc.Walk(r.ctx, r.clock, st.Wait, r.store, func(time.Time) {}); err != nil {
 			return r.fail(st, "sending due prompts failed: %v", err)
 		}
 	case Expect:
 		return r.expect(st)
 	case NoReply:
-		if rest := r.rec.citizenSince(r.seen); len(rest) > 0 {
+		if rest := r.rec.to(r.who.chat, r.who.seen); len(rest) > 0 {
 			return r.fail(st, "expected no more replies, but the bot said:\n%s", show(rest[0]))
 		}
 	case Alert:
-		for _, m := range r.rec.coordinatorMessages() {
+		for _, m := range r.rec.coordinatorMessages(r.f.Pilot.Coordinators) {
 			if strings.Contains(squash(m.text), squash(st.Arg)) {
 				return nil
 			}
@@ -193,10 +203,11 @@ func (r *runner) step(st *Step) *Failure {
 	return nil
 }
 
-// mark checks that the last action marked a question's keyboard: its
-// buttons gave way to "✓ <text>", as after a press or a typed answer.
+// mark checks that the last action marked a question's keyboard in the
+// acting person's chat: its buttons gave way to "✓ <text>", as after a
+// press or a typed answer.
 func (r *runner) mark(st *Step) *Failure {
-	marks := r.rec.marksSince(r.marked)
+	marks := r.rec.marksSince(r.who.chat, r.marked)
 	for _, m := range marks {
 		if strings.Contains(squash(m.text), squash(st.Arg)) {
 			return nil
@@ -209,14 +220,17 @@ func (r *runner) mark(st *Step) *Failure {
 }
 
 func (r *runner) expect(st *Step) *Failure {
-	rest := r.rec.citizenSince(r.seen)
+	rest := r.rec.to(r.who.chat, r.who.seen)
 	if len(rest) == 0 {
 		return r.fail(st, "expected a reply containing %q, but the bot said nothing more", st.Arg)
 	}
 	got := rest[0]
-	r.seen = got.index + 1
+	r.who.seen = got.index + 1
 	if !strings.Contains(squash(got.text), squash(st.Arg)) {
 		return r.fail(st, "the reply differs\n  expected it to contain: %q\n  the reply was:\n%s", st.Arg, show(got))
+	}
+	if when := got.at.In(r.f.Pilot.Timezone).Format(stepTime); st.At != "" && when != st.At {
+		return r.fail(st, "the reply came at %s, expected at %s:\n%s", when, st.At, show(got))
 	}
 	if st.HasKb {
 		labels := got.labels()
@@ -228,7 +242,7 @@ func (r *runner) expect(st *Step) *Failure {
 }
 
 func (r *runner) answers(st *Step) *Failure {
-	user := r.svc.Pseudonym(citizenUser)
+	user := r.svc.Pseudonym(r.who.chat)
 	recs, err := r.store.Answers(r.ctx, user)
 	if err != nil {
 		return r.fail(st, "reading answers failed: %v", err)
@@ -328,12 +342,14 @@ func diffLines(want, got []string) string {
 // numbers each message as Telegram would (its index + 1).
 type recorder struct {
 	mu      sync.Mutex
+	clock   *bot.ManualClock
 	replies []reply
 	marks   []mark
 }
 
-// mark is a keyboard replaced by "✓ text".
+// mark is a chat's keyboard replaced by "✓ text".
 type mark struct {
+	chat    int64
 	message int
 	text    string
 }
@@ -343,6 +359,7 @@ type reply struct {
 	chat    int64
 	text    string
 	buttons [][]flow.Button
+	at      time.Time // when it was sent, by the scenario's clock
 }
 
 func (m reply) labels() []string {
@@ -372,14 +389,14 @@ func (rc *recorder) DeliverID(_ context.Context, o bot.Out) (int, error) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if o.Edit != 0 {
-		rc.marks = append(rc.marks, mark{message: o.Edit, text: o.Text})
+		rc.marks = append(rc.marks, mark{chat: o.Chat, message: o.Edit, text: o.Text})
 		return 0, nil
 	}
 	text := o.Text
 	if o.File != "" {
 		text = "[" + o.File + "] " + o.Text
 	}
-	rc.replies = append(rc.replies, reply{index: len(rc.replies), chat: o.Chat, text: text, buttons: o.Buttons})
+	rc.replies = append(rc.replies, reply{index: len(rc.replies), chat: o.Chat, text: text, buttons: o.Buttons, at: rc.clock.Now()})
 	return len(rc.replies), nil
 }
 
@@ -389,10 +406,17 @@ func (rc *recorder) markCount() int {
 	return len(rc.marks)
 }
 
-func (rc *recorder) marksSince(i int) []mark {
+// marksSince returns the marks in a chat from the i-th mark on.
+func (rc *recorder) marksSince(chat int64, i int) []mark {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	return slices.Clone(rc.marks[min(i, len(rc.marks)):])
+	var out []mark
+	for _, m := range rc.marks[min(i, len(rc.marks)):] {
+		if m.chat == chat {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func (rc *recorder) Acknowledge(context.Context, string, string) error { return nil }
@@ -403,46 +427,49 @@ func (rc *recorder) count() int {
 	return len(rc.replies)
 }
 
-func (rc *recorder) citizenSince(i int) []reply {
+// to returns the replies to a chat from the i-th reply on.
+func (rc *recorder) to(chat int64, i int) []reply {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	var out []reply
 	for _, m := range rc.replies[min(i, len(rc.replies)):] {
-		if m.chat == citizenChat {
+		if m.chat == chat {
 			out = append(out, m)
 		}
 	}
 	return out
 }
 
-func (rc *recorder) coordinatorMessages() []reply {
+// coordinatorMessages are the replies to the scenario's coordinator and to
+// those the pilot lists.
+func (rc *recorder) coordinatorMessages(listed []int64) []reply {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	var out []reply
 	for _, m := range rc.replies {
-		if m.chat != citizenChat {
+		if m.chat == coordinatorChat || slices.Contains(listed, m.chat) {
 			out = append(out, m)
 		}
 	}
 	return out
 }
 
-// lastKeyboard is the most recent citizen message with buttons.
-func (rc *recorder) lastKeyboard() (reply, bool) {
+// lastKeyboard is the most recent message to a chat with buttons.
+func (rc *recorder) lastKeyboard(chat int64) (reply, bool) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for i := len(rc.replies) - 1; i >= 0; i-- {
-		if m := rc.replies[i]; m.chat == citizenChat && len(m.buttons) > 0 {
+		if m := rc.replies[i]; m.chat == chat && len(m.buttons) > 0 {
 			return m, true
 		}
 	}
 	return reply{}, false
 }
 
-// find picks a button of the last keyboard by its text (with or without its
-// emoji, any case) or its number.
-func (rc *recorder) find(label string) (flow.Button, int, error) {
-	m, ok := rc.lastKeyboard()
+// find picks a button of a chat's last keyboard by its text (with or
+// without its emoji, any case) or its number.
+func (rc *recorder) find(chat int64, label string) (flow.Button, int, error) {
+	m, ok := rc.lastKeyboard(chat)
 	if !ok {
 		return flow.Button{}, 0, fmt.Errorf("cannot press %q: the bot has not shown any buttons", label)
 	}
@@ -463,8 +490,8 @@ func (rc *recorder) find(label string) (flow.Button, int, error) {
 	return flow.Button{}, 0, fmt.Errorf("no button %q in the last keyboard; its buttons are [%s]", label, strings.Join(m.labels(), "] ["))
 }
 
-func (rc *recorder) findData(data string) (flow.Button, int, error) {
-	m, ok := rc.lastKeyboard()
+func (rc *recorder) findData(chat int64, data string) (flow.Button, int, error) {
+	m, ok := rc.lastKeyboard(chat)
 	if ok {
 		for _, row := range m.buttons {
 			for _, b := range row {

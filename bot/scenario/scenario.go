@@ -34,6 +34,9 @@ type Scenario struct {
 	Steps []*Step
 	Pos   flow.Pos
 	start string
+	// People are the others in the conversation besides the citizen, by
+	// name, with their Telegram language (see people.go).
+	People map[string]string
 }
 
 // Action is what a step does.
@@ -53,15 +56,17 @@ const (
 	Answers  Action = "answers"  // the answers recorded so far in this dialogue
 	Alert    Action = "alert"    // a coordinator got a message containing this text
 	Marked   Action = "marked"   // the question just answered shows ✓ and this text instead of its buttons
+	As       Action = "as"       // the steps after it are this person's (see people.go)
 )
 
-var actions = []Action{Say, Press, Voice, Photo, Sticker, Wait, Language, Expect, NoReply, Answers, Alert, Marked}
+var actions = []Action{Say, Press, Voice, Photo, Sticker, Wait, Language, Expect, NoReply, Answers, Alert, Marked, As}
 
 // Step is one line of a scenario.
 type Step struct {
 	Action  Action
 	Arg     string
 	Buttons []string          // with expect: the reply's buttons, exactly
+	At      string            // with expect: when the reply came, local time "2026-03-12 10:00"
 	Results map[string]string // with answers
 	Wait    time.Duration
 	HasKb   bool
@@ -71,7 +76,7 @@ type Step struct {
 // The keys of a scenario file, and of each scenario in it.
 var (
 	fileKeys     = []string{"flow", "pilots", "scenarios"}
-	scenarioKeys = []string{"name", "lang", "start", "steps"}
+	scenarioKeys = []string{"name", "lang", "start", "people", "steps"}
 )
 
 // Parse reads a scenario file, reporting every problem with its position,
@@ -194,13 +199,14 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 	}
 	if kv, ok := m["start"]; ok {
 		if v, ok := p.text(kv); ok {
-			t, err := time.Parse("2006-01-02 15:04", v)
+			t, err := time.Parse(stepTime, v)
 			if err != nil {
 				p.errorf(kv.Value, "start %q should look like \"2026-03-28 21:30\" (local time)", v)
 			}
 			s.Start, s.start = t, v
 		}
 	}
+	p.people(s, m)
 	kv, ok := m["steps"]
 	switch {
 	case !ok:
@@ -215,6 +221,7 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 			s.Steps = append(s.Steps, st)
 		}
 	}
+	p.checkPeople(s)
 	if len(kv.Value.Content) == 0 {
 		p.errorf(kv.Value, "scenario %q has no steps; add steps: with what the citizen does and what the bot should say", s.Name)
 	}
@@ -227,14 +234,17 @@ func stepWords() []string {
 	for _, a := range actions {
 		words = append(words, string(a))
 	}
-	return append(words, "buttons")
+	return append(words, "buttons", "at")
 }
+
+// stepTime is how an expect step's at: and a scenario's start: are written.
+const stepTime = "2006-01-02 15:04"
 
 func (p *parser) step(n *yaml.Node) *Step {
 	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
 		// "- say hello": the colon is missing.
 		word, rest, _ := strings.Cut(n.Value, " ")
-		if a := flow.Suggest(word, stepWords()); a != "" && a != "buttons" {
+		if a := flow.Suggest(word, stepWords()); a != "" && a != "buttons" && a != "at" {
 			p.errorf(n, "there is no colon after %q; write %s: %s", word, a, rest)
 			return nil
 		}
@@ -253,9 +263,13 @@ func (p *parser) step(n *yaml.Node) *Step {
 			kbKey, kbNode = k, val
 			continue
 		}
+		if key == "at" {
+			p.at(st, k, val)
+			continue
+		}
 		if !slices.Contains(actions, Action(key)) {
 			s := flow.Suggest(key, stepWords())
-			if s == "" || s == "buttons" {
+			if s == "" || s == "buttons" || s == "at" {
 				p.errorf(k, "unknown step %q; steps are %s", key, actionList())
 				unknown = true
 				continue
@@ -283,6 +297,9 @@ func (p *parser) step(n *yaml.Node) *Step {
 			st.Buttons = append(st.Buttons, b.Value)
 		}
 	}
+	if st.At != "" && st.Action != Expect {
+		p.errorf(n, "at goes with expect: (when that reply came)")
+	}
 	if st.Action == "" && kbNode == nil {
 		if !unknown {
 			p.errorf(n, "this step has no action; steps are %s", actionList())
@@ -293,6 +310,19 @@ func (p *parser) step(n *yaml.Node) *Step {
 		return nil
 	}
 	return st
+}
+
+// at reads when an expected reply came, in the pilot's local time.
+func (p *parser) at(st *Step, k, val *yaml.Node) {
+	v, ok := p.text(flow.KeyValue{Key: k, Value: val})
+	if !ok {
+		return
+	}
+	if _, err := time.Parse(stepTime, v); err != nil {
+		p.errorf(val, "at %q should look like \"2026-03-12 10:00\" (local time)", v)
+		return
+	}
+	st.At = v
 }
 
 // value reads what follows a step's action.

@@ -87,6 +87,10 @@ func TestFailuresAreReadable(t *testing.T) {
       - press: I agree
       - press: "No"
       - answers: {ok: "yes", other: "x"}`, []string{`ok: expected "yes", got "no"`, `other: expected "x", but it was not recorded`}},
+		{"came at another time", `
+      - say: /start
+      - expect: "Hello"
+        at: "2026-03-02 11:00"`, []string{"the reply came at 2026-03-02 10:00, expected at 2026-03-02 11:00", "| Hello!"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -114,6 +118,8 @@ func TestParseErrors(t *testing.T) {
 		{"scenarios:\n  - steps:\n      - say: hi\n", "2:5: error: this scenario has no name"},
 		{"senarios: []\n", `1:1: error: unknown key "senarios"`},
 		{"scenarios:\n  - name: a\n    steps:\n      - buttons: [a]\n", "4:9: error: buttons goes with expect"},
+		{"scenarios:\n  - name: a\n    steps:\n      - say: hi\n        at: \"2026-03-12 10:00\"\n", "4:9: error: at goes with expect"},
+		{"scenarios:\n  - name: a\n    steps:\n      - expect: hi\n        at: Thursday\n", `5:13: error: at "Thursday" should look like "2026-03-12 10:00"`},
 	}
 	for _, tc := range tests {
 		sf, diags := scenario.Parse("s.test.yaml", []byte(tc.src))

@@ -41,6 +41,9 @@ type Store interface {
 	// Partitions lists every pilot that ever had data, including pilots
 	// no longer in the flow files.
 	Partitions(ctx context.Context) ([]string, error)
+	// PurgeDead deletes dead letters (updates that failed too often, with
+	// the citizens' words in them) older than a time.
+	PurgeDead(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Options tunes a Scheduler.
@@ -52,8 +55,11 @@ type Options struct {
 	// DefaultRetentionDays applies to pilots removed from the flow files,
 	// whose own retention_days is no longer known; default 365.
 	DefaultRetentionDays int
-	Clock                bot.Clock
-	Logger               *slog.Logger
+	// DeadLetterDays is how long dead letters are kept for an operator
+	// to look at; default 30.
+	DeadLetterDays int
+	Clock          bot.Clock
+	Logger         *slog.Logger
 }
 
 // Scheduler owns the cron runner.
@@ -84,6 +90,9 @@ func New(jobs Jobs, store Store, opts Options) *Scheduler {
 	}
 	if opts.DefaultRetentionDays <= 0 {
 		opts.DefaultRetentionDays = 365
+	}
+	if opts.DeadLetterDays <= 0 {
+		opts.DeadLetterDays = 30
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -308,7 +317,12 @@ func (s *Scheduler) Purge(ctx context.Context, now time.Time) {
 		}
 		total += n
 	}
-	s.log.Info("retention purge", "deleted", total)
+	dead, err := s.store.PurgeDead(ctx, now.AddDate(0, 0, -s.opts.DeadLetterDays))
+	if err != nil {
+		outcome = "failed: " + err.Error()
+		s.log.Error("retention purge of dead letters", "err", err)
+	}
+	s.log.Info("retention purge", "deleted", total, "dead_letters", dead)
 	if err := s.store.RecordRun(ctx, "purge", now, fmt.Sprintf("%s, %d answers deleted", outcome, total), time.Since(start)); err != nil {
 		s.log.Warn("record purge run", "err", err)
 	}

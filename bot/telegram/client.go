@@ -116,7 +116,7 @@ func (c *Client) deleteWebhook(ctx context.Context) error {
 // id of their description; coordinators also see coordinatorIDs.
 var (
 	commandIDs     = []string{"start", "language", "help", "stop", "forget", "mydata", "restart"}
-	coordinatorIDs = []string{"digest", "stats", "export"}
+	coordinatorIDs = []string{"digest", "stats", "ideas", "news", "export"}
 )
 
 // SetCommands sets the command menu in each language (Telegram picks the

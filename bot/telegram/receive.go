@@ -23,9 +23,10 @@ import (
 // Inbox is the durable inbox, as intake and the workers use it; the Redis
 // store implements it.
 type Inbox interface {
-	// Push keeps an update until it is handled; maxWaiting bounds what
-	// one chat may have waiting.
-	Push(ctx context.Context, e bot.InboxEntry, maxWaiting int) (bot.PushResult, error)
+	// PushAll keeps updates until they are handled, in one round trip;
+	// maxWaiting bounds what one chat may have waiting. On an error the
+	// first len(results) were kept.
+	PushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting int) ([]bot.PushResult, error)
 	ClaimIn(ctx context.Context, shard int, now time.Time, lease time.Duration, max int) ([]bot.InboxClaim, time.Time, error)
 	AckIn(ctx context.Context, c bot.InboxClaim, now, leaseEnd time.Time, keep bool) (*bot.InboxClaim, error)
 	FailIn(ctx context.Context, c bot.InboxClaim, cause string, maxTries int, now, retryAt time.Time) (dead bool, err error)
@@ -185,16 +186,19 @@ func (r *Receiver) pollFor(ctx context.Context, offset int64, d time.Duration) (
 // stops: it and the later ones stay with Telegram, and the citizens who
 // sent them are told the bot is back shortly.
 func (r *Receiver) store(ctx context.Context, updates []rawUpdate, offset int64) (int64, error) {
-	for i, u := range updates {
-		if err := r.push(ctx, u.Raw, u.ID); err != nil {
-			for _, later := range updates[i+1:] {
-				r.apologise(ctx, parse(later.Raw, later.ID))
-			}
-			return offset, err
-		}
-		offset = u.ID + 1
+	if len(updates) == 0 {
+		return offset, nil
 	}
-	return offset, nil
+	parsed := make([]*models.Update, len(updates))
+	raws := make([]json.RawMessage, len(updates))
+	for i, u := range updates {
+		parsed[i], raws[i] = parse(u.Raw, u.ID), u.Raw
+	}
+	kept, err := r.push(ctx, parsed, raws)
+	if kept > 0 {
+		offset = updates[kept-1].ID + 1
+	}
+	return offset, err
 }
 
 // parse reads an update; one that cannot be read keeps its id only.
@@ -217,21 +221,29 @@ func (r *Receiver) confirm(ctx context.Context, offset int64) {
 	_, _ = r.c.poll.poll(cctx, offset, 0)
 }
 
-// push writes one update to the inbox. While the inbox is unreachable the
-// citizen is told, once per outage, that the bot is back shortly.
-func (r *Receiver) push(ctx context.Context, raw json.RawMessage, id int64) error {
-	u := parse(raw, id) // one that cannot be read is kept; the worker skips it
-	r.opts.Observer.Received(updateKind(u))
-	chat := chatOf(u)
-	e := bot.InboxEntry{Update: id, Chat: chat, Received: time.Now().UnixMilli(), Raw: raw}
-	res, err := r.inbox.Push(ctx, e, r.opts.MaxWaiting)
-	if err != nil {
-		r.apologise(ctx, u)
-		return err
+// push writes updates to the inbox, in one round trip, and reports how
+// many (from the first) were kept. While the inbox is unreachable, the
+// citizens of the updates not kept are told, once per outage, that the bot
+// is back shortly. An update that cannot be read is kept too; the worker
+// skips it.
+func (r *Receiver) push(ctx context.Context, us []*models.Update, raws []json.RawMessage) (int, error) {
+	now := time.Now().UnixMilli()
+	es := make([]bot.InboxEntry, len(us))
+	for i, u := range us {
+		r.opts.Observer.Received(updateKind(u))
+		es[i] = bot.InboxEntry{Update: u.ID, Chat: chatOf(u), Received: now, Raw: raws[i]}
 	}
-	r.sorry.over(chat)
-	r.opts.Observer.Pushed(res)
-	return nil
+	res, err := r.inbox.PushAll(ctx, es, r.opts.MaxWaiting)
+	for i, x := range res {
+		r.sorry.over(es[i].Chat)
+		r.opts.Observer.Pushed(x)
+	}
+	if err != nil {
+		for _, u := range us[len(res):] {
+			r.apologise(ctx, u)
+		}
+	}
+	return len(res), err
 }
 
 // Webhook answers Telegram's webhook calls: the update is written to the
@@ -262,7 +274,7 @@ func (r *Receiver) Webhook(secret string) http.Handler {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
-		if err := r.push(req.Context(), raw, head.ID); err != nil {
+		if _, err := r.push(req.Context(), []*models.Update{parse(raw, head.ID)}, []json.RawMessage{raw}); err != nil {
 			r.log.Error("webhook: an update could not be kept; Telegram will send it again", "update", head.ID, "err", err)
 			http.Error(w, "not kept yet", http.StatusServiceUnavailable)
 			return

@@ -64,7 +64,8 @@ type inlineKeyboard struct {
 
 type inlineButton struct {
 	Text         string `json:"text"`
-	CallbackData string `json:"callback_data"`
+	CallbackData string `json:"callback_data,omitempty"`
+	URL          string `json:"url,omitempty"` // a link button (an invitation's share screen)
 }
 
 func keyboard(rows [][]flow.Button) *inlineKeyboard {
@@ -72,7 +73,7 @@ func keyboard(rows [][]flow.Button) *inlineKeyboard {
 	for _, row := range rows {
 		r := make([]inlineButton, 0, len(row))
 		for _, b := range row {
-			r = append(r, inlineButton{Text: b.Text, CallbackData: b.Data})
+			r = append(r, inlineButton{Text: b.Text, CallbackData: b.Data, URL: b.URL})
 		}
 		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
 	}

@@ -101,11 +101,7 @@ func (w *Workers) shard(ctx context.Context, k int) {
 				sleep(ctx, time.Second)
 				continue
 			}
-			wait := time.Second
-			if !next.IsZero() {
-				wait = max(min(time.Until(next), wait), time.Second)
-			}
-			_ = w.inbox.WaitIn(ctx, k, wait)
+			_ = w.inbox.WaitIn(ctx, k, waitFor(next))
 			continue
 		}
 		w.work.Add(1)
@@ -114,7 +110,21 @@ func (w *Workers) shard(ctx context.Context, k int) {
 			// An update in hand is finished even while stopping.
 			w.chat(ctx, context.WithoutCancel(ctx), claims[0])
 		}()
+		if next.IsZero() || next.After(time.Now()) {
+			// No other chat of the shard is waiting now: wait for news
+			// rather than ask again at once.
+			_ = w.inbox.WaitIn(ctx, k, waitFor(next))
+		}
 	}
+}
+
+// waitFor is how long an idle shard loop waits for a wake-up: until the
+// next chat falls due, at most a second (Redis counts whole seconds).
+func waitFor(next time.Time) time.Duration {
+	if next.IsZero() {
+		return time.Second
+	}
+	return max(min(time.Until(next), time.Second), time.Second)
 }
 
 // chat handles a claimed chat's updates in order while the shard has no

@@ -160,7 +160,9 @@ func TestWorkersRetryThenDeadLetter(t *testing.T) {
 	ids := g.srv.PushTexts(54, 54, "en", "poison", "after 1", "after 2")
 	g.srv.PushTexts(55, 55, "en", "other 1", "other 2")
 	h.waitHandled(t, 55, 2)
-	if n := len(h.triesOf(ids[0])); n != 1 {
+	// Under load the other chat may even go first; it must not wait for
+	// the failing update's later tries.
+	if n := len(h.triesOf(ids[0])); n > 1 {
 		t.Errorf("the other chat waited for %d tries of the failing update", n)
 	}
 	got := h.waitHandled(t, 54, 2)

@@ -55,10 +55,11 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 	svc, err := bot.New(bot.Config{
 		Store: store, Acker: send, Courier: courier.NewDirect(store, send, nil, nil), Clock: clock, Words: words, Flows: set,
 		PseudonymKey: key,
+		BotUsername:  "your_pilot_bot", // invitation links show what they will look like
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Chatting with %s (%s). Nothing is saved after you quit.\n", f.Pilot.Name.Render(f.DefaultLanguage(), nil), f.Pilot.ID)
-	return console.Run(ctx, e.stdin, e.stdout, svc, send, clock, console.Options{Pilot: *pilot, Lang: *lang})
+	return console.Run(ctx, e.stdin, e.stdout, svc, send, clock, console.Options{Pilot: *pilot, Lang: *lang, Due: store})
 }

@@ -25,7 +25,7 @@ func cmdCheck(_ context.Context, e *env, args []string) error {
 	if fs.NArg() == 0 {
 		src := flowSource("", e)
 		words := ck.words(src)
-		fl, ds, err := flows.Load(src.fsys, src.dir, flow.Options{Languages: words.Languages()})
+		fl, ds, err := flows.Load(src.fsys, src.dir, flowOptions(words))
 		if err != nil {
 			return err
 		}
@@ -41,7 +41,7 @@ func cmdCheck(_ context.Context, e *env, args []string) error {
 		}
 		src := flowFolder(p)
 		words := ck.words(src)
-		fl, ds := flows.LoadFiles("", list, flow.Options{Languages: words.Languages()})
+		fl, ds := flows.LoadFiles("", list, flowOptions(words))
 		ck.add(words, len(list), fl, ds)
 	}
 	ck.diags.Sort()

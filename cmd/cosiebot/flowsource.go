@@ -41,7 +41,7 @@ func (s source) name() string {
 // loadFlows loads and checks a source; any error in any file stops loading
 // and prints every problem.
 func loadFlows(src source, words *locales.Catalog, stderr io.Writer) (*bot.Flows, error) {
-	fl, diags, err := flows.Load(src.fsys, src.dir, flow.Options{Languages: words.Languages()})
+	fl, diags, err := flows.Load(src.fsys, src.dir, flowOptions(words))
 	if err != nil {
 		return nil, err
 	}
@@ -57,4 +57,11 @@ func displayDir(src source) string {
 		return "flows/"
 	}
 	return filepath.Clean(src.dir)
+}
+
+// flowOptions are the options every command loads flows with: the
+// languages the bot has words for, and which of them are written right to
+// left.
+func flowOptions(words *locales.Catalog) flow.Options {
+	return flow.Options{Languages: words.Languages(), Scripts: words}
 }

@@ -28,7 +28,7 @@ func cmdGraph(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read flow: %w", err)
 	}
-	f, diags := flow.Load(fs.Arg(0), data, flow.Options{Languages: words.Languages()})
+	f, diags := flow.Load(fs.Arg(0), data, flowOptions(words))
 	if f == nil {
 		fmt.Fprint(e.stderr, diags.Errors().String())
 		return fmt.Errorf("%s has errors; fix them first", fs.Arg(0))

@@ -48,7 +48,7 @@ func TestQRCommandOffline(t *testing.T) {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	want := []string{"turku-library-en-a5.pdf", "turku-library-fi-a5.pdf", "turku-library-qr.png", "turku-library-qr.svg", "turku-library-sv-a5.pdf"}
+	want := []string{"turku-library-ar-a5.pdf", "turku-library-en-a5.pdf", "turku-library-fi-a5.pdf", "turku-library-qr.png", "turku-library-qr.svg", "turku-library-ru-a5.pdf", "turku-library-so-a5.pdf", "turku-library-sv-a5.pdf"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("files %v, want %v", names, want)
 	}

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/datapackage"
 	"github.com/cosie/cosiebot/bot/flow"
 	"github.com/cosie/cosiebot/bot/redisstore"
 	"github.com/cosie/cosiebot/locales"
@@ -75,20 +77,37 @@ func cmdDigest(ctx context.Context, e *env, args []string) error {
 func cmdExport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "export")
 	pilot := fs.String("pilot", "", "pilot id")
-	format := fs.String("format", "csv", "csv (opens in spreadsheets) or jsonl")
-	out := fs.String("o", "", "write to this file instead of standard output")
+	format := fs.String("format", "csv", "csv (opens in spreadsheets), jsonl, or datapackage (a folder for researchers: -o DIR)")
+	out := fs.String("o", "", "write to this file (a folder for datapackage) instead of standard output")
 	dir := fs.String("flows", "", "folder of flow files (default: $COSIE_FLOWS_DIR, else the shipped flows)")
+	ideas := fs.Bool("ideas", false, "export the pilot's ideas (text, status, votes; csv) instead of the answers")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *format != "csv" && *format != "jsonl" {
-		return usageErr("--format %q: use csv or jsonl", *format)
+	switch {
+	case *format != "csv" && *format != "jsonl" && *format != "datapackage":
+		return usageErr("--format %q: use csv, jsonl or datapackage", *format)
+	case *format == "datapackage" && *out == "":
+		return usageErr("--format datapackage writes a folder: name it with -o, like -o turku-data")
+	case *ideas && *format != "csv":
+		return usageErr("--ideas exports a CSV: leave out --format, or use --format csv")
 	}
-	f, _, store, closeFn, err := reportSetup(e, *pilot, *dir)
+	var key []byte
+	if !*ideas { // the ideas export names no one
+		k, err := exportKey(e)
+		if err != nil {
+			return err
+		}
+		key = k
+	}
+	f, words, store, closeFn, err := reportSetup(e, *pilot, *dir)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
+	if *format == "datapackage" {
+		return exportPackage(ctx, e, store, f, words, key, *out)
+	}
 	w := bufio.NewWriter(e.stdout)
 	if *out != "" {
 		file, err := os.Create(*out)
@@ -98,13 +117,54 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		defer file.Close()
 		w = bufio.NewWriter(file)
 	}
-	n, err := bot.Export(ctx, store, f, w, *format)
+	what, export := "dialogue", func() (int, error) { return bot.Export(ctx, store, f, key, w, *format) }
+	if *ideas {
+		what, export = "idea", func() (int, error) { return bot.ExportIdeas(ctx, store, f, w) }
+	}
+	n, err := export()
 	if err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	fmt.Fprintf(e.stderr, "%s exported\n", plural(n, "dialogue"))
+	fmt.Fprintf(e.stderr, "%s exported\n", plural(n, what))
+	return nil
+}
+
+// exportKey is the pseudonym key serve uses: exports name participants by
+// a keyed hash per pilot (bot.PilotPseudonym).
+func exportKey(e *env) ([]byte, error) {
+	key, err := secret(e.getenv("COSIE_PSEUDONYM_KEY"), e.getenv("COSIE_PSEUDONYM_KEY_FILE"), "COSIE_PSEUDONYM_KEY")
+	if err != nil {
+		return nil, err
+	}
+	if len(key) < 16 {
+		return nil, errors.New("COSIE_PSEUDONYM_KEY is not set (or too short): exports name participants with the same key the bot uses; set it as for serve")
+	}
+	return []byte(key), nil
+}
+
+// exportPackage writes a pilot's data package for researchers, checks it
+// against its own schemas and lists its files.
+func exportPackage(ctx context.Context, e *env, store *redisstore.Store, f *flow.Flow, words *locales.Catalog, key []byte, dir string) error {
+	ds, err := bot.BuildDataset(ctx, store, f, bot.DatasetOptions{Key: key, Words: words, Now: time.Now()})
+	if err != nil {
+		return err
+	}
+	files, err := datapackage.Write(dir, ds)
+	if err != nil {
+		return err
+	}
+	if err := datapackage.Check(dir); err != nil {
+		return fmt.Errorf("the data package does not match its own schema (please report this): %w", err)
+	}
+	for _, name := range files {
+		fmt.Fprintln(e.stdout, filepath.Join(dir, name))
+	}
+	fmt.Fprintf(e.stderr, "%s exported\n", plural(len(ds.Tables[0].Rows), "dialogue"))
+	for _, n := range ds.Notes {
+		fmt.Fprintln(e.stderr, n)
+	}
 	return nil
 }

@@ -33,7 +33,7 @@ func TestDigestAndExportCommands(t *testing.T) {
 	}
 	srv.stop()
 
-	env := map[string]string{"REDIS_URL": db.url, "COSIE_REDIS_PREFIX": db.prefix, "COSIE_FLOWS_DIR": "testdata/flows"}
+	env := map[string]string{"REDIS_URL": db.url, "COSIE_REDIS_PREFIX": db.prefix, "COSIE_FLOWS_DIR": "testdata/flows", "COSIE_PSEUDONYM_KEY": testKey}
 	cmd := func(args ...string) (string, string, error) {
 		var out, errOut bytes.Buffer
 		err := run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
@@ -53,7 +53,7 @@ func TestDigestAndExportCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if !strings.HasPrefix(out, "\uFEFFdialogue,participant,started,language,flow_version,experience,reason,idea,helped") || len(lines) != 3 {
+	if !strings.HasPrefix(out, "\uFEFFdialogue,participant,started,language,flow_version,source,experience,reason,idea,helped") || len(lines) != 3 {
 		t.Fatalf("export:\n%s", out)
 	}
 	if !strings.Contains(out, `'=cmd|`) || !strings.Contains(errOut, "2 dialogues exported") {
@@ -70,6 +70,13 @@ func TestDigestAndExportCommands(t *testing.T) {
 	}
 	if _, _, err := cmd("export", "--pilot", "nope"); err == nil || !strings.Contains(err.Error(), `no pilot "nope"`) {
 		t.Errorf("unknown pilot: %v", err)
+	}
+	if _, _, err := cmd("export", "--pilot", "quick", "--format", "datapackage"); err == nil || !strings.Contains(err.Error(), "-o") {
+		t.Errorf("a data package without a folder: %v", err)
+	}
+	delete(env, "COSIE_PSEUDONYM_KEY")
+	if _, _, err := cmd("export", "--pilot", "quick"); err == nil || !strings.Contains(err.Error(), "COSIE_PSEUDONYM_KEY") {
+		t.Errorf("an export without the pseudonym key: %v", err)
 	}
 	env = map[string]string{}
 	if _, _, err := cmd("digest", "--pilot", "quick"); err == nil || !strings.Contains(err.Error(), "REDIS_URL is not set") {

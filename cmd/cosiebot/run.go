@@ -34,10 +34,13 @@ func commands() []command {
 		{"test", "run the scenario tests next to flow files", "test [FILE|DIR ...]", cmdTest},
 		{"graph", "draw a flow as a Mermaid flowchart", "graph [--lang xx] FILE", cmdGraph},
 		{"locale", "write a file to translate the bot's own words into a new language", "locale new LANG [--dir DIR]", cmdLocale},
+		{"translate", "export a flow's texts and the bot's words for translators (PO), and import them back", "translate export --lang xx [--pilot ID | FILE] [-o FILE.po] | translate import FILE.po", cmdTranslate},
 		{"digest", "print a pilot's digest", "digest --pilot ID [--since 7d] [--lang xx]", cmdDigest},
 		{"export", "write a pilot's answers as CSV or JSON lines", "export --pilot ID [--format csv|jsonl] [-o FILE]", cmdExport},
+		{"studio", "open the studio in a browser: edit, try, translate and test flows, and see results", "studio [--addr 127.0.0.1:8090] [--flows DIR] [--bot USERNAME]", cmdStudio},
 		{"qr", "make QR codes and printable posters of a pilot's Telegram link", "qr --pilot ID [--source NAME] [--lang xx] [--out DIR] [--bot USERNAME] [--format pdf|svg] [--size a4|a5]", cmdQR},
 		{"health", "check a running bot on this machine (for container health checks)", "health", cmdHealth},
+		{"deadletters", "list, show, replay or drop updates that failed too often", "deadletters list | show ID | replay ID | replay --all | drop ID | drop --all", cmdDeadLetters},
 	}
 }
 
@@ -104,7 +107,7 @@ func help(w io.Writer) {
 	fmt.Fprintln(w, "cosiebot: a multilingual Telegram bot that asks citizens for feedback, one flow per pilot.")
 	fmt.Fprintln(w, "\nUsage: cosiebot COMMAND [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'cosiebot COMMAND -h' for a command's flags. Settings also come from the")
 	fmt.Fprintln(w, "environment (TELEGRAM_BOT_TOKEN, REDIS_URL, COSIE_FLOWS_DIR, ...); see docs/operations.md.")

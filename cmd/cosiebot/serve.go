@@ -17,7 +17,6 @@ import (
 
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/courier"
-	"github.com/cosie/cosiebot/bot/flow"
 	"github.com/cosie/cosiebot/bot/metrics"
 	"github.com/cosie/cosiebot/bot/redisstore"
 	"github.com/cosie/cosiebot/bot/schedule"
@@ -81,7 +80,8 @@ type app struct {
 func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, words *locales.Catalog, set *bot.Flows, log *slog.Logger) (*app, error) {
 	m := metrics.New()
 	key := cfg.pseudonymKey
-	store := redisstore.New(rdb, redisstore.Options{Namespace: cfg.redisPrefix, ChatKey: func(chat int64) string { return bot.ChatKey(key, chat) }})
+	store := redisstore.New(rdb, redisstore.Options{Namespace: cfg.redisPrefix, Retention: pointerRetention(set),
+		ChatKey: func(chat int64) string { return bot.ChatKey(key, chat) }})
 	client, err := telegram.Connect(ctx, telegram.Config{
 		Token: cfg.token, APIURL: cfg.apiURL, PollTimeout: cfg.pollTimeout, Logger: log, Calls: m,
 	})
@@ -97,6 +97,7 @@ func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, 
 	a.svc, err = bot.New(bot.Config{
 		Store: store, Acker: client.Transport(), Courier: a.courier, Observer: m, Words: words, Flows: set, Logger: log,
 		PseudonymKey: cfg.pseudonymKey, SessionTTL: cfg.sessionTTL, Coordinators: cfg.coordinators, ClaimLease: cfg.claimLease,
+		BotUsername: client.Username,
 	})
 	if err != nil {
 		return nil, err
@@ -106,6 +107,18 @@ func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, 
 	a.sched = schedule.New(a.svc, store, schedule.Options{DispatchEvery: cfg.dispatchEvery, Logger: log})
 	m.WatchQueues(store, a.pilots)
 	return a, nil
+}
+
+// pointerRetention is how long a citizen's pointer to their pilots lives
+// without activity: as long as the longest retention of any pilot and a
+// margin, so /forget finds every answer still kept (the purge removes
+// pointers with nothing left behind them sooner).
+func pointerRetention(set *bot.Flows) time.Duration {
+	days := 0
+	for _, f := range set.List() {
+		days = max(days, f.Pilot.RetentionDays)
+	}
+	return time.Duration(days+30) * 24 * time.Hour
 }
 
 // partitions are the outbox partitions the courier always looks at.
@@ -130,6 +143,11 @@ func (a *app) setCommands(ctx context.Context, words *locales.Catalog) {
 	}
 	if err := a.client.SetCommands(ctx, words, pilotLanguages(a.svc.Flows()), coordinators); err != nil {
 		a.log.Warn("could not set the command menu", "err", err)
+	}
+	// What citizens see before pressing Start: name and descriptions from
+	// the flow files (about:, short_about:), only where they changed.
+	if err := a.client.SetProfile(ctx, telegram.Profiles(a.svc.Flows().List())); err != nil {
+		a.log.Warn("could not set the bot's name and description", "err", err)
 	}
 }
 
@@ -288,7 +306,7 @@ type reloader struct {
 }
 
 func (rl *reloader) reload() bool {
-	fl, diags, err := flows.Load(rl.src.fsys, rl.src.dir, flow.Options{Languages: rl.words.Languages()})
+	fl, diags, err := flows.Load(rl.src.fsys, rl.src.dir, flowOptions(rl.words))
 	if err != nil {
 		rl.log.Error("flow reload failed; keeping the running flows", "err", err)
 		rl.reloaded(false)

@@ -98,6 +98,19 @@ func TestServeDeepLinksAndMenu(t *testing.T) {
 
 	c.say("/start@cosie_test_bot quick")
 	c.expect("Hello! A quick test")
+
+	// Before Start: two pilots share the bot, so its name stays as set in
+	// BotFather and the description has both pilots' abouts.
+	for _, tc := range []struct{ field, lang, want string }{
+		{"description", "", "A quick test of the bot.\n\nThe second service asks one question."},
+		{"description", "fi", "Botin pikatesti."},
+		{"short_description", "en", "Quick test."},
+		{"name", "", ""},
+	} {
+		if got := fake.Profile(tc.field, tc.lang); got != tc.want {
+			t.Errorf("%s %q = %q, want %q", tc.field, tc.lang, got, tc.want)
+		}
+	}
 }
 
 func TestServeStaleAndForgedButtons(t *testing.T) {

@@ -25,6 +25,11 @@ type Limits struct {
 	// Global is how many sends and edits all chats together may get in any
 	// sliding second. 0: no global limit.
 	Global int
+	// ReplyWindow, when set, leaves out of Global what goes to a chat that
+	// sent an update within it: Telegram's maintainers say its ~30/s is for
+	// bulk notifications, while answers to people who just wrote are only
+	// limited per chat. 0: Global counts everything.
+	ReplyWindow time.Duration
 	// PerGroup is how many sends and edits one group chat (a negative id)
 	// may get in any sliding minute, on top of PerChat. 0: no group limit.
 	PerGroup int
@@ -35,9 +40,10 @@ type Limits struct {
 }
 
 // TelegramLimits are the real Bot API's limits: a burst of 3 per chat then
-// one a second, 30 a second across chats, 20 a minute in a group.
+// one a second, 30 a second across chats for notifications (what goes to
+// chats that did not write in the last minute), 20 a minute in a group.
 func TelegramLimits() Limits {
-	return Limits{PerChat: 3, ChatEvery: time.Second, Global: 30, PerGroup: 20}
+	return Limits{PerChat: 3, ChatEvery: time.Second, Global: 30, ReplyWindow: time.Minute, PerGroup: 20}
 }
 
 // Stats counts what the limited methods did.
@@ -57,13 +63,15 @@ type Stats struct {
 type flood struct {
 	limits Limits
 	second []time.Time           // admitted calls of the last second, all chats
+	notify []time.Time           // those of them that count against Global
 	chat   map[int64]time.Time   // per chat: when its bucket is full again (GCRA's theoretical arrival time)
+	heard  map[int64]time.Time   // per chat: when it last sent an update
 	group  map[int64][]time.Time // per group: admitted calls of the last minute
 	stats  Stats
 }
 
 func newFlood() flood {
-	return flood{chat: map[int64]time.Time{}, group: map[int64][]time.Time{}, stats: Stats{Rejected429By: map[string]int{}}}
+	return flood{chat: map[int64]time.Time{}, heard: map[int64]time.Time{}, group: map[int64][]time.Time{}, stats: Stats{Rejected429By: map[string]int{}}}
 }
 
 // SetLimits sets the flood limits. The calls admitted so far count against
@@ -104,9 +112,10 @@ func since(ts []time.Time, cut time.Time) []time.Time {
 func (s *Server) admitLocked(chatID int64, now time.Time) *apiError {
 	f := &s.flood
 	f.second = since(f.second, now.Add(-time.Second))
+	f.notify = since(f.notify, now.Add(-time.Second))
 	var wait time.Duration
-	if l := f.limits.Global; l > 0 && len(f.second) >= l {
-		wait = f.second[len(f.second)-l].Add(time.Second).Sub(now)
+	if l := f.limits.Global; l > 0 && !f.reply(chatID, now) && len(f.notify) >= l {
+		wait = f.notify[len(f.notify)-l].Add(time.Second).Sub(now)
 	}
 	if b := f.limits.PerChat; b > 0 && chatID != 0 {
 		// The bucket has room once its arrival time is within the burst.
@@ -131,11 +140,29 @@ func (s *Server) admitLocked(chatID int64, now time.Time) *apiError {
 	return tooMany(ra)
 }
 
+// reply reports whether a send to chatID answers someone who just wrote,
+// which the global limit leaves out.
+func (f *flood) reply(chatID int64, now time.Time) bool {
+	w := f.limits.ReplyWindow
+	return w > 0 && chatID != 0 && now.Sub(f.heard[chatID]) < w
+}
+
+// heardLocked records that chatID sent an update.
+func (s *Server) heardLocked(chatID int64, now time.Time) {
+	if len(s.flood.heard) > 4096 {
+		maps.DeleteFunc(s.flood.heard, func(_ int64, t time.Time) bool { return now.Sub(t) > time.Hour })
+	}
+	s.flood.heard[chatID] = now
+}
+
 // countLocked records a send (or, with edit, an edit) in chatID admitted
 // by admitLocked.
 func (s *Server) countLocked(chatID int64, now time.Time, edit bool) {
 	f := &s.flood
 	f.second = append(f.second, now)
+	if !f.reply(chatID, now) {
+		f.notify = append(f.notify, now)
+	}
 	f.stats.MaxPerSecond = max(f.stats.MaxPerSecond, len(f.second))
 	if edit {
 		f.stats.Edited++

@@ -192,3 +192,27 @@ func TestResend(t *testing.T) {
 		t.Errorf("ConfirmedOffset = %d, want %d", s.ConfirmedOffset(), b)
 	}
 }
+
+// TestGlobalLimitLeavesRepliesOut: with a reply window, answers to chats
+// that just wrote do not count against the global limit; notifications to
+// chats that did not write do.
+func TestGlobalLimitLeavesRepliesOut(t *testing.T) {
+	s := telegramtest.New(t, "1:tok")
+	s.SetLimits(telegramtest.Limits{Global: 3, ReplyWindow: time.Minute})
+	for chat := int64(1); chat <= 5; chat++ {
+		s.PushText(chat, chat, "en", "hi")
+	}
+	for chat := int64(1); chat <= 5; chat++ {
+		if r := send(t, s, chat, "answer"); !r.OK {
+			t.Fatalf("a reply to chat %d was refused: %+v", chat, r)
+		}
+	}
+	for chat := int64(100); chat < 103; chat++ {
+		if r := send(t, s, chat, "news"); !r.OK {
+			t.Fatalf("notification %d refused: %+v", chat, r)
+		}
+	}
+	if r := send(t, s, 103, "news"); r.OK || r.ErrorCode != 429 {
+		t.Fatalf("the fourth notification in a second: %+v, want 429", r)
+	}
+}

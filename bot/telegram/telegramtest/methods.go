@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -36,6 +37,12 @@ func init() {
 		{"setMyCommands", setMyCommands},
 		{"deleteMyCommands", deleteMyCommands},
 		{"getMyCommands", getMyCommands},
+		{"setMyName", setProfile("name", 64)},
+		{"getMyName", getProfile("name")},
+		{"setMyDescription", setProfile("description", 512)},
+		{"getMyDescription", getProfile("description")},
+		{"setMyShortDescription", setProfile("short_description", 120)},
+		{"getMyShortDescription", getProfile("short_description")},
 		{"setWebhook", setWebhook},
 		{"deleteWebhook", deleteWebhook},
 		{"getWebhookInfo", getWebhookInfo},
@@ -138,6 +145,9 @@ func parseMarkup(raw string) (markup, *apiError) {
 					if btn.URL == "" {
 						continue
 					}
+					if !validButtonURL(btn.URL) {
+						return markup{}, badRequest("BUTTON_URL_INVALID")
+					}
 					hasAction = true
 				case "copy_text":
 					// go-telegram/bot always sends "copy_text":{"text":""}
@@ -180,6 +190,21 @@ func parseMarkup(raw string) (markup, *apiError) {
 		return markup{}, badRequest("can't parse reply keyboard markup JSON object")
 	}
 	return markup{echo: echo, buttons: buttons}, nil
+}
+
+// validButtonURL is what Telegram takes in a link button: an http, https
+// or tg link with somewhere to go.
+func validButtonURL(raw string) bool {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return false
+	case u.Scheme == "tg":
+		return u.Host != "" || u.Opaque != ""
+	case u.Scheme == "http" || u.Scheme == "https":
+		return u.Host != ""
+	}
+	return false
 }
 
 func entitiesParam(f map[string]string, name string) (json.RawMessage, *apiError) {
@@ -494,6 +519,35 @@ func getMyCommands(s *Server, _ context.Context, c *Call) (any, *apiError) {
 		cmds = []models.BotCommand{}
 	}
 	return cmds, nil
+}
+
+// setProfile sets the bot's name or a description in a language, with
+// Telegram's length limit; an empty value removes it.
+func setProfile(field string, limit int) func(*Server, context.Context, *Call) (any, *apiError) {
+	return func(s *Server, _ context.Context, c *Call) (any, *apiError) {
+		v := c.Form[field]
+		if utf16Len(v) > limit {
+			return nil, badRequest(strings.ToUpper(field) + "_INVALID")
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		key := field + "|" + c.Form["language_code"]
+		if v == "" {
+			delete(s.profile, key)
+		} else {
+			s.profile[key] = v
+		}
+		return true, nil
+	}
+}
+
+// getProfile answers the name or a description in a language.
+func getProfile(field string) func(*Server, context.Context, *Call) (any, *apiError) {
+	return func(s *Server, _ context.Context, c *Call) (any, *apiError) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return map[string]string{field: s.profile[field+"|"+c.Form["language_code"]]}, nil
+	}
 }
 
 func setWebhook(s *Server, _ context.Context, c *Call) (any, *apiError) {

@@ -360,3 +360,11 @@ func (s *Server) Unblock(chatID int64) {
 	defer s.mu.Unlock()
 	delete(s.blocked, chatID)
 }
+
+// Profile returns the bot's name, description or short_description (field)
+// as set in a language ("" for the default).
+func (s *Server) Profile(field, lang string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.profile[field+"|"+lang]
+}

@@ -84,6 +84,7 @@ type Server struct {
 	answers     []CallbackAnswer
 	commandSets []CommandSet
 	commands    map[string][]models.BotCommand // current, by scope+language
+	profile     map[string]string              // name, description, short_description by field+language
 	documents   []Document
 
 	nextBotMsgID  map[int64]int
@@ -135,6 +136,7 @@ func New(tb testing.TB, token string) *Server {
 		updated:       make(chan struct{}),
 		nextUpdateID:  FirstUpdateID,
 		commands:      map[string][]models.BotCommand{},
+		profile:       map[string]string{},
 		nextBotMsgID:  map[int64]int{},
 		nextUserMsgID: firstUserMessageID,
 		messages:      map[msgKey]*storedMessage{},

@@ -596,6 +596,7 @@ func TestValidation(t *testing.T) {
 		{"too long in UTF-16", &bot.SendMessageParams{ChatID: 1, Text: strings.Repeat("😀", 2049)}, "Bad Request: message is too long"},
 		{"callback data", &bot.SendMessageParams{ChatID: 1, Text: "x", ReplyMarkup: keyboard([]models.InlineKeyboardButton{{Text: "b", CallbackData: strings.Repeat("d", 65)}})}, "Bad Request: BUTTON_DATA_INVALID"},
 		{"text button", &bot.SendMessageParams{ChatID: 1, Text: "x", ReplyMarkup: keyboard([]models.InlineKeyboardButton{{Text: "b"}})}, "Text buttons are unallowed"},
+		{"link button", &bot.SendMessageParams{ChatID: 1, Text: "x", ReplyMarkup: keyboard([]models.InlineKeyboardButton{{Text: "b", URL: "javascript:alert(1)"}})}, "Bad Request: BUTTON_URL_INVALID"},
 	}
 	for _, c := range cases {
 		err := send(c.p)
@@ -645,13 +646,11 @@ func TestValidation(t *testing.T) {
 
 func TestCommandsAndPushedMedia(t *testing.T) {
 	s := telegramtest.New(t, token)
-	var mu sync.Mutex
-	var got []*models.Update
-	b := newClient(t, s, token, func(_ context.Context, _ *bot.Bot, u *models.Update) {
-		mu.Lock()
-		got = append(got, u)
-		mu.Unlock()
-	})
+	// The client hands updates to its handler after it fetched them, so
+	// an update can be confirmed (the next getUpdates) before its handler
+	// ran: the test waits for the handler, not the offset.
+	handled := make(chan *models.Update, 10)
+	b := newClient(t, s, token, func(_ context.Context, _ *bot.Bot, u *models.Update) { handled <- u })
 	cmds := []models.BotCommand{{Command: "start", Description: "Aloita"}, {Command: "stop", Description: "Lopeta"}}
 	if _, err := b.SetMyCommands(ctx(t), &bot.SetMyCommandsParams{Commands: cmds, Scope: &models.BotCommandScopeAllPrivateChats{}, LanguageCode: "fi"}); err != nil {
 		t.Fatal(err)
@@ -688,10 +687,15 @@ func TestCommandsAndPushedMedia(t *testing.T) {
 	last := s.PushGroupText(-1001234567890, 1, "/help@"+telegramtest.BotUsername)
 	s.WaitConfirmed(t, last, wait)
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(got) != 3 {
-		t.Fatalf("got %d updates", len(got))
+	var got []*models.Update
+	timeout := time.After(wait)
+	for len(got) < 3 {
+		select {
+		case u := <-handled:
+			got = append(got, u)
+		case <-timeout:
+			t.Fatalf("got %d updates within %v, want 3", len(got), wait)
+		}
 	}
 	if p := got[0].Message.Photo; len(p) != 2 || p[len(p)-1].FileID != "photo-1" || got[0].Message.Caption != "look" {
 		t.Errorf("photo = %+v", got[0].Message)

@@ -49,6 +49,9 @@ func (s *Server) pushLocked(u models.Update) int64 {
 	if s.allowed != nil && !s.allowed[kind] || s.allowed == nil && defaultExcluded[kind] {
 		return id
 	}
+	if chat := chatOf(&u); chat != 0 {
+		s.heardLocked(chat, time.Now())
+	}
 	s.queue = append(s.queue, queuedUpdate{id: id, kind: kind, data: data})
 	s.history = append(s.history, queuedUpdate{id: id, kind: kind, data: data})
 	close(s.updated)
@@ -387,4 +390,22 @@ func (s *Server) confirmLocked(offset int64) {
 			s.queue = append([]queuedUpdate(nil), s.queue[len(s.queue)-keep:]...)
 		}
 	}
+}
+
+// chatOf is the chat an update comes from (0 when none).
+func chatOf(u *models.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.EditedMessage != nil:
+		return u.EditedMessage.Chat.ID
+	case u.CallbackQuery != nil:
+		if m := u.CallbackQuery.Message.Message; m != nil {
+			return m.Chat.ID
+		}
+		return u.CallbackQuery.From.ID
+	case u.MyChatMember != nil:
+		return u.MyChatMember.Chat.ID
+	}
+	return 0
 }

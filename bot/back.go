@@ -94,8 +94,9 @@ func (t *turn) begin(ctx context.Context, f *flow.Flow) {
 // button. A stopped citizen starts again by it. The same /start sent
 // twice within seconds gets one reply, unless confirmed (a button).
 func (t *turn) comeBack(ctx context.Context, confirmed bool) {
-	held := t.sess.hold() != HoldNone
+	held := t.sess.hold() != HoldNone || t.sess.Paused != 0
 	t.unhold()
+	t.unpause() // opening the pilot again is carrying on
 	repeated := !confirmed && !held && t.repeatedStart()
 	defer t.greeted()
 	if repeated {
@@ -183,7 +184,7 @@ func (t *turn) dialogueChoice(ctx context.Context, cb flow.Callback) {
 		t.ack("")
 		label := t.say("switch.go", nil)
 		if current {
-			label = t.say("button.continue", nil)
+			label = t.say("button.go_on", nil)
 		}
 		t.chosen(label)
 		t.openLink(ctx, f, from, true)
@@ -203,6 +204,7 @@ func (t *turn) dialogueChoice(ctx context.Context, cb flow.Callback) {
 // button, /restart): a stopped citizen starts again by it.
 func (t *turn) restart(ctx context.Context) {
 	t.sess.setHold(HoldNone)
+	t.sess.Paused = 0
 	defer t.greeted()
 	if t.sess.Position() == PhaseLanguage {
 		t.languageMenu()

@@ -654,3 +654,92 @@ func TestStopWithoutCurrentPilot(t *testing.T) {
 	// Starting again: the follow-up, due meanwhile, comes at once.
 	mustContain(t, c.say("/start"), "Hello again! How is it going now?")
 }
+
+// TestPauseInTheStateModel: a dialogue paused after a crisis (safeint) is
+// one more phase. Nothing nudges it, but the follow-up it was promised
+// still comes and ends the pause; opening the pilot again carries on; the
+// Continue button of a dialogue left for another pilot takes the citizen
+// back to it.
+func TestPauseInTheStateModel(t *testing.T) {
+	t.Parallel()
+	quick := testFlow(t, "quick.yaml")
+	t.Run("the promised follow-up comes and ends the pause", func(t *testing.T) {
+		e := newEnv(t, envOptions{flows: []*flow.Flow{quick}})
+		c := e.citizen(9961, "en")
+		quickTo(c, "yes") // the follow-up in two hours
+		mustContain(t, c.say("I want to end my life"), say(t, "en", "safeguard.pause"))
+		s := c.session()
+		if s.Phase() != bot.PhasePaused || s.Position() != bot.PhaseWaiting || s.Phase().Writes() {
+			t.Fatalf("phase %v at %v, writes %v: want paused while waiting, writing nothing on its own", s.Phase(), s.Position(), s.Phase().Writes())
+		}
+		if !s.Phase().Sends(flow.PromptFollowUp) || s.Phase().Sends(flow.PromptReminder) {
+			t.Fatal("a paused dialogue: the follow-up goes, a reminder does not")
+		}
+		e.advance(2 * time.Hour)
+		mark := e.rec.mark()
+		if n := e.fire(); n != 1 {
+			t.Fatalf("%d prompts sent, want the follow-up", n)
+		}
+		mustContain(t, e.rec.texts(c.id, mark), "Hello again! How is it going now?")
+		if s := c.session(); s.Paused != 0 || s.Phase() != bot.PhaseActive {
+			t.Fatalf("after the follow-up: paused %d, phase %v", s.Paused, s.Phase())
+		}
+		c.press(":q_again:4")
+		if s := c.session(); !s.Flow.Done {
+			t.Fatalf("the follow-up's answer did not count: %+v", s.Flow)
+		}
+	})
+	t.Run("no reminder while paused; opening the pilot again carries on", func(t *testing.T) {
+		e := newEnv(t, envOptions{flows: []*flow.Flow{quick}})
+		c := e.citizen(9962, "en")
+		quickTo(c, "") // at q_mood, a reminder in an hour
+		c.say("help me please")
+		e.advance(2 * time.Hour)
+		if n := e.fire(); n != 0 {
+			t.Fatalf("%d prompts sent to a paused dialogue", n)
+		}
+		got := c.say("/start")
+		if len(got) != 2 || got[0] != say(t, "en", "back.active") || !strings.Contains(got[1], "How was your day?") {
+			t.Fatalf("/start while paused: %q", got)
+		}
+		if s := c.session(); s.Paused != 0 {
+			t.Fatal("still paused after coming back")
+		}
+	})
+	t.Run("Continue of a dialogue left goes back to it", func(t *testing.T) {
+		e := newEnv(t, envOptions{flows: []*flow.Flow{shippedFlow(t, "turku"), quick}})
+		c := e.citizen(9963, "en")
+		c.say("/start quick")
+		c.press(":welcome:yes")
+		c.say("I want to end my life") // paused at q_mood
+		// Paused is not in the middle: another pilot opens without asking.
+		mustContain(t, c.say("/start turku"), "survey bot of Turku youth services")
+		if s := c.sessionIn("quick"); s.Phase() != bot.PhasePaused {
+			t.Fatalf("the dialogue left: %v", s.Phase())
+		}
+		got := c.press("R:quick")
+		if len(got) != 2 || got[0] != say(t, "en", "back.active") || !strings.Contains(got[1], "How was your day?") {
+			t.Fatalf("Continue of the dialogue left: %q", got)
+		}
+		if s := c.session(); s.Pilot != "quick" || s.Paused != 0 {
+			t.Fatalf("after Continue: %+v", s)
+		}
+		if s := c.sessionIn("turku"); s == nil || s.Phase() != bot.PhaseActive {
+			t.Fatalf("turku's dialogue, left for quick: %+v", s)
+		}
+	})
+	t.Run("/stop while paused, then /start", func(t *testing.T) {
+		e := newEnv(t, envOptions{flows: []*flow.Flow{quick}})
+		c := e.citizen(9964, "en")
+		quickTo(c, "")
+		c.say("I want to end my life")
+		c.say("/stop")
+		if s := c.session(); s.Phase() != bot.PhaseStopped {
+			t.Fatalf("phase %v, want stopped (a hold comes before the pause)", s.Phase())
+		}
+		c.say("/start")
+		if s := c.session(); s.Phase() != bot.PhaseActive {
+			t.Fatalf("phase %v after /start, want the dialogue going on", s.Phase())
+		}
+	})
+}

@@ -13,11 +13,15 @@ import (
 )
 
 // coordinatorCommand handles the commands only coordinators may use:
-// /digest, /stats and /export, optionally followed by a pilot id. For
-// anyone else it reports false, so the command is treated as unknown.
+// /digest, /stats and /export, optionally followed by a pilot id, the
+// ideas commands (ideas_commands.go) and /alerts (alerts.go). For anyone
+// else it reports false, so the command is treated as unknown.
 func (t *turn) coordinatorCommand(ctx context.Context, name, payload string) bool {
 	if t.ideasCommand(ctx, name, payload) {
 		return true
+	}
+	if name == "alerts" {
+		return t.alertsCommand(ctx)
 	}
 	if name != "digest" && name != "stats" && name != "export" {
 		return false
@@ -56,13 +60,13 @@ func (t *turn) coordinatorReport(ctx context.Context, f *flow.Flow, name, lang s
 	switch name {
 	case "digest":
 		from, to := LastDays(f, t.now, 7)
-		text, err := Digest(ctx, t.s.store, f, t.s.words, DigestOptions{From: from, To: to, Lang: lang})
+		text, err := Digest(ctx, t.s.store, f, t.s.words, DigestOptions{From: from, To: to, Lang: lang, Key: t.s.key})
 		if err != nil {
 			return err
 		}
 		t.text(text)
 	case "stats":
-		text, err := Digest(ctx, t.s.store, f, t.s.words, DigestOptions{Lang: lang})
+		text, err := Digest(ctx, t.s.store, f, t.s.words, DigestOptions{Lang: lang, Key: t.s.key})
 		if err != nil {
 			return err
 		}
@@ -122,7 +126,7 @@ func (s *Service) SendDigest(ctx context.Context, pilot string, from, to time.Ti
 		if lang == "" {
 			lang = f.DefaultLanguage()
 		}
-		text, err := Digest(ctx, s.store, f, s.words, DigestOptions{From: from, To: to, Lang: lang})
+		text, err := Digest(ctx, s.store, f, s.words, DigestOptions{From: from, To: to, Lang: lang, Key: s.key})
 		if err != nil {
 			return err
 		}

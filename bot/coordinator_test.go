@@ -112,9 +112,14 @@ func TestCoordinatorCommands(t *testing.T) {
 		}
 		for i, c := range citizens {
 			row := rows[i+1]
-			pid := bot.PilotPseudonym([]byte("test-pseudonym-key-0123456789"), "turku", c.pseudonym())
+			// Named by their pseudonym in this pilot, never the one
+			// every pilot's data is stored under.
+			pid := e.svc.PilotPseudonym("turku", c.pseudonym())
 			if row[0] != pid+"-1" || row[1] != pid || row[3] != c.lang || strings.Contains(string(doc.Data), c.pseudonym()) {
 				t.Errorf("row %d: %q", i+1, row)
+			}
+			if bytes.Contains(doc.Data, []byte(c.pseudonym())) {
+				t.Errorf("the export holds the pseudonym %s", c.pseudonym())
 			}
 		}
 		if got := rows[1][8]; got != "'"+hyperlink {

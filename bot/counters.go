@@ -1,8 +1,11 @@
 package bot
 
 import (
+	"math"
 	"strconv"
 	"strings"
+
+	"github.com/cosie/cosiebot/bot/flow"
 )
 
 // counter names one of a pilot's aggregate counters: commits add to them
@@ -58,6 +61,19 @@ func cWave(wave int) counter               { return counter(pWave + strconv.Itoa
 
 // sumScale keeps sums in thousandths, so averages survive HINCRBY.
 const sumScale = 1000
+
+// scoreUnits is what an answer adds to its question's sum: thousandths,
+// rounded. A score is clamped to the bounds of every number
+// (flow.MinNumber, flow.MaxNumber), so one answer adds at most 1e12 and a
+// sum reaches the store's counter bound (2^62) only after 4.6 million
+// answers at the largest number: a hostile number can never make a
+// commit fail. Not a number adds nothing.
+func scoreUnits(x float64) int64 {
+	if math.IsNaN(x) {
+		return 0
+	}
+	return int64(math.Round(min(max(x, flow.MinNumber), flow.MaxNumber) * sumScale))
+}
 
 // counts are counters as read back from the store.
 type counts map[string]int64

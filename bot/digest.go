@@ -32,6 +32,10 @@ type DigestOptions struct {
 	// Daily also gathers each day's figures (charts over time); it is
 	// ignored for all time.
 	Daily bool
+	// Key is the pseudonym key: participants are named by the reference
+	// their safeguarding alerts show (their pseudonym in the pilot). Nil:
+	// texts are shown without a reference.
+	Key []byte
 }
 
 // Figures are a pilot's figures for a period: one computation behind the
@@ -93,7 +97,7 @@ type Question struct {
 }
 
 // Quote is a free-text answer, under the same 8-character reference as in
-// safeguarding alerts; never a Telegram id.
+// safeguarding alerts (empty without the pseudonym key); never a Telegram id.
 type Quote struct {
 	Ref, Result, Text string
 	At                time.Time
@@ -149,7 +153,7 @@ func ComputeFigures(ctx context.Context, rep Reports, f *flow.Flow, words *local
 		fg.Daily = append(fg.Daily, dayFigures(f, fg.Days[i], day))
 	}
 	if !fg.AllTime() && fg.Activity > 0 {
-		if fg.Texts, err = recentTexts(ctx, rep, f, o.From, o.To); err != nil {
+		if fg.Texts, err = recentTexts(ctx, rep, f, o); err != nil {
 			return nil, err
 		}
 	}
@@ -297,7 +301,11 @@ func (fg *Figures) Text(words *locales.Catalog) string {
 		b.WriteString("\n\n")
 		b.WriteString(say("digest.texts", nil))
 		for _, r := range fg.Texts {
-			fmt.Fprintf(&b, "\n  • [%s] %s: “%s”", r.Ref, r.Result, shorten(r.Text, textLen))
+			if r.Ref != "" {
+				fmt.Fprintf(&b, "\n  • [%s] %s: “%s”", r.Ref, r.Result, shorten(r.Text, textLen))
+			} else {
+				fmt.Fprintf(&b, "\n  • %s: “%s”", r.Result, shorten(r.Text, textLen))
+			}
 		}
 	}
 	if fg.ideas != nil && !fg.ideas.empty() {
@@ -455,8 +463,10 @@ func decimal(x float64, lang string) string {
 	return s
 }
 
-// recentTexts picks the newest free-text answers of a period.
-func recentTexts(ctx context.Context, rep Reports, f *flow.Flow, from, to time.Time) ([]Quote, error) {
+// recentTexts picks the newest free-text answers of a period, each under
+// the reference the citizen's safeguarding alerts show.
+func recentTexts(ctx context.Context, rep Reports, f *flow.Flow, o DigestOptions) ([]Quote, error) {
+	from, to := o.From, o.To
 	recs, err := rep.RecentAnswers(ctx, f.Pilot.ID, from, digestScan)
 	if err != nil {
 		return nil, err
@@ -466,7 +476,11 @@ func recentTexts(ctx context.Context, rep Reports, f *flow.Flow, from, to time.T
 		if r.Text == "" || r.At >= to.UnixMilli() || r.At < from.UnixMilli() {
 			continue
 		}
-		out = append(out, Quote{Ref: r.User[:min(8, len(r.User))], Result: r.Result, Text: r.Text, At: time.UnixMilli(r.At).In(f.Pilot.Timezone)})
+		var ref string
+		if o.Key != nil {
+			ref = PilotPseudonym(o.Key, f.Pilot.ID, r.User)[:shownRef]
+		}
+		out = append(out, Quote{Ref: ref, Result: r.Result, Text: r.Text, At: time.UnixMilli(r.At).In(f.Pilot.Timezone)})
 		if len(out) == digestTexts {
 			break
 		}

@@ -43,6 +43,8 @@ func turkuHistory(t *testing.T) *env {
 			switch {
 			case strings.HasPrefix(a, ":"):
 				c.press(a)
+			case strings.HasPrefix(a, "press:"):
+				c.press(strings.TrimPrefix(a, "press:"))
 			case strings.HasPrefix(a, "voice:"):
 				c.voice(strings.TrimPrefix(a, "voice:"))
 			default:
@@ -92,10 +94,11 @@ func turkuHistory(t *testing.T) *env {
 	// G, Thu 19 March: stops at the reason.
 	at(helsinki(3, 19, 18, 30))
 	run(e.citizen(20007, "en"), "/start turku", ":welcome:yes", ":ask_experience:4")
-	// H, Fri 20 March: a suggestion with a risk phrase (an alert), then done.
+	// H, Fri 20 March: a crisis at the suggestion (an alert; the survey
+	// pauses and stores nothing), then, carrying on, a suggestion and done.
 	at(helsinki(3, 20, 13, 10))
 	run(e.citizen(20008, "fi"), "/start turku", ":welcome:yes", ":ask_experience:2", ":ask_reason:information",
-		"Joskus tuntuu, että en jaksa elää. Kukaan ei vastaa puhelimeen.", ":ask_followup_ok:no")
+		"Joskus tuntuu, että en jaksa elää.", "press:R:turku", "Kukaan ei vastaa puhelimeen.", ":ask_followup_ok:no")
 	// I, Sat 21 March: declines.
 	at(helsinki(3, 21, 20, 0))
 	run(e.citizen(20009, "sv"), "/start turku", ":welcome:no")
@@ -122,9 +125,9 @@ func TestDigestGolden(t *testing.T) {
 		file string
 		opts bot.DigestOptions
 	}{
-		{"digest.en.golden", bot.DigestOptions{From: from, To: to, Lang: "en"}},
-		{"digest.fi.golden", bot.DigestOptions{From: from, To: to, Lang: "fi"}},
-		{"stats.en.golden", bot.DigestOptions{Lang: "en"}},
+		{"digest.en.golden", bot.DigestOptions{From: from, To: to, Lang: "en", Key: testKey}},
+		{"digest.fi.golden", bot.DigestOptions{From: from, To: to, Lang: "fi", Key: testKey}},
+		{"stats.en.golden", bot.DigestOptions{Lang: "en", Key: testKey}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			got, err := bot.Digest(e.ctx, e.store, f, catalog(t), tc.opts)
@@ -146,28 +149,28 @@ func TestDigestGolden(t *testing.T) {
 	// The digest names a participant as the safeguarding alert did.
 	t.Run("references", func(t *testing.T) {
 		alert := e.rec.texts(9001, 0)[0]
-		ref := e.svc.Pseudonym(20008)[:8]
+		ref := e.svc.PilotPseudonym("turku", e.svc.Pseudonym(20008))[:8]
 		if !strings.Contains(alert, ref) {
 			t.Fatalf("the alert lacks %s:\n%s", ref, alert)
 		}
-		got, err := bot.Digest(e.ctx, e.store, f, catalog(t), bot.DigestOptions{From: from, To: to, Lang: "en"})
+		got, err := bot.Digest(e.ctx, e.store, f, catalog(t), bot.DigestOptions{From: from, To: to, Lang: "en", Key: testKey})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(got, "["+ref+"] suggestion: “Joskus tuntuu") {
+		if !strings.Contains(got, "["+ref+"] suggestion: “Kukaan ei vastaa") {
 			t.Errorf("the digest does not show the alert's reference %s:\n%s", ref, got)
 		}
 	})
 	// The coordinator's commands show the same texts.
 	t.Run("commands", func(t *testing.T) {
-		want, err := bot.Digest(e.ctx, e.store, f, catalog(t), bot.DigestOptions{From: from, To: to, Lang: "fi"})
+		want, err := bot.Digest(e.ctx, e.store, f, catalog(t), bot.DigestOptions{From: from, To: to, Lang: "fi", Key: testKey})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := e.command(9002, "fi-FI", "/digest"); len(got) != 1 || got[0].Msg.Text != want {
 			t.Errorf("/digest differs from Digest:\n%+v", got)
 		}
-		want, err = bot.Digest(e.ctx, e.store, f, catalog(t), bot.DigestOptions{Lang: "en"})
+		want, err = bot.Digest(e.ctx, e.store, f, catalog(t), bot.DigestOptions{Lang: "en", Key: testKey})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -79,14 +79,17 @@ func (s *Service) fire(ctx context.Context, f *flow.Flow, d Due) (bool, error) {
 			switch {
 			case d.Kind != flow.PromptFollowUp || cur.Phase().Held():
 				return false, s.store.Release(ctx, f.Pilot.ID, d)
-			case cur != nil && cur.Phase() == PhaseActive && s.clock.Now().Sub(time.Unix(cur.Updated, 0)) < busyFor:
+			case cur.busy(s.clock.Now()):
 				return false, s.postpone(ctx, f, d)
 			}
 			if sess, err = s.store.LoadPilot(ctx, d.User, f.Pilot.ID); err != nil {
 				return false, fmt.Errorf("load session for a due prompt: %w", err)
 			}
 		}
-		if sess == nil || !sess.Phase().Writes() {
+		// A dialogue paused for a crisis is not nudged: the citizen carries
+		// on when they are ready. A follow-up it was promised still comes
+		// (and ends the pause: followUp).
+		if sess == nil || !sess.Phase().Sends(d.Kind) {
 			return false, s.store.Release(ctx, f.Pilot.ID, d)
 		}
 		t := s.newTurn(d.User, sess, Inbound{ChatID: sess.Chat, Private: true})

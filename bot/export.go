@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cosie/cosiebot/bot/flow"
@@ -106,12 +107,16 @@ func exportValue(r Record) string {
 	return v
 }
 
-// csvSafe keeps a citizen's text from being run as a spreadsheet formula.
+// csvSafe keeps a citizen's text from being run as a spreadsheet formula
+// (OWASP's advice on CSV injection): a cell that starts with = + - @, or
+// with a tab or carriage return (spreadsheets skip them and read what
+// follows), gets a leading apostrophe, unless it is a plain number.
 func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
-		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return "'" + s
-		}
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
 	}
-	return s
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return s
+	}
+	return "'" + s
 }

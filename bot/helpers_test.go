@@ -328,6 +328,9 @@ func buttonData(m flow.Message) []string {
 
 // ---- a service on an in-process Redis -----------------------------------------
 
+// testKey is the pseudonym key of every test service.
+var testKey = []byte("test-pseudonym-key-0123456789")
+
 // march2 is a Monday, 10:00 in Turku.
 var march2 = time.Date(2026, 3, 2, 10, 0, 0, 0, mustLoc("Europe/Helsinki"))
 
@@ -355,8 +358,12 @@ type env struct {
 type envOptions struct {
 	flows        []*flow.Flow
 	coordinators map[string][]int64
+	contact      []int64 // the safeguarding contact (COSIE_SAFEGUARDING_CONTACT)
 	start        time.Time
 	ownRedis     bool // a miniredis the test controls (close, restart, time)
+	// realRedis: the Redis at REDIS_URL when it is set (a key prefix of
+	// the test's own), else the embedded one.
+	realRedis bool
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -369,6 +376,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		o.flows = []*flow.Flow{shippedFlow(t, "turku")}
 	}
 	e := &env{t: t, ctx: context.Background(), rec: newRecorder(), clock: bot.NewManualClock(o.start)}
+	ns := "" // the store's default
 	if o.ownRedis {
 		e.mr = miniredis.NewMiniRedis()
 		if err := e.mr.StartAddr("127.0.0.1:0"); err != nil {
@@ -378,6 +386,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 		e.rdb = redis.NewClient(&redis.Options{Addr: e.mr.Addr(), MaxRetries: -1, DialerRetries: 1,
 			DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second})
 		t.Cleanup(func() { _ = e.rdb.Close(); e.mr.Close() })
+	} else if o.realRedis {
+		clients, prefix := replicaClients(t, 1)
+		e.rdb, ns = clients[0], prefix
 	} else {
 		rdb, stop, err := redisstore.Embedded()
 		if err != nil {
@@ -386,12 +397,13 @@ func newEnv(t testing.TB, o envOptions) *env {
 		e.rdb = rdb
 		t.Cleanup(stop)
 	}
-	key := []byte("test-pseudonym-key-0123456789")
-	e.store = redisstore.New(e.rdb, redisstore.Options{ChatKey: func(chat int64) string { return bot.ChatKey(key, chat) }})
+	key := testKey
+	e.store = redisstore.New(e.rdb, redisstore.Options{Namespace: ns, ChatKey: func(chat int64) string { return bot.ChatKey(key, chat) }})
 	blocked := func(ctx context.Context, chat int64) error { return e.svc.Blocked(ctx, chat) }
 	svc, err := bot.New(bot.Config{
 		Store: e.store, Acker: e.rec, Courier: courier.NewDirect(e.store, e.rec, blocked, nil), Clock: e.clock,
-		Words: words, Flows: bot.NewFlows(o.flows...), PseudonymKey: key, Coordinators: o.coordinators, BotUsername: "cosie_test_bot",
+		Words: words, Flows: bot.NewFlows(o.flows...), PseudonymKey: key, Coordinators: o.coordinators,
+		SafeguardingContact: o.contact, BotUsername: "cosie_test_bot",
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -12,14 +12,14 @@ import (
 // button.
 const doubleTap = 30 * time.Second
 
-// flowInput feeds typed text, media or anything else to the flow, as the
-// citizen's phase allows.
+// flowInput feeds typed text, media or anything else to the flow, once
+// it is screened for a crisis (safeguard.go), as the citizen's phase
+// allows.
 func (t *turn) flowInput(ctx context.Context) {
-	if t.coordinatorInput(ctx) {
+	if t.coordinatorInput(ctx) || t.screen(ctx) {
 		return
 	}
 	if t.sess == nil {
-		t.safeguardAnyPilot(ctx, t.in.Text)
 		if f := t.pilotNamed(t.in.Text); f != nil {
 			t.open(ctx, f, false)
 			return
@@ -34,15 +34,17 @@ func (t *turn) flowInput(ctx context.Context) {
 	case t.in.Other != "":
 		in.Kind = flow.InOther
 	}
-	if in.Kind == flow.InText || in.Kind == flow.InMedia {
-		t.safeguard(ctx, t.in.Text)
+	if t.phase() == PhaseBlocked {
+		t.unhold() // they write again: they are back
 	}
 	switch t.phase() {
 	case PhaseStopped:
 		t.stoppedNote()
 		return
-	case PhaseBlocked:
-		t.unhold() // they write again: they are back
+	case PhasePaused:
+		// Not an answer: the citizen carries on when they are ready.
+		t.offerResume(t.sess.Pilot)
+		return
 	case PhaseLanguage:
 		if lang := t.languageNamed(t.in.Text); lang != "" {
 			t.chooseLanguage(ctx, lang)
@@ -91,9 +93,13 @@ func (t *turn) press(ctx context.Context) {
 	case flow.CallbackForget:
 		t.confirmForget(ctx, cb)
 	case flow.CallbackHelp:
-		t.helpNow(ctx, "")
+		t.helpNow(ctx, true, "")
 	case flow.CallbackModerate, flow.CallbackNews:
 		t.moderate(ctx, cb)
+	case flow.CallbackResume:
+		t.resume(ctx, cb.Arg)
+	case flow.CallbackOnIt:
+		t.onIt(ctx, cb.Arg)
 	case flow.CallbackChosen:
 		t.ack("") // the mark left on an answered question
 	case flow.CallbackDialogue:
@@ -122,6 +128,7 @@ func (t *turn) flowPress(ctx context.Context) {
 	case PhaseBlocked:
 		t.unhold()
 	}
+	t.unpause() // an answer pressed carries on
 	if t.followUpDue(ctx) {
 		t.ack("")
 		return
@@ -157,7 +164,7 @@ func (t *turn) tapped() {
 func (t *turn) stoppedNote() {
 	t.commit()
 	t.send(flow.Message{Text: t.say("stopped.note", nil), Buttons: [][]flow.Button{{
-		{Text: t.say("button.continue", nil), Data: flow.Callback{Kind: flow.CallbackDialogue, Arg: t.sess.Pilot, Option: flow.DialogueGo}.Encode()},
+		{Text: t.say("button.go_on", nil), Data: flow.Callback{Kind: flow.CallbackDialogue, Arg: t.sess.Pilot, Option: flow.DialogueGo}.Encode()},
 	}}})
 }
 
@@ -203,6 +210,7 @@ func (t *turn) followUp(ctx context.Context, kind flow.PromptKind, node string, 
 	c.Release = append(c.Release, kind)
 	if kind == flow.PromptFollowUp {
 		t.sess.FollowedUp = true
+		t.sess.Paused = 0 // the follow-up asks again: the pause is over
 		t.count(cFollowUps, 1)
 	} else {
 		t.count(cReminders, 1)
@@ -211,7 +219,8 @@ func (t *turn) followUp(ctx context.Context, kind flow.PromptKind, node string, 
 }
 
 // repeat says where the dialogue is without changing anything: the
-// current question, or when the bot will write again.
+// current question, or when the bot will write again; in a paused
+// dialogue, the offer to carry on instead (safeguard.go).
 func (t *turn) repeat() {
 	t.ack("")
 	if t.sess == nil || t.f == nil {
@@ -221,6 +230,9 @@ func (t *turn) repeat() {
 	case PhaseActive, PhaseWaiting:
 	case PhaseLanguage:
 		t.languageMenu()
+		return
+	case PhasePaused:
+		t.offerResume(t.sess.Pilot)
 		return
 	default:
 		return
@@ -240,10 +252,11 @@ func (t *turn) repeat() {
 }
 
 // again shows the current question after a command answered something
-// else (/help, /mydata, /language), so the citizen can go on.
+// else (/help, /mydata, /language), so the citizen can go on; in a paused
+// dialogue, the offer to carry on.
 func (t *turn) again() {
 	switch t.phase() {
-	case PhaseActive, PhaseLanguage:
+	case PhaseActive, PhaseLanguage, PhasePaused:
 		t.repeat()
 	}
 }

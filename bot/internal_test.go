@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -45,42 +46,6 @@ func TestCleanText(t *testing.T) {
 		if got := cleanText(tc.in); got != tc.want {
 			t.Errorf("cleanText(%q) = %q, want %q", tc.in, got, tc.want)
 		}
-	}
-}
-
-func TestContainsAtWordStart(t *testing.T) {
-	for _, tc := range []struct {
-		text, phrase string
-		want         bool
-	}{
-		{"kill myself", "kill myself", true},
-		{"i want to kill myself", "kill myself", true},
-		{"xkill myself", "kill myself", false},
-		{"xkill myself and kill myself", "kill myself", true},
-		{"itsemurhaa", "itsemurha", true},
-		{"(itsemurha)", "itsemurha", true},
-		{"9kill myself", "kill myself", false},
-		{"ääkill myself", "kill myself", false},
-		{"slaat met", "slaat me", true}, // matches at a word start; the end may run on
-		{"", "x", false},
-	} {
-		if got := containsAtWordStart(tc.text, tc.phrase); got != tc.want {
-			t.Errorf("containsAtWordStart(%q, %q) = %v, want %v", tc.text, tc.phrase, got, tc.want)
-		}
-	}
-	s := flow.Safeguarding{Phrases: map[string][]string{"en": {"kill myself"}, "sv": {"ta livet av mig"}}}
-	for text, want := range map[string]bool{
-		"I want to KILL\n\tmyself": true,
-		"jag vill ta livet av mig": true,
-		"skill myself up":          false,
-		"":                         false,
-	} {
-		if got := matchRisk(s, text); got != want {
-			t.Errorf("matchRisk(%q) = %v, want %v", text, got, want)
-		}
-	}
-	if matchRisk(flow.Safeguarding{}, "kill myself") {
-		t.Error("a pilot without phrases matched")
 	}
 }
 
@@ -131,6 +96,27 @@ func TestNumbers(t *testing.T) {
 	}
 }
 
+func TestScoreUnits(t *testing.T) {
+	for _, tc := range []struct {
+		x    float64
+		want int64
+	}{
+		{3.14159, 3142},
+		{2.5, 2500},
+		{-0.0004, 0},
+		{1e9, 1e12},
+		{1e308, 1e12}, // never more than the largest number
+		{math.Inf(1), 1e12},
+		{math.Inf(-1), -1e12},
+		{math.NaN(), 0},
+		{9223372036854770, 1e12}, // the number that broke a commit (issue 8)
+	} {
+		if got := scoreUnits(tc.x); got != tc.want {
+			t.Errorf("scoreUnits(%v) = %d, want %d", tc.x, got, tc.want)
+		}
+	}
+}
+
 func TestCSVSafe(t *testing.T) {
 	for in, want := range map[string]string{
 		"=1+1":            "'=1+1",
@@ -140,6 +126,9 @@ func TestCSVSafe(t *testing.T) {
 		"@SUM(A1)":        "'@SUM(A1)",
 		"-cmd|' /C calc'": "'-cmd|' /C calc'",
 		"plain":           "plain",
+		"\t=1+1":          "'\t=1+1", // spreadsheets skip a leading tab or carriage return
+		"\r=HYPERLINK(1)": "'\r=HYPERLINK(1)",
+		"\t":              "'\t",
 		"":                "",
 	} {
 		if got := csvSafe(in); got != want {

@@ -42,6 +42,27 @@ type Store interface {
 	Pref(ctx context.Context, key string) (string, error)
 	SetPref(ctx context.Context, key, value string) error
 	Reports
+	AlertDesk
+}
+
+// AlertDesk keeps safeguarding alert episodes, per partition (a pilot, or
+// Lobby for citizens in none), so that a citizen in crisis alerts the
+// coordinators once per episode, a partition's alerts are capped per hour,
+// and coordinators see who took an alert. Forget and Purge erase episodes
+// with the rest of the citizen's data.
+type AlertDesk interface {
+	// RaiseAlert records a crisis match and decides what the coordinators
+	// hear of it. Raising again with the same Token gives the same answer,
+	// so that a turn retried after a failed commit alerts as the first try
+	// would have.
+	RaiseAlert(ctx context.Context, part string, m AlertMatch) (Alerting, Episode, error)
+	// TakeAlert records that a coordinator took the episode with this
+	// reference. It reports whether they were the first; ok is false when
+	// there is no such episode (any more).
+	TakeAlert(ctx context.Context, part, ref, by string, at time.Time) (e Episode, first, ok bool, err error)
+	// Episodes lists a partition's episodes that began at since or later,
+	// newest first.
+	Episodes(ctx context.Context, part string, since time.Time) ([]Episode, error)
 }
 
 // Reports reads what digests, /stats and exports need.

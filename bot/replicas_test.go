@@ -83,7 +83,7 @@ var replicaBackendOnce sync.Once
 
 // replicaClients returns n clients connected to one Redis (a single
 // server, or a Cluster) and the key prefix that is this test's own.
-func replicaClients(t *testing.T, n int) ([]redis.UniversalClient, string) {
+func replicaClients(t testing.TB, n int) ([]redis.UniversalClient, string) {
 	t.Helper()
 	ctx := context.Background()
 	var clients []redis.UniversalClient
@@ -125,7 +125,7 @@ func replicaClients(t *testing.T, n int) ([]redis.UniversalClient, string) {
 
 // deleteKeys deletes the keys matching pattern, on every master of a
 // Cluster.
-func deleteKeys(ctx context.Context, t *testing.T, rdb redis.UniversalClient, pattern string) {
+func deleteKeys(ctx context.Context, t testing.TB, rdb redis.UniversalClient, pattern string) {
 	del := func(ctx context.Context, c redis.Cmdable) error {
 		it := c.Scan(ctx, 0, pattern, 1000).Iterator()
 		for it.Next(ctx) {

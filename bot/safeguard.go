@@ -4,98 +4,133 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/cosie/cosiebot/bot/safeguard"
 )
 
-// safeguard looks for the pilot's risk phrases in what the citizen wrote. A
-// match shows them the help text at once and alerts the coordinators; the
-// dialogue then goes on as usual.
-func (t *turn) safeguard(ctx context.Context, text string) {
-	if t.f == nil || text == "" {
-		return
-	}
-	if matchRisk(t.f.Pilot.Safeguarding, text) {
-		t.helpNow(ctx, text)
-	}
+// Safeguarding in the conversation. Everything a citizen writes (typed
+// text, captions, edited messages; not commands or button presses) is
+// screened with the safeguarding lexicon (bot/safeguard) in their pilot's
+// languages and English, with the pilot's own phrases and exclusions.
+//
+// A crisis, or a request for help in words, gets the help at once,
+// whatever the dialogue was doing, and pauses the dialogue
+// (Session.Paused): the message is not taken as an answer, nothing is
+// asked, re-asked or thanked for, reminders wait, and the only thing
+// offered is a button to carry on when the citizen is ready. A crisis and
+// the 🆘 button also alert the coordinators (alerts.go); a request for help
+// in words does not ("help" is often about the form).
+//
+// Before any pilot is chosen (the lobby) the help names no service (the
+// bot's own words: the emergency number). Its alert goes to the pilot the
+// citizen came from, which is the pilot of their session: a pilot's link
+// starts its session at once, before consent, so even a crisis at the
+// consent question goes there. A citizen in no session came from no pilot
+// the bot still knows of (declining and /forget keep nothing), unless the
+// bot runs a single pilot; else the alert goes to the operator's
+// safeguarding contact, and never to several organisations.
+
+// guards are the safeguarding lexicons of a set of flows.
+type guards struct {
+	pilot map[string]*safeguard.Lexicon // the lexicon with each pilot's phrases
+	lobby []string                      // languages screened before a pilot is chosen: every pilot's
 }
 
-// safeguardAnyPilot checks a message from someone not in any dialogue (yet,
-// or any more) against every pilot's risk phrases: they get the general help
-// text, and the coordinators of the pilots whose phrases matched an alert.
-func (t *turn) safeguardAnyPilot(ctx context.Context, text string) {
-	if text == "" {
-		return
-	}
-	var matched []*flow.Flow
-	for _, f := range t.s.Flows().List() {
-		if matchRisk(f.Pilot.Safeguarding, text) {
-			matched = append(matched, f)
-		}
-	}
-	if len(matched) == 0 {
-		return
-	}
-	if len(matched) == 1 {
-		t.f = matched[0]
-		t.lang = matchLang(t.in.Lang, t.f.Pilot.Languages)
-		t.helpNow(ctx, text)
-		t.f = nil
-		return
-	}
-	t.text(t.say("safeguard.fallback", nil))
-	for _, f := range matched {
-		t.alert(f, text)
-	}
-}
-
-// matchRisk reports whether text contains any risk phrase of any of the
-// pilot's languages: people often mix languages.
-func matchRisk(s flow.Safeguarding, text string) bool {
-	if len(s.Phrases) == 0 {
-		return false
-	}
-	low := strings.ToLower(strings.Join(strings.Fields(text), " "))
-	for _, phrases := range s.Phrases {
-		for _, p := range phrases {
-			if containsAtWordStart(low, p) {
-				return true
+// guardsFor compiles the lexicon of every pilot.
+func (s *Service) guardsFor(list []*flow.Flow) *guards {
+	g := &guards{pilot: map[string]*safeguard.Lexicon{}}
+	seen := map[string]bool{}
+	for _, f := range list {
+		g.pilot[f.Pilot.ID] = s.pilotLexicon(f)
+		for _, l := range f.Pilot.Languages {
+			if !seen[l] {
+				seen[l] = true
+				g.lobby = append(g.lobby, l)
 			}
 		}
 	}
-	return false
+	return g
 }
 
-// containsAtWordStart reports whether phrase occurs in text starting at the
-// beginning of a word, so "slaat me" does not match "slaat met" only by its
-// end but "itsemurha" still matches "itsemurhaa".
-func containsAtWordStart(text, phrase string) bool {
-	for i := 0; ; {
-		j := strings.Index(text[i:], phrase)
-		if j < 0 {
-			return false
+// pilotLexicon adds a pilot's phrases and exclusions to the lexicon. The
+// flow checker refuses a phrase the lexicon cannot read; one that gets
+// here anyway (a flow loaded without the checker) is left out, and logged.
+func (s *Service) pilotLexicon(f *flow.Flow) *safeguard.Lexicon {
+	lex := s.lexicon
+	sg := f.Pilot.Safeguarding
+	for _, lang := range f.Pilot.Languages {
+		add, exclude := s.readable(f, sg.Phrases[lang]), s.readable(f, sg.Exclude[lang])
+		if len(add)+len(exclude) == 0 {
+			continue
 		}
-		at := i + j
-		if at == 0 {
-			return true
+		next, err := lex.With(lang, add, exclude)
+		if err != nil {
+			s.log.Error("safeguarding phrases left out", "pilot", f.Pilot.ID, "lang", lang, "err", err)
+			continue
 		}
-		prev, _ := utf8.DecodeLastRuneInString(text[:at])
-		if !unicode.IsLetter(prev) && !unicode.IsDigit(prev) {
-			return true
-		}
-		_, size := utf8.DecodeRuneInString(text[at:])
-		i = at + size
+		lex = next
 	}
+	return lex
 }
 
-// helpNow sends the help text and alerts the pilot's coordinators with a
-// pseudonymous reference. text is what the citizen wrote ("" for the button).
-func (t *turn) helpNow(_ context.Context, text string) {
+func (s *Service) readable(f *flow.Flow, patterns []string) []string {
+	var out []string
+	for _, p := range patterns {
+		if err := safeguard.CheckPattern(p); err != nil {
+			s.log.Error("a safeguarding phrase is left out", "pilot", f.Pilot.ID, "err", err)
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// detect looks for a crisis or a request for help: in the pilot's
+// languages with its phrases, or before a pilot is chosen in the
+// citizen's language and every pilot's.
+func (t *turn) detect(text string) (safeguard.Match, bool) {
+	g := t.s.Flows().guard
+	if t.sess != nil {
+		lex := t.s.lexicon
+		if g != nil && g.pilot[t.f.Pilot.ID] != nil {
+			lex = g.pilot[t.f.Pilot.ID]
+		}
+		return lex.Detect(text, t.f.Pilot.Languages)
+	}
+	langs := []string{t.lang}
+	if g != nil {
+		langs = append(langs, g.lobby...)
+	}
+	return t.s.lexicon.Detect(text, langs)
+}
+
+// screen looks for a crisis or a request for help in what the citizen
+// wrote. It reports whether it found one: the help is then given and the
+// dialogue paused, and the message must not be used otherwise.
+func (t *turn) screen(ctx context.Context) bool {
+	if strings.TrimSpace(t.in.Text) == "" {
+		return false
+	}
+	m, ok := t.detect(t.in.Text)
+	if !ok {
+		return false
+	}
+	t.helpNow(ctx, m.Category.Crisis(), t.in.Text)
+	return true
+}
+
+// helpNow gives the citizen the help at once and pauses their dialogue;
+// with alert, the coordinators are alerted too. text is what the citizen
+// wrote ("" for the 🆘 button).
+func (t *turn) helpNow(ctx context.Context, alert bool, text string) {
 	t.ack("")
-	if t.f == nil {
-		t.text(t.say("safeguard.fallback", nil))
+	if t.sess == nil {
+		t.text(t.say("safeguard.general", nil))
+		t.offerResume(Lobby)
+		if alert {
+			t.alertFromLobby(ctx, text)
+		}
 		return
 	}
 	help := t.f.Pilot.Safeguarding.HelpNow.Render(t.lang, nil)
@@ -103,34 +138,72 @@ func (t *turn) helpNow(_ context.Context, text string) {
 		help = t.say("safeguard.fallback", nil)
 	}
 	t.text(help)
-	t.alert(t.f, text)
+	t.sess.Paused = t.now.Unix()
+	t.commit()
+	t.offerResume(t.sess.Pilot)
+	if alert {
+		t.alert(ctx, t.f.Pilot.ID, t.f, text)
+	}
 }
 
-// alert tells a pilot's coordinators at once, with a pseudonymous reference.
-func (t *turn) alert(f *flow.Flow, text string) {
-	if t.sess != nil && t.f == f { // counted in the pilot of the dialogue
-		t.count(cAlerts, 1)
+// offerResume tells the citizen there is no hurry, with the button that
+// carries on when they are ready.
+func (t *turn) offerResume(pilot string) {
+	t.send(flow.Message{Text: t.say("safeguard.pause", nil), Buttons: [][]flow.Button{{{
+		Text: t.say("button.continue", nil),
+		Data: flow.Callback{Kind: flow.CallbackResume, Arg: pilot}.Encode(),
+	}}}})
+}
+
+// resume carries on with a paused dialogue: the open question again. In
+// the lobby, the pilots to choose from. The button of a dialogue the
+// citizen left for another pilot takes them back to it (sessions are kept
+// per pilot), where it stood.
+func (t *turn) resume(ctx context.Context, pilot string) {
+	switch {
+	case t.sess == nil:
+		t.ack("")
+		t.menuOrOnly(ctx, "")
+	case pilot != t.sess.Pilot:
+		t.resumeLeft(ctx, pilot)
+	default:
+		t.chosen(t.say("button.continue", nil))
+		t.unpause()
+		t.repeat()
 	}
-	t.s.obs.Alert(f.Pilot.ID)
-	ref := t.user[:8]
-	pilotLang := f.DefaultLanguage()
-	for _, id := range t.s.Coordinators(f.Pilot.ID) {
-		say := func(msg string, data map[string]any) string { return t.s.words.Say(pilotLang, msg, data) }
-		data := map[string]any{"Pilot": f.Pilot.Name.Render(pilotLang, nil), "Ref": ref}
-		var b strings.Builder
-		b.WriteString(say("alert.title", data))
-		b.WriteString("\n\n")
-		if text == "" {
-			b.WriteString(say("alert.button", data))
-		} else {
-			b.WriteString(say("alert.message", data))
-			b.WriteString("\n«")
-			b.WriteString(text)
-			b.WriteString("»")
-		}
-		b.WriteString("\n\n")
-		b.WriteString(say("alert.note", nil))
-		t.sendTo(id, flow.Message{Text: b.String()})
+}
+
+// resumeLeft answers the Continue button of another pilot's dialogue:
+// back to it when it is still there; else (or the lobby's button) the
+// current question again.
+func (t *turn) resumeLeft(ctx context.Context, pilot string) {
+	f := t.s.Flows().Get(pilot)
+	if f == nil {
+		t.ack(t.say("stale.short", nil))
+		t.repeat()
+		return
+	}
+	there, err := t.s.store.LoadPilot(ctx, t.user, pilot)
+	if err != nil {
+		t.err = err
+		return
+	}
+	if there == nil {
+		t.ack(t.say("stale.short", nil))
+		t.repeat()
+		return
+	}
+	t.ack("")
+	t.chosen(t.say("button.continue", nil))
+	t.enter(there, f)
+	t.comeBack(ctx, true)
+}
+
+// unpause ends a pause, if there is one.
+func (t *turn) unpause() {
+	if t.sess != nil && t.sess.Paused != 0 {
+		t.sess.Paused = 0
+		t.commit()
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/cosie/cosiebot/bot/safeguard"
 	"github.com/cosie/cosiebot/locales"
 	"golang.org/x/text/language"
 )
@@ -38,6 +39,9 @@ const maxAttempts = 5
 type Flows struct {
 	list []*flow.Flow
 	byID map[string]*flow.Flow
+	// guard is the safeguarding lexicon of each pilot and of the lobby,
+	// filled when a Service takes the set (SetFlows).
+	guard *guards
 }
 
 // NewFlows builds a set; flows are listed in pilot id order.
@@ -92,6 +96,14 @@ type Config struct {
 	SessionTTL   time.Duration // default DefaultSessionTTL
 	// Coordinators adds coordinator user ids per pilot to those in the flow files.
 	Coordinators map[string][]int64
+	// SafeguardingContact are the Telegram user ids that get the alert of
+	// a crisis written before any pilot was chosen, when the citizen came
+	// from no pilot (see safeguard.go). Empty: such alerts reach nobody
+	// (the citizen still gets help).
+	SafeguardingContact []int64
+	// Lexicon spots a crisis or a request for help; default
+	// safeguard.Default(), the built-in lexicon.
+	Lexicon *safeguard.Lexicon
 	// ClaimLease: see DefaultClaimLease.
 	ClaimLease time.Duration
 	// BotUsername is the bot's Telegram username, for the invitation
@@ -120,6 +132,8 @@ type Service struct {
 	botName string
 	random  io.Reader
 	ideas   *Board // co-creation: similar ideas, the next idea to weigh
+	contact []int64
+	lexicon *safeguard.Lexicon
 }
 
 // New checks the configuration and builds a Service.
@@ -138,9 +152,17 @@ func New(cfg Config) (*Service, error) {
 		store: cfg.Store, acker: cfg.Acker, courier: cfg.Courier, clock: cfg.Clock, words: cfg.Words,
 		engine: flow.Engine{Words: cfg.Words, SkipWords: flow.SkipWords(cfg.Words, cfg.Words.Languages())}, log: cfg.Logger, key: cfg.PseudonymKey,
 		ttl: cfg.SessionTTL, extra: cfg.Coordinators, botName: cfg.BotUsername, random: cfg.Random,
+		contact: slices.Clone(cfg.SafeguardingContact), lexicon: cfg.Lexicon,
 	}
 	if s.random == nil {
 		s.random = rand.Reader
+	}
+	if s.lexicon == nil {
+		lex, err := safeguard.Default()
+		if err != nil {
+			return nil, fmt.Errorf("bot: the safeguarding lexicon: %w", err)
+		}
+		s.lexicon = lex
 	}
 	if s.clock == nil {
 		s.clock = SystemClock{}
@@ -165,11 +187,12 @@ func New(cfg Config) (*Service, error) {
 }
 
 // SetFlows swaps in a new set of flows; sessions continue on the new set.
+// Each pilot's safeguarding phrases are added to the lexicon here, once.
 func (s *Service) SetFlows(f *Flows) {
 	if f == nil {
 		f = NewFlows()
 	}
-	s.flows.Store(f)
+	s.flows.Store(&Flows{list: f.list, byID: f.byID, guard: s.guardsFor(f.list)})
 }
 
 // Flows returns the current set.
@@ -196,6 +219,7 @@ func (s *Service) Handle(ctx context.Context, in Inbound) error {
 		user = s.Pseudonym(in.ChatID)
 	}
 	in.Text = cleanText(in.Text)
+	token := updateToken(in)
 	for range maxAttempts {
 		sess, err := s.store.Load(ctx, user)
 		if err != nil {
@@ -208,6 +232,7 @@ func (s *Service) Handle(ctx context.Context, in Inbound) error {
 		}
 		t := s.newTurn(user, sess, in)
 		t.ctx = ctx
+		t.token = token
 		t.run(ctx)
 		err = t.save(ctx)
 		if errors.Is(err, ErrConflict) {
@@ -225,6 +250,15 @@ func (s *Service) Handle(ctx context.Context, in Inbound) error {
 		return nil
 	}
 	return fmt.Errorf("handle update %d: %w %d times", in.UpdateID, ErrConflict, maxAttempts)
+}
+
+// updateToken names an update across the retries of its turn: its id, or
+// for an update without one a random name.
+func updateToken(in Inbound) string {
+	if in.UpdateID != 0 {
+		return "u" + strconv.FormatInt(in.UpdateID, 10)
+	}
+	return "r" + rand.Text()
 }
 
 // acknowledge answers a button press, so the spinner on the citizen's

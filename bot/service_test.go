@@ -829,10 +829,10 @@ func TestBlocked(t *testing.T) {
 		c := e.citizen(9104, "en")
 		c.turkuTo("ask_idea")
 		got := c.say("I want to kill myself")
-		if s := c.session(); s.Phase() != bot.PhaseActive {
-			t.Fatal("the citizen was opted out because a coordinator blocked the bot")
+		if s := c.session(); s.Phase() != bot.PhasePaused || s.Position() != bot.PhaseActive {
+			t.Fatalf("phase %v at %v: the citizen was held because a coordinator blocked the bot; want paused (the crisis) at the open question", s.Phase(), s.Position())
 		}
-		mustContain(t, got, "Question 4 of 4")
+		mustContain(t, got, "MIELI")
 		if got := e.rec.texts(9002, 0); len(got) != 1 {
 			t.Fatalf("the other coordinator got %q", got)
 		}

@@ -1,5 +1,11 @@
 package bot
 
+import (
+	"time"
+
+	"github.com/cosie/cosiebot/bot/flow"
+)
+
 // Phase is where a citizen stands with one pilot. Every command, message
 // and promise asks it rather than the session's fields, so that the bot
 // never says it will write when it will not, nor that nothing is saved
@@ -34,9 +40,15 @@ const (
 	// PhaseBlocked: Telegram said the citizen blocked the bot. Whatever
 	// they send next shows they are back.
 	PhaseBlocked
+	// PhasePaused: the citizen wrote of a crisis or asked for help
+	// (Session.Paused, safeguard.go). Nothing is asked, re-asked or sent
+	// as a reminder until they carry on (the Continue button, an answer
+	// pressed, opening the pilot again); a follow-up already promised
+	// still comes, and ends the pause.
+	PhasePaused
 )
 
-var phaseNames = [...]string{"new", "language", "active", "waiting", "finished", "declined", "stopped", "blocked"}
+var phaseNames = [...]string{"new", "language", "active", "waiting", "finished", "declined", "stopped", "blocked", "paused"}
 
 func (p Phase) String() string {
 	if int(p) < len(phaseNames) {
@@ -48,6 +60,13 @@ func (p Phase) String() string {
 // Writes reports whether the bot may write on its own in this phase: a
 // reminder towards the open question, the follow-up it promised.
 func (p Phase) Writes() bool { return p == PhaseActive || p == PhaseWaiting }
+
+// Sends reports whether a prompt of a kind goes in this phase: any where
+// the bot writes, and in a paused dialogue the follow-up it promised (a
+// reminder would nudge someone who needs time).
+func (p Phase) Sends(k flow.PromptKind) bool {
+	return p.Writes() || p == PhasePaused && k == flow.PromptFollowUp
+}
 
 // Held reports whether the citizen stopped the bot or blocked it: then
 // nothing it sends on its own goes to them, whatever it is about (news of
@@ -68,7 +87,7 @@ const (
 
 // Phase is where the citizen stands with the session's pilot; a nil
 // session is PhaseNew. A hold comes first: a stopped citizen is stopped
-// wherever their dialogue was.
+// wherever their dialogue was; then a pause, wherever it was.
 func (s *Session) Phase() Phase {
 	if s == nil {
 		return PhaseNew
@@ -79,7 +98,21 @@ func (s *Session) Phase() Phase {
 	case HoldBlocked:
 		return PhaseBlocked
 	}
+	if s.Paused != 0 {
+		return PhasePaused
+	}
 	return s.Position()
+}
+
+// busy reports whether the citizen is in the middle of this dialogue
+// (a question open, or paused at one) and wrote to it within busyFor: a
+// follow-up of another pilot waits rather than take them away from it.
+func (s *Session) busy(now time.Time) bool {
+	if s == nil || now.Sub(time.Unix(s.Updated, 0)) >= busyFor {
+		return false
+	}
+	p := s.Phase()
+	return p == PhaseActive || p == PhasePaused
 }
 
 // Position is where the dialogue stands, whatever the hold: what the

@@ -32,7 +32,8 @@ type turn struct {
 	ackText string // what the button press is answered with
 	acked   bool
 
-	link *deeplink.Start // the /start link of this turn, if any (reach.go)
+	link  *deeplink.Start // the /start link of this turn, if any (reach.go)
+	token string          // names the update for the store's alert desk (RaiseAlert)
 }
 
 func (s *Service) newTurn(user string, sess *Session, in Inbound) *turn {
@@ -298,7 +299,7 @@ func (t *turn) record(a *flow.Answer) {
 		t.count(cValue(a.Result, b), 1)
 	}
 	if x, ok := a.Score(); ok {
-		t.count(cSum(a.Result), int64(x*sumScale))
+		t.count(cSum(a.Result), scoreUnits(x))
 		t.count(cN(a.Result), 1)
 	}
 }

@@ -10,13 +10,16 @@ import (
 // Inbound is one thing a citizen did, decoded by an adapter (Telegram, the
 // terminal, a scenario test).
 type Inbound struct {
-	UpdateID   int64 // Telegram's update id; 0 when there is none (no dedupe)
-	ChatID     int64
-	UserID     int64
-	Private    bool
-	Lang       string // the client's language_code, e.g. "fi" or "pt-br"
-	FirstName  string
-	Text       string      // typed text or a media caption
+	UpdateID  int64 // Telegram's update id; 0 when there is none (no dedupe)
+	ChatID    int64
+	UserID    int64
+	Private   bool
+	Lang      string // the client's language_code, e.g. "fi" or "pt-br"
+	FirstName string
+	// Text is typed text or a media caption. With Other set (an edited
+	// message, a video's caption) it is only screened for a crisis, never
+	// taken as an answer.
+	Text       string
 	Data       string      // button data of a press
 	CallbackID string      // id of the press, to acknowledge it
 	MessageID  int         // the message that carried the pressed button
@@ -26,6 +29,9 @@ type Inbound struct {
 	// time to answer can be measured. Zero means now.
 	Received time.Time
 }
+
+// OtherEdited marks an edited message; its new text is in Text.
+const OtherEdited = "edited"
 
 // OtherBlocked marks an Inbound that says the citizen blocked the bot.
 const OtherBlocked = "blocked"
@@ -73,8 +79,12 @@ type Session struct {
 	// and when, so that a double tap on it is ignored quietly.
 	Tapped   int   `json:"tp,omitempty"`
 	TappedAt int64 `json:"ta,omitempty"`
-	Created  int64 `json:"t0"`
-	Updated  int64 `json:"t1"`
+	// Paused is when (unix seconds) the dialogue paused for a crisis or a
+	// request for help (PhasePaused): no question, re-ask or reminder
+	// until the citizen carries on (safeguard.go). 0: not paused.
+	Paused  int64 `json:"ps,omitempty"`
+	Created int64 `json:"t0"`
+	Updated int64 `json:"t1"`
 
 	// Source is where the link that started the dialogue was handed out
 	// (a deep link's source, like "library"); "" when unknown.

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/cosie/cosiebot/bot/safeguard"
 )
 
 //go:embed *.yaml
@@ -78,8 +79,13 @@ func ReadDir(fsys fs.FS) ([]File, error) {
 }
 
 // LoadFiles loads and checks flow files, and checks that no two files use
-// the same pilot id. dir prefixes file names in messages.
+// the same pilot id. dir prefixes file names in messages. Safeguarding
+// phrases are checked with the lexicon's pattern syntax unless opts says
+// otherwise.
 func LoadFiles(dir string, files []File, opts flow.Options) ([]*flow.Flow, flow.Diagnostics) {
+	if opts.CheckPhrase == nil {
+		opts.CheckPhrase = safeguard.CheckPattern
+	}
 	var all []*flow.Flow
 	var diags flow.Diagnostics
 	seen := map[string]string{}

@@ -65,6 +65,9 @@ var sample = map[string]any{
 	"ID":       "987654321",
 	"Current":  "CURRENTNAME",
 	"Other":    "OTHERNAME",
+	"N":        53,
+	"Time":     "TIME-X3",
+	"Status":   "STATUS-Q8",
 }
 
 func catalog(t testing.TB) *locales.Catalog {

@@ -26,10 +26,11 @@ type Callback struct {
 	// agree, disagree or pass (vote); approve, reject, edit, a new status
 	// or nonote (moderate); send or cancel (news).
 	Option string
-	// Arg is what the button is about: a pilot id (pilot, dialogue), a
-	// language (language), an idea id (support, vote, moderate), an alert
-	// reference (on it); on a flow button, what its option is about, such
-	// as the idea being weighed ("" for the node kinds there are today).
+	// Arg is what the button is about: a pilot id (pilot, dialogue,
+	// resume), a language (language), an idea id (support, vote,
+	// moderate), an alert reference (on it); on a flow button, what its
+	// option is about, such as the idea being weighed ("" for the node
+	// kinds there are today).
 	Arg string
 }
 
@@ -59,6 +60,10 @@ const (
 	// go (go there, where the dialogue stood), over (start it over) or stay
 	// (stay there: its current question again).
 	CallbackDialogue
+	// CallbackResume carries on with a dialogue paused after a crisis or a
+	// request for help ("Continue when you are ready"): Arg is the pilot,
+	// "" before any pilot was chosen.
+	CallbackResume
 )
 
 // MaxButtonData is Telegram's limit on callback data, in bytes.
@@ -84,6 +89,7 @@ const (
 	tagOnIt     = "A"
 	tagDialogue = "D"
 	tagNews     = "N"
+	tagResume   = "R"
 	tagUnknown  = "?"
 	sep         = ":"
 )
@@ -184,6 +190,8 @@ func (c Callback) Encode() string {
 		return tagDialogue + sep + c.Arg + sep + c.Option
 	case CallbackNews:
 		return tagNews + sep + c.Arg + sep + c.Option
+	case CallbackResume:
+		return tagResume + sep + c.Arg
 	}
 	return tagUnknown
 }
@@ -228,6 +236,9 @@ func ParseCallback(data string) (Callback, bool) {
 		c, ok = Callback{Kind: CallbackSupport, Arg: rest}, word(rest)
 	case tag == tagOnIt:
 		c, ok = Callback{Kind: CallbackOnIt, Arg: rest}, word(rest)
+	case tag == tagResume:
+		// "R:" is the lobby's: no pilot chosen yet.
+		c, ok = Callback{Kind: CallbackResume, Arg: rest}, rest == "" || word(rest)
 	case tag == tagVote:
 		c, ok = parsePair(CallbackVote, rest)
 	case tag == tagModerate:

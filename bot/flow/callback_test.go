@@ -37,6 +37,9 @@ func TestCallbackWire(t *testing.T) {
 		{flow.Callback{Kind: flow.CallbackModerate, Arg: "turku.k3x9q2", Option: flow.ModerateNoNote}, "M:turku.k3x9q2:nonote"},
 		{flow.Callback{Kind: flow.CallbackNews, Arg: "turku", Option: flow.NewsSend}, "N:turku:send"},
 		{flow.Callback{Kind: flow.CallbackNews, Arg: "turku", Option: flow.NewsCancel}, "N:turku:cancel"},
+		{flow.Callback{Kind: flow.CallbackOnIt, Arg: "turku.3f9a12bc"}, "A:turku.3f9a12bc"},
+		{flow.Callback{Kind: flow.CallbackResume, Arg: "turku"}, "R:turku"},
+		{flow.Callback{Kind: flow.CallbackResume}, "R:"},
 	} {
 		got := tc.c.Encode()
 		if got != tc.want {
@@ -61,7 +64,7 @@ func TestParseCallbackRefuses(t *testing.T) {
 		"abcde:ask:staff", "abcdefg:ask:staff", ":ask:staff", "abcdefask:staff",
 		"F:", "F:maybe", "F:yes:no", "F:yes:", "F:yes:12:3",
 		"D:", "D:turku", "D:turku:", "D:turku:leave", "D::go",
-		"S:", "S:a:b", "A:",
+		"S:", "S:a:b", "A:", "R", "R:a:b",
 		"V:i42", "V:i42:", "V:i42:maybe", "V::agree",
 		"M:i42:delete", "M:i42", "N:turku", "N:turku:maybe", "N::send",
 		"P:" + strings.Repeat("x", 63),
@@ -195,6 +198,8 @@ func normal(c flow.Callback) (flow.Callback, bool) {
 		return flow.Callback{Kind: c.Kind}, true
 	case flow.CallbackSupport, flow.CallbackOnIt:
 		return flow.Callback{Kind: c.Kind, Arg: c.Arg}, word(c.Arg)
+	case flow.CallbackResume:
+		return flow.Callback{Kind: c.Kind, Arg: c.Arg}, c.Arg == "" || word(c.Arg)
 	case flow.CallbackVote:
 		return flow.Callback{Kind: c.Kind, Arg: c.Arg, Option: c.Option}, word(c.Arg) && oneOf(c.Option, flow.VoteAgree, flow.VoteDisagree, flow.VotePass)
 	case flow.CallbackModerate:

@@ -319,7 +319,8 @@ func (l *loader) checkTexts() {
 			l.errorf(t.Pos, "this text has no %s version; %s is the pilot's default language (first in languages), so every text needs it: add %s: ...", def, def, def)
 		}
 		for _, lang := range f.Pilot.Languages[1:] {
-			if !t.Has(lang) && !l.badLangs[lang] && have[lang] > 0 {
+			// A missing help text has a warning of its own (checkHelpNow).
+			if !t.Has(lang) && !l.badLangs[lang] && have[lang] > 0 && t.id != helpNowID {
 				l.warnf(t.Pos, "missing %s translation (%s has %d of %d texts, %d%%); citizens will see %s here", lang, lang, have[lang], total, have[lang]*100/max(total, 1), def)
 			}
 		}

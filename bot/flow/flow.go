@@ -90,12 +90,20 @@ type Reminders struct {
 	After time.Duration
 }
 
-// Safeguarding holds the phrases that signal a citizen may be at risk, and
-// what to tell them at once.
+// Safeguarding is what the pilot adds to the bot's built-in safeguarding
+// lexicon (bot/safeguard), and what to tell a citizen in crisis at once.
 type Safeguarding struct {
-	Phrases map[string][]string // language -> phrases, lower case
+	// Phrases and Exclude are, per language, patterns (docs/safeguarding.md)
+	// the pilot adds to the lexicon: risk phrases that count as a crisis,
+	// and phrases that must not alarm ("Veilig Thuis", a local place name).
+	Phrases map[string][]string
+	Exclude map[string][]string
 	HelpNow Text
 	Button  bool // offer an "I need help now" button under questions
+	// Alerts says the pilot's texts promise citizens that staff are told
+	// of a crisis. The checker then requires someone to tell: a pilot
+	// that promises alerts without coordinators is an error.
+	Alerts bool
 }
 
 // Enabled reports whether the pilot configured safeguarding.

@@ -96,7 +96,7 @@ func (numberKind) typed(r *stepper, n *Node, in Input) {
 	case n.Whole && x != math.Trunc(x):
 		r.ask(n, numberReask(r, n, r.say("reask.whole", nil)))
 	case !n.fits(x):
-		r.ask(n, numberReask(r, n, rangeReask(n, st, r.words)))
+		r.ask(n, numberReask(r, n, rangeReask(n, x, st, r.words)))
 	default:
 		r.record(n, strconv.FormatFloat(x, 'f', -1, 64), "", nil)
 		r.enter(n.Next)
@@ -111,12 +111,14 @@ func numberReask(r *stepper, n *Node, bots string) string {
 	return n.Reask.Render(r.st.Lang, r.data(n))
 }
 
-func rangeReask(n *Node, st numberStyle, say Say) string {
+func rangeReask(n *Node, x float64, st numberStyle, say Say) string {
 	lo, hi := n.bounds()
+	// "from 0 or more" only when x broke the bound the flow set; beyond
+	// the bounds every number keeps to, both are named.
 	switch {
-	case n.Min != nil && n.Max == nil:
+	case n.Min != nil && n.Max == nil && x < lo:
 		return say("reask.min", map[string]any{"Min": st.format(lo)})
-	case n.Max != nil && n.Min == nil:
+	case n.Max != nil && n.Min == nil && x > hi:
 		return say("reask.max", map[string]any{"Max": st.format(hi)})
 	}
 	return say("reask.range", map[string]any{"Min": st.format(lo), "Max": st.format(hi)})

@@ -28,6 +28,18 @@ type Options struct {
 	// Scripts says which languages are written right to left, so that
 	// values inserted into their texts are isolated; nil: none is.
 	Scripts Scripts
+	// CheckPhrase checks a safeguarding phrase or exclusion written in the
+	// pattern syntax (the host passes safeguard.CheckPattern; this package
+	// imports no other of the project). Nil: only the length is checked.
+	CheckPhrase func(string) error
+	// Coordinators are coordinators set outside the flow files (the
+	// bot's COSIE_COORDINATORS), by pilot id. Nil means there are none:
+	// a pilot that promises alerts (safeguarding alerts: true) without
+	// coordinators in its file is then an error. When set, the check
+	// counts them, and a pilot that still has nobody is only a warning,
+	// as the bot's settings where it runs may differ: serve warns loudly
+	// again at start-up.
+	Coordinators map[string][]int64
 }
 
 // Defaults used when a pilot leaves them out.
@@ -43,7 +55,7 @@ var (
 	topKeys          = []string{"pilot", "nodes"}
 	pilotKeys        = []string{"id", "name", "languages", "timezone", "quiet_hours", "coordinators", "digest", "retention_days", "help", "reminders", "safeguarding", "invite", "about", "short_about"}
 	reminderKeys     = []string{"count", "after"}
-	safeguardingKeys = []string{"phrases", "help_now", "button"}
+	safeguardingKeys = []string{"phrases", "exclude", "help_now", "button", "alerts"}
 	optionKeys       = []string{"id", "text", "next", "other", "ask"}
 	branchKeys       = []string{"answer", "equals", "in", "less_than", "greater_than", "answered", "skipped", "next"}
 	pluralKeys       = []string{"zero", "one", "two", "few", "many", "other"}
@@ -464,36 +476,84 @@ func (l *loader) badLang(code string) {
 func (l *loader) safeguarding(v pair) {
 	s := &l.f.Pilot.Safeguarding
 	m := l.mapping(v.val, "safeguarding", safeguardingKeys, nil)
-	s.HelpNow = l.text(m, "help_now", "safeguarding.help_now", "safeguarding", pos(v.key), true)
+	s.HelpNow = l.text(m, "help_now", helpNowID, "safeguarding", pos(v.key), true)
 	if b, ok := m["button"]; ok {
 		s.Button = l.boolean(b)
 	}
-	pp, ok := m["phrases"]
-	if !ok {
-		return
+	s.Phrases = l.phrases(m["phrases"], "risk phrase")
+	s.Exclude = l.phrases(m["exclude"], "exclusion")
+	if b, ok := m["alerts"]; ok {
+		s.Alerts = l.boolean(b)
+		if s.Alerts {
+			l.checkPromise(pos(b.val))
+		}
 	}
-	s.Phrases = map[string][]string{}
+	l.checkHelpNow(s.HelpNow, pos(v.key))
+}
+
+// helpNowID is the message id of the pilot's help text.
+const helpNowID = "safeguarding.help_now"
+
+// phrases reads a list of patterns per language (phrases: or exclude:).
+func (l *loader) phrases(pp pair, what string) map[string][]string {
+	if pp.key == nil {
+		return nil
+	}
+	out := map[string][]string{}
 	langs := l.f.Pilot.Languages
-	pm := l.mapping(pp.val, "safeguarding phrases", langs, func(key string) string {
-		return fmt.Sprintf("phrases for %q, which is not in this pilot's languages (%s); add %s to languages, or remove these phrases", key, strings.Join(langs, ", "), key)
+	pm := l.mapping(pp.val, "safeguarding "+pp.key.Value, langs, func(key string) string {
+		return fmt.Sprintf("%s for %q, which is not in this pilot's languages (%s); add %s to languages, or remove these phrases", pp.key.Value, key, strings.Join(langs, ", "), key)
 	})
 	for lang, lp := range pm {
 		for _, n := range l.list(lp) {
-			phrase := strings.ToLower(strings.TrimSpace(n.Value))
-			if n.Kind != yaml.ScalarNode || phrase == "" {
-				l.errorf(pos(n), "a risk phrase should be a few words in quotes, not %s", kindName(n))
+			phrase := strings.TrimSpace(n.Value)
+			switch {
+			case n.Kind != yaml.ScalarNode || phrase == "":
+				l.errorf(pos(n), "a %s should be a few words in quotes, not %s", what, kindName(n))
+				continue
+			case len([]rune(phrase)) < 3:
+				l.errorf(pos(n), "%s %q is too short; it would match ordinary words: use at least 3 letters, better a few words", what, phrase)
 				continue
 			}
-			if len([]rune(phrase)) < 3 {
-				l.errorf(pos(n), "risk phrase %q is too short; it would match ordinary words: use at least 3 letters, better a few words", phrase)
-				continue
+			if l.opts.CheckPhrase != nil {
+				if err := l.opts.CheckPhrase(phrase); err != nil {
+					l.errorf(pos(n), "%s: %v (docs/safeguarding.md explains the pattern syntax)", what, err)
+					continue
+				}
 			}
-			s.Phrases[lang] = append(s.Phrases[lang], phrase)
+			out[lang] = append(out[lang], phrase)
 		}
 	}
-	for _, lang := range langs {
-		if len(s.Phrases[lang]) == 0 && !l.badLangs[lang] {
-			l.warnf(pos(pp.key), "no risk phrases in %q: messages in that language will not raise safeguarding alerts", lang)
+	return out
+}
+
+// checkPromise reports a pilot that tells citizens staff will hear of a
+// crisis (alerts: true) but has nobody to tell.
+func (l *loader) checkPromise(at Pos) {
+	p := &l.f.Pilot
+	if len(p.Coordinators) > 0 || len(l.opts.Coordinators[p.ID]) > 0 {
+		return
+	}
+	const msg = "alerts: true promises citizens that staff are told when they write that they are in danger, but this pilot has no coordinators to tell; " +
+		"add their Telegram user ids under coordinators: (or in the bot's COSIE_COORDINATORS), or remove alerts: true and every text that makes that promise"
+	if l.opts.Coordinators != nil {
+		l.warnf(at, "%s", msg)
+		return
+	}
+	l.errorf(at, "%s", msg)
+}
+
+// checkHelpNow warns about each pilot language the help text is missing
+// in: a citizen in crisis would read it in another language.
+func (l *loader) checkHelpNow(help Text, at Pos) {
+	if help.IsZero() {
+		return
+	}
+	at = cmp.Or(help.Pos, at)
+	def := l.f.DefaultLanguage()
+	for _, lang := range l.f.Pilot.Languages {
+		if !help.Has(lang) && !l.badLangs[lang] && lang != def {
+			l.warnf(at, "help_now has no %s text: a citizen in crisis who uses %s will read the help in %s; write it in %s too", lang, lang, def, lang)
 		}
 	}
 }

@@ -54,6 +54,15 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// keyBeforeColon is what comes before the first colon of s, or "".
+func keyBeforeColon(s string) string {
+	before, _, ok := strings.Cut(s, ":")
+	if !ok || strings.ContainsAny(before, " \t") {
+		return ""
+	}
+	return before
+}
+
 // mapping reads a YAML mapping whose keys must be among allowed. It reports
 // duplicate and unknown keys (with the nearest valid key) and returns the
 // known pairs by key. what names the mapping in messages ("a node", "pilot").
@@ -65,6 +74,10 @@ func (r *reporter) mapping(n *yaml.Node, what string, allowed []string, unknown 
 		case n == nil:
 		case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
 			r.errorf(pos(n), "%s is empty; write its keys below it, indented by two more spaces (key: value)", what)
+		case n.Kind == yaml.ScalarNode && n.Style == 0 && slices.Contains(allowed, keyBeforeColon(n.Value)):
+			// `en:["a"]` as the only line reads as one text, not a key.
+			before := keyBeforeColon(n.Value)
+			r.errorf(Pos{n.Line, n.Column + utf8.RuneCountInString(before)}, "there is no space after %s:; write %s: with a space, then the value", before, before)
 		default:
 			r.errorf(pos(n), "%s should be a list of keys (key: value), not %s", what, kindName(n))
 		}

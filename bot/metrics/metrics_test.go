@@ -2,8 +2,12 @@ package metrics_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,10 +27,8 @@ func scrape(t *testing.T, m *metrics.Metrics) string {
 	return string(b)
 }
 
-// TestMetrics: every observer call shows up under its documented name,
-// and the queue gauges are read from the store at scrape time.
-func TestMetrics(t *testing.T) {
-	m := metrics.New()
+// observeAll calls every observer once, so that every metric has a value.
+func observeAll(m *metrics.Metrics) {
 	m.Received("message")
 	m.Pushed(bot.Queued)
 	m.Pushed(bot.Dropped)
@@ -43,6 +45,13 @@ func TestMetrics(t *testing.T) {
 	m.Conflict()
 	m.Alert("turku")
 	m.Reloaded(false)
+}
+
+// TestMetrics: every observer call shows up under its documented name,
+// and the queue gauges are read from the store at scrape time.
+func TestMetrics(t *testing.T) {
+	m := metrics.New()
+	observeAll(m)
 
 	rdb, stop, err := redisstore.Embedded()
 	if err != nil {
@@ -103,4 +112,63 @@ func grep(page, s string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestDocumentedMetricsExist: every cosie_ metric the operations guide,
+// the alert rules and the Grafana dashboard name is one the bot serves,
+// and every metric it serves is in the guide's table.
+func TestDocumentedMetricsExist(t *testing.T) {
+	m := metrics.New()
+	observeAll(m)
+	rdb, stop, err := redisstore.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	m.WatchQueues(redisstore.New(rdb, redisstore.Options{}), func() []string { return nil })
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]bool{}
+	for _, f := range families {
+		served[f.GetName()] = true
+	}
+	name := regexp.MustCompile(`cosie_[a-z_]+`)
+	guide := ""
+	for _, file := range []string{"operations.md", "alerts.yml", "grafana-cosiebot.json"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "docs", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if file == "operations.md" {
+			guide = string(data)
+		}
+		for _, n := range name.FindAllString(string(data), -1) {
+			base := n
+			for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+				if b, ok := strings.CutSuffix(n, suffix); ok && served[b] {
+					base = b
+				}
+			}
+			if !served[base] {
+				t.Errorf("docs/%s names %s, which the bot does not serve", file, n)
+			}
+		}
+	}
+	for n := range served {
+		if strings.HasPrefix(n, "cosie_") && !strings.Contains(guide, "`"+n) {
+			t.Errorf("%s is served but not in docs/operations.md's metrics table", n)
+		}
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	data, _ := os.ReadFile(filepath.Join("..", "..", "docs", "grafana-cosiebot.json"))
+	if err := json.Unmarshal(data, &dash); err != nil || len(dash.Panels) == 0 {
+		t.Fatalf("the Grafana dashboard is not valid JSON with panels: %v", err)
+	}
 }

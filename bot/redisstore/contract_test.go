@@ -131,6 +131,7 @@ var contract = []contractCase{
 	{"asked message", false, testAskedMessage},
 	{"purge", false, testPurge},
 	{"once", false, testOnce},
+	{"alerts", false, testAlerts},
 	{"session ttl", false, testSessionTTL},
 	{"commit validation", false, testCommitValidation},
 	{"hostile values", false, testHostileValues},

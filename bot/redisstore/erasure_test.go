@@ -40,19 +40,22 @@ func TestErasure(t *testing.T) {
 		// overflow: the citizen also sent more than the inbox keeps, so a
 		// slow-down note and its marker name them.
 		overflow bool
-		erase    func(t *testing.T, x *erasure)
+		// lobby: the citizen also wrote of a crisis before choosing a
+		// pilot; only /forget erases that (its alert expires after a week).
+		lobby bool
+		erase func(t *testing.T, x *erasure)
 	}{
-		{"forget", true, func(t *testing.T, x *erasure) {
+		{"forget", true, true, func(t *testing.T, x *erasure) {
 			// The press of "yes, delete" is the update in hand.
 			x.handle(t, &bot.Commit{User: x.user, Pilot: x.pilot, Erase: bot.EraseAll,
 				Out: []bot.Out{{Chat: x.chat, Text: "Everything you told us is deleted."}}})
 		}},
-		{"declined consent", true, func(t *testing.T, x *erasure) {
+		{"declined consent", true, false, func(t *testing.T, x *erasure) {
 			x.handle(t, &bot.Commit{User: x.user, Pilot: x.pilot, Drop: true, Erase: bot.ErasePilot,
 				Day: time.Now().Format(time.DateOnly), Counts: map[string]int64{"declined": 1},
 				Out: []bot.Out{{Chat: x.chat, Text: "All right. Nothing is kept. Goodbye!"}}})
 		}},
-		{"retention", false, func(t *testing.T, x *erasure) {
+		{"retention", false, false, func(t *testing.T, x *erasure) {
 			x.handle(t, nil) // the last update was handled long ago
 			// The citizen went quiet: their session expires...
 			sess := load(t, x.s, x.user)
@@ -72,7 +75,7 @@ func TestErasure(t *testing.T) {
 	for _, w := range ways {
 		t.Run(w.name, func(t *testing.T) {
 			x := newErasure(t, bin)
-			x.populate(t, w.overflow)
+			x.populate(t, w.overflow, w.lobby)
 			x.deliver(t)
 			// The search finds every trace before the erasure.
 			for place, blob := range x.places(t) {
@@ -112,6 +115,7 @@ type erasure struct {
 	pilot string
 	text  string // free text only they wrote
 	file  string // the file id of their photo
+	ref   string // their reference in the pilot's safeguarding alerts
 }
 
 func newErasure(t *testing.T, bin string) *erasure {
@@ -119,8 +123,9 @@ func newErasure(t *testing.T, bin string) *erasure {
 	dir, rdb := startRedis(t, bin)
 	key := []byte(fmt.Sprintf("erasure-key-%x", rand.Uint64()))
 	chat := 5_000_000_000 + rand.Int64N(1_000_000_000)
+	user := bot.ChatKey(key, chat)
 	return &erasure{
-		dir: dir, rdb: rdb, chat: chat, user: bot.ChatKey(key, chat), pilot: "turku",
+		dir: dir, rdb: rdb, chat: chat, user: user, pilot: "turku", ref: bot.PilotPseudonym(key, "turku", user)[:16],
 		// As serve wires it: chats are named by the same keyed hash.
 		s:    redisstore.New(rdb, redisstore.Options{ChatKey: func(c int64) string { return bot.ChatKey(key, c) }}),
 		text: fmt.Sprintf("the street lamp at my door is broken since may %x", rand.Uint64()),
@@ -171,6 +176,7 @@ func (x *erasure) needles(all bool) map[string][]byte {
 		"file id":   []byte(x.file),
 		"chat id":   []byte(strconv.FormatInt(x.chat, 10)),
 		"pseudonym": []byte(x.user),
+		"alert ref": []byte(x.ref),
 	}
 	if all {
 		out["chat id as an integer"] = binary.LittleEndian.AppendUint64(nil, uint64(x.chat))
@@ -196,7 +202,7 @@ func (x *erasure) update(id int64, text, file string) bot.InboxEntry {
 // session, answers with free text and a photo, counters, prompts,
 // messages in the outbox, and in the inbox a dead letter, a handled
 // update and one in hand.
-func (x *erasure) populate(t *testing.T, overflow bool) {
+func (x *erasure) populate(t *testing.T, overflow, lobby bool) {
 	t.Helper()
 	ctx := t.Context()
 	now := time.Now()
@@ -214,6 +220,18 @@ func (x *erasure) populate(t *testing.T, overflow bool) {
 		},
 		Out: []bot.Out{{Chat: x.chat, Text: "You wrote: " + x.text}, {Chat: x.chat, Text: "Thank you!", Since: now.UnixMilli()}},
 	})
+	// A safeguarding alert over the hourly cap keeps what they wrote, for
+	// /alerts; maybe in the lobby too, where they never had a session.
+	parts := []string{x.pilot}
+	if lobby {
+		parts = append(parts, bot.Lobby)
+	}
+	for _, part := range parts {
+		m := bot.AlertMatch{User: x.user, Ref: x.ref, At: now, Token: "u9", Window: 6 * time.Hour, Keep: 7 * 24 * time.Hour, Text: x.text}
+		if _, ep, err := x.s.RaiseAlert(ctx, part, m); err != nil || ep.Text != x.text {
+			t.Fatalf("RaiseAlert = %+v, %v", ep, err)
+		}
+	}
 	const maxWaiting = 3
 	updates := []bot.InboxEntry{x.update(1, x.text, ""), x.update(2, "", x.file), x.update(3, "yes "+x.text, "")}
 	if overflow {

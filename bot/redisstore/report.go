@@ -198,11 +198,15 @@ return 1
 const purgeBatch = 500
 
 // Purge deletes a pilot's answers recorded before a time (retention),
-// with prompts that were due before it. A citizen left with nothing in
+// with prompts that were due before it and alert episodes that began
+// before it. A citizen left with nothing in
 // the pilot (no session, answers or prompts) is also taken off their
 // pointer, which goes when no pilot is left on it: after retention,
 // nothing names them. It returns how many answers went.
 func (s *Store) Purge(ctx context.Context, pilot string, before time.Time) (int64, error) {
+	if err := s.purgeAlerts(ctx, pilot, before); err != nil {
+		return 0, err
+	}
 	var total int64
 	touched := map[string]bool{}
 	for {

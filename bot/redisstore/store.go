@@ -59,6 +59,7 @@
 //	<ns>:{p:<pilot>}:inm:<id>       hash of a coordinator's update: t text, c ms; expires
 //	<ns>:{p:<pilot>}:iver           the board's version: replicas rebuild their indexes on a change
 //	<ns>:{p:<pilot>}:inote          when coordinators were last told about waiting ideas (ms)
+//	<ns>:{p:<pilot>}:al...          safeguarding alert episodes, see alerts.go
 //	<ns>:{in:<k>}:...               the inbox, see inbox.go
 //	<ns>:pref:<key>, <ns>:lock:<name>, <ns>:run:<name>  settings, locks, run records
 //
@@ -587,8 +588,9 @@ end
 return n
 `)
 
-// Forget deletes the citizen's session, answers, prompts and waiting
-// updates in one pilot, or everywhere when pilot is "". When nothing of
+// Forget deletes the citizen's session, answers, prompts, safeguarding
+// alert episodes and waiting updates in one pilot, or everywhere when
+// pilot is "". When nothing of
 // them is left in any pilot, the pointer goes too.
 func (s *Store) Forget(ctx context.Context, user, pilot string) error {
 	pk := s.pointerKey(user)
@@ -606,6 +608,13 @@ func (s *Store) Forget(ctx context.Context, user, pilot string) error {
 		}
 	}
 	if err := s.forgetInbox(ctx, user); err != nil {
+		return err
+	}
+	var parts []string // every partition: an alert may concern a pilot not on the pointer
+	if pilot != "" {
+		parts = []string{pilot}
+	}
+	if err := s.forgetAlerts(ctx, user, parts); err != nil {
 		return err
 	}
 	if pilot == "" {

@@ -72,7 +72,7 @@ func readerLanguages(f *flow.Flow, have []string) []string {
 
 // figures computes a pilot's figures over the last days (0: all time).
 func (s *Server) figures(r *http.Request, f *flow.Flow, days int, lang string) (*bot.Figures, error) {
-	o := bot.DigestOptions{Lang: lang, Daily: true}
+	o := bot.DigestOptions{Lang: lang, Daily: true, Key: s.key}
 	if days > 0 {
 		o.From, o.To = bot.LastDays(f, s.now(), days)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/courier"
 	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/cosie/cosiebot/bot/safeguard"
 	"github.com/cosie/cosiebot/locales"
 )
 
@@ -273,5 +274,5 @@ func (s *Server) fileOnly(h fileHandler) handler {
 
 // load checks a flow file's text as `cosiebot check` does.
 func (s *Server) load(name string, data []byte) (*flow.Flow, flow.Diagnostics) {
-	return flow.Load(name, data, flow.Options{Languages: s.words.Languages(), Scripts: s.words})
+	return flow.Load(name, data, flow.Options{Languages: s.words.Languages(), Scripts: s.words, CheckPhrase: safeguard.CheckPattern})
 }

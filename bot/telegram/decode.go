@@ -34,12 +34,22 @@ func decode(u *models.Update) (bot.Inbound, bool) {
 		case m.Text != "":
 			in.Text = m.Text
 		default:
+			// Something the bot cannot use; its caption, if any, is
+			// still screened for a crisis (never taken as an answer).
 			in.Other = otherKind(m)
+			in.Text = m.Caption
 		}
 		return in, true
 	case u.EditedMessage != nil:
-		fromMessage(&in, u.EditedMessage)
-		in.Other = "edited"
+		// An edit is not an answer, but what it now says is screened for
+		// a crisis: someone may edit a message to say they are in danger.
+		m := u.EditedMessage
+		fromMessage(&in, m)
+		in.Other = bot.OtherEdited
+		in.Text = m.Text
+		if in.Text == "" {
+			in.Text = m.Caption
+		}
 		return in, true
 	case u.CallbackQuery != nil:
 		q := u.CallbackQuery

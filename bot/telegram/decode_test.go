@@ -79,7 +79,7 @@ func TestDecode(t *testing.T) {
 		{
 			name: "document",
 			json: `{"update_id":9,"message":` + msg(`"document":{"file_id":"D","file_unique_id":"d","file_name":"a.pdf"},"caption":"see"`) + `}`,
-			want: private(bot.Inbound{UpdateID: 9, Other: "document"}),
+			want: private(bot.Inbound{UpdateID: 9, Other: "document", Text: "see"}), // screened, never an answer
 		},
 		{
 			name: "video",
@@ -99,7 +99,12 @@ func TestDecode(t *testing.T) {
 		{
 			name: "edited message",
 			json: `{"update_id":13,"edited_message":` + msg(`"edit_date":1700000100,"text":"corrected"`) + `}`,
-			want: private(bot.Inbound{UpdateID: 13, Other: "edited"}),
+			want: private(bot.Inbound{UpdateID: 13, Other: bot.OtherEdited, Text: "corrected"}),
+		},
+		{
+			name: "edited caption",
+			json: `{"update_id":113,"edited_message":` + msg(`"edit_date":1700000100,"photo":[{"file_id":"P","file_unique_id":"p","width":1,"height":1}],"caption":"I am not safe"`) + `}`,
+			want: private(bot.Inbound{UpdateID: 113, Other: bot.OtherEdited, Text: "I am not safe"}),
 		},
 		{
 			name: "callback in a private chat",

@@ -25,7 +25,7 @@ func cmdCheck(_ context.Context, e *env, args []string) error {
 	if fs.NArg() == 0 {
 		src := flowSource("", e)
 		words := ck.words(src)
-		fl, ds, err := flows.Load(src.fsys, src.dir, flowOptions(words))
+		fl, ds, err := flows.Load(src.fsys, src.dir, src.options(words))
 		if err != nil {
 			return err
 		}
@@ -40,8 +40,9 @@ func cmdCheck(_ context.Context, e *env, args []string) error {
 			return fmt.Errorf("no flow files (*.yaml) in %s", p)
 		}
 		src := flowFolder(p)
+		src.coordinators = flowSource("", e).coordinators
 		words := ck.words(src)
-		fl, ds := flows.LoadFiles("", list, flowOptions(words))
+		fl, ds := flows.LoadFiles("", list, src.options(words))
 		ck.add(words, len(list), fl, ds)
 	}
 	ck.diags.Sort()

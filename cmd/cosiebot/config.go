@@ -32,17 +32,20 @@ type serveConfig struct {
 	sessionTTL    time.Duration
 	rate          float64
 	coordinators  map[string][]int64
-	pollTimeout   time.Duration
-	dispatchEvery time.Duration
-	chatInterval  time.Duration
-	chatBurst     int
-	capReplies    bool
-	claimLease    time.Duration
-	maxWaiting    int
-	workers       int
-	updateTimeout time.Duration
-	maxTries      int
-	leaderTTL     time.Duration
+	// safeguardingContact gets the alert of a crisis written before any
+	// pilot is chosen (Telegram user ids).
+	safeguardingContact []int64
+	pollTimeout         time.Duration
+	dispatchEvery       time.Duration
+	chatInterval        time.Duration
+	chatBurst           int
+	capReplies          bool
+	claimLease          time.Duration
+	maxWaiting          int
+	workers             int
+	updateTimeout       time.Duration
+	maxTries            int
+	leaderTTL           time.Duration
 }
 
 // setting is one configuration value: an environment variable and the
@@ -66,7 +69,7 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 		logLevel, sessionTTL, rate, coordinators, pollTimeout  string
 		dispatchEvery, chatInterval, claimLease                string
 		chatBurst, capReplies, maxWaiting, workers             string
-		updateTimeout, maxTries, leaderTTL                     string
+		updateTimeout, maxTries, leaderTTL, contact            string
 	)
 	settings := []setting{
 		{"TELEGRAM_BOT_TOKEN", "token", "bot token from @BotFather (prefer the variable or -token-file)", &token},
@@ -85,6 +88,7 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 		{"COSIE_SESSION_TTL", "session-ttl", "how long an inactive session is kept, like 90d", &sessionTTL},
 		{"COSIE_RATE_LIMIT", "rate-limit", "bulk messages (follow-ups, reminders, digests) per second for all replicas together (default 25)", &rate},
 		{"COSIE_COORDINATORS", "coordinators", "extra coordinators: pilot=id,id;pilot=id", &coordinators},
+		{"COSIE_SAFEGUARDING_CONTACT", "safeguarding-contact", "Telegram user ids (id,id) alerted when someone writes of a crisis before choosing a pilot (default: nobody; they still get help)", &contact},
 		{"COSIE_POLL_TIMEOUT", "poll-timeout", "long-poll length (default 50s)", &pollTimeout},
 		{"COSIE_DISPATCH_EVERY", "dispatch-every", "how often due follow-ups are sent (default 5s)", &dispatchEvery},
 		{"COSIE_CLAIM_LEASE", "claim-lease", "how long a replica holds a due follow-up it is sending (default 30s)", &claimLease},
@@ -207,6 +211,9 @@ func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 	if c.coordinators, err = parseCoordinators(coordinators); err != nil {
 		return nil, err
 	}
+	if c.safeguardingContact, err = parseIDs(contact, "COSIE_SAFEGUARDING_CONTACT"); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -260,13 +267,27 @@ func parseCoordinators(s string) (map[string][]int64, error) {
 		if !ok || strings.TrimSpace(pilot) == "" {
 			return nil, fmt.Errorf("COSIE_COORDINATORS %q: write pilot=id,id;pilot=id", part)
 		}
-		for _, id := range strings.Split(ids, ",") {
-			n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
-			if err != nil || n <= 0 {
-				return nil, fmt.Errorf("COSIE_COORDINATORS: %q is not a Telegram user id", id)
-			}
-			out[strings.TrimSpace(pilot)] = append(out[strings.TrimSpace(pilot)], n)
+		list, err := parseIDs(ids, "COSIE_COORDINATORS")
+		if err != nil {
+			return nil, err
 		}
+		out[strings.TrimSpace(pilot)] = append(out[strings.TrimSpace(pilot)], list...)
+	}
+	return out, nil
+}
+
+// parseIDs reads Telegram user ids separated by commas ("" is none).
+func parseIDs(s, name string) ([]int64, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []int64
+	for _, id := range strings.Split(s, ",") {
+		n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%s: %q is not a Telegram user id (a number; /whoami shows it)", name, id)
+		}
+		out = append(out, n)
 	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/flow"
+	"github.com/cosie/cosiebot/bot/safeguard"
 	"github.com/cosie/cosiebot/flows"
 	"github.com/cosie/cosiebot/locales"
 )
@@ -18,6 +19,9 @@ import (
 type source struct {
 	fsys fs.FS
 	dir  string // for messages; "" for the shipped set
+	// coordinators are those the operator sets next to the flows
+	// (COSIE_COORDINATORS): the check of promised alerts counts them.
+	coordinators map[string][]int64
 }
 
 func flowSource(dirFlag string, e *env) source {
@@ -25,10 +29,23 @@ func flowSource(dirFlag string, e *env) source {
 	if dir == "" {
 		dir = e.getenv("COSIE_FLOWS_DIR")
 	}
+	// A malformed value is serve's to report; here it only counts less.
+	coordinators, _ := parseCoordinators(e.getenv("COSIE_COORDINATORS"))
 	if dir == "" {
-		return source{fsys: flows.Shipped()}
+		return source{fsys: flows.Shipped(), coordinators: coordinators}
 	}
-	return source{fsys: os.DirFS(dir), dir: dir}
+	return source{fsys: os.DirFS(dir), dir: dir, coordinators: coordinators}
+}
+
+// options are how the source's flows are loaded: with the bot's languages,
+// safeguarding phrases read by the lexicon, and, when the operator sets
+// coordinators, those.
+func (s source) options(words *locales.Catalog) flow.Options {
+	o := flow.Options{Languages: words.Languages(), Scripts: words, CheckPhrase: safeguard.CheckPattern}
+	if len(s.coordinators) > 0 {
+		o.Coordinators = s.coordinators
+	}
+	return o
 }
 
 func (s source) name() string {
@@ -41,7 +58,7 @@ func (s source) name() string {
 // loadFlows loads and checks a source; any error in any file stops loading
 // and prints every problem.
 func loadFlows(src source, words *locales.Catalog, stderr io.Writer) (*bot.Flows, error) {
-	fl, diags, err := flows.Load(src.fsys, src.dir, flowOptions(words))
+	fl, diags, err := flows.Load(src.fsys, src.dir, src.options(words))
 	if err != nil {
 		return nil, err
 	}
@@ -57,11 +74,4 @@ func displayDir(src source) string {
 		return "flows/"
 	}
 	return filepath.Clean(src.dir)
-}
-
-// flowOptions are the options every command loads flows with: the
-// languages the bot has words for, and which of them are written right to
-// left.
-func flowOptions(words *locales.Catalog) flow.Options {
-	return flow.Options{Languages: words.Languages(), Scripts: words}
 }

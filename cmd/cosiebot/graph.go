@@ -20,7 +20,8 @@ func cmdGraph(_ context.Context, e *env, args []string) error {
 		return usageErr("graph needs one flow file, like: cosiebot graph flows/turku.yaml")
 	}
 	dir := filepath.Dir(fs.Arg(0))
-	words, err := loadWords(e, source{fsys: os.DirFS(dir), dir: dir})
+	src := source{fsys: os.DirFS(dir), dir: dir, coordinators: flowSource("", e).coordinators}
+	words, err := loadWords(e, src)
 	if err != nil {
 		return err
 	}
@@ -28,7 +29,7 @@ func cmdGraph(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read flow: %w", err)
 	}
-	f, diags := flow.Load(fs.Arg(0), data, flowOptions(words))
+	f, diags := flow.Load(fs.Arg(0), data, src.options(words))
 	if f == nil {
 		fmt.Fprint(e.stderr, diags.Errors().String())
 		return fmt.Errorf("%s has errors; fix them first", fs.Arg(0))

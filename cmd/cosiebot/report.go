@@ -60,13 +60,15 @@ func cmdDigest(ctx context.Context, e *env, args []string) error {
 	if err != nil || d < 24*time.Hour {
 		return usageErr("--since %q: give whole days, like 7d", *since)
 	}
+	// Without the key the digest shows texts without references.
+	key, _ := exportKey(e)
 	f, words, store, closeFn, err := reportSetup(e, *pilot, *dir)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
 	from, to := bot.LastDays(f, time.Now(), int(d/(24*time.Hour)))
-	text, err := bot.Digest(ctx, store, f, words, bot.DigestOptions{From: from, To: to, Lang: cmp.Or(*lang, f.DefaultLanguage())})
+	text, err := bot.Digest(ctx, store, f, words, bot.DigestOptions{From: from, To: to, Lang: cmp.Or(*lang, f.DefaultLanguage()), Key: key})
 	if err != nil {
 		return err
 	}

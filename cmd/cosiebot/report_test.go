@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/telegram/telegramtest"
 )
 
@@ -59,11 +61,21 @@ func TestDigestAndExportCommands(t *testing.T) {
 	if !strings.Contains(out, `'=cmd|`) || !strings.Contains(errOut, "2 dialogues exported") {
 		t.Errorf("export: the formula is not neutralised or the count is missing:\n%s\n%s", out, errOut)
 	}
-	for _, id := range []string{"901", "902"} {
-		if strings.Contains(out, ","+id) {
-			t.Errorf("export holds a chat id %s:\n%s", id, out)
+	for _, id := range []int64{901, 902} {
+		if strings.Contains(out, ","+strconv.FormatInt(id, 10)) {
+			t.Errorf("export holds a chat id %d:\n%s", id, out)
+		}
+		// Participants are named by their pseudonym in this pilot only.
+		user := bot.ChatKey([]byte(testKey), id)
+		if strings.Contains(out, user) || !strings.Contains(out, bot.PilotPseudonym([]byte(testKey), "quick", user)) {
+			t.Errorf("export does not name %d by the pilot's pseudonym:\n%s", id, out)
 		}
 	}
+	delete(env, "COSIE_PSEUDONYM_KEY")
+	if _, _, err := cmd("export", "--pilot", "quick"); err == nil || !strings.Contains(err.Error(), "COSIE_PSEUDONYM_KEY is not set") {
+		t.Errorf("export without the key: %v", err)
+	}
+	env["COSIE_PSEUDONYM_KEY"] = testKey
 	out, _, err = cmd("export", "--pilot", "quick", "--format", "jsonl")
 	if err != nil || strings.Count(out, "\n") != 2 || !strings.Contains(out, `"answers":{`) {
 		t.Fatalf("jsonl export (%v):\n%s", err, out)

@@ -34,10 +34,14 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	log := newLogger(e.stderr, cfg.logFormat, cfg.logLevel)
 	src := flowSource(cfg.flowsDir, e)
+	src.coordinators = cfg.coordinators // the flag wins over the variable
 	words, err := loadWords(e, src)
 	if err != nil {
 		return err
 	}
+	// The files as they are before the first load: an edit made while the
+	// bot starts is picked up by the watch.
+	before := fingerprint(src.fsys)
 	set, err := loadFlows(src, words, e.stderr)
 	if err != nil {
 		return err
@@ -51,6 +55,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	warnSafeguarding(log, a.svc, cfg.safeguardingContact)
 	ln, err := net.Listen("tcp", cfg.httpAddr)
 	if err != nil {
 		return fmt.Errorf("COSIE_HTTP_ADDR %s: %w", cfg.httpAddr, err)
@@ -58,7 +63,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stderr, "listening on %s\n", ln.Addr())
 	log.Info("cosiebot started", "bot", a.client.Username, "pilots", len(set.List()), "flows", src.name(), "mode", mode(cfg))
 	a.setCommands(ctx, words)
-	rl := &reloader{src: src, words: words, svc: a.svc, log: log, metrics: a.metrics}
+	rl := &reloader{src: src, words: words, svc: a.svc, log: log, metrics: a.metrics, loaded: before,
+		onReload: func() { warnSafeguarding(log, a.svc, cfg.safeguardingContact) }}
 	return a.run(ctx, ln, rl)
 }
 
@@ -97,7 +103,8 @@ func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, 
 	a.svc, err = bot.New(bot.Config{
 		Store: store, Acker: client.Transport(), Courier: a.courier, Observer: m, Words: words, Flows: set, Logger: log,
 		PseudonymKey: cfg.pseudonymKey, SessionTTL: cfg.sessionTTL, Coordinators: cfg.coordinators, ClaimLease: cfg.claimLease,
-		BotUsername: client.Username,
+		BotUsername:         client.Username,
+		SafeguardingContact: cfg.safeguardingContact,
 	})
 	if err != nil {
 		return nil, err
@@ -303,10 +310,11 @@ type reloader struct {
 	log      *slog.Logger
 	metrics  *metrics.Metrics // may be nil
 	onReload func()           // after a successful swap
+	loaded   string           // the files' fingerprint when the running flows were read
 }
 
 func (rl *reloader) reload() bool {
-	fl, diags, err := flows.Load(rl.src.fsys, rl.src.dir, flowOptions(rl.words))
+	fl, diags, err := flows.Load(rl.src.fsys, rl.src.dir, rl.src.options(rl.words))
 	if err != nil {
 		rl.log.Error("flow reload failed; keeping the running flows", "err", err)
 		rl.reloaded(false)
@@ -342,7 +350,10 @@ func (rl *reloader) watch(ctx context.Context) {
 	defer signal.Stop(hup)
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
-	last := fingerprint(rl.src.fsys)
+	last := rl.loaded
+	if last == "" {
+		last = fingerprint(rl.src.fsys)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -382,4 +393,27 @@ func fingerprint(fsys fs.FS) string {
 		h += fmt.Sprintf("%s:%d:%d;", en.Name(), info.Size(), info.ModTime().UnixNano())
 	}
 	return h
+}
+
+// warnSafeguarding says loudly, at start-up and after a reload, when
+// safeguarding alerts would reach nobody: an error for a pilot whose texts
+// promise citizens that staff are told (alerts: true), a warning for the
+// others and for a crisis written before any pilot is chosen. Citizens get
+// the help text either way.
+func warnSafeguarding(log *slog.Logger, svc *bot.Service, contact []int64) {
+	list := svc.Flows().List()
+	for _, f := range list {
+		if len(svc.Coordinators(f.Pilot.ID)) > 0 {
+			continue
+		}
+		if f.Pilot.Safeguarding.Alerts {
+			log.Error("SAFEGUARDING ALERTS REACH NOBODY: this pilot tells citizens that staff are told of a crisis (alerts: true), but it has no coordinators; "+
+				"add them under coordinators: in its flow file or in COSIE_COORDINATORS, or remove alerts: true and the promise from its texts", "pilot", f.Pilot.ID)
+			continue
+		}
+		log.Warn("safeguarding alerts of this pilot reach nobody: it has no coordinators (flow file or COSIE_COORDINATORS); citizens in crisis still get the help text", "pilot", f.Pilot.ID)
+	}
+	if len(list) > 1 && len(contact) == 0 {
+		log.Warn("COSIE_SAFEGUARDING_CONTACT is not set: a crisis written before a pilot is chosen alerts nobody; citizens still get the help text")
+	}
 }

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/telegram/telegramtest"
 )
 
@@ -214,6 +217,96 @@ func TestServeForgetLeavesNoKey(t *testing.T) {
 	c.expect("Nothing is stored about you")
 }
 
+// TestServeDeclineLeavesNoKey: after a citizen declines consent, no key
+// in Redis names them or holds their pseudonyms (by name or in its DUMP),
+// but the pacing state of the farewell, which expires by itself.
+func TestServeDeclineLeavesNoKey(t *testing.T) {
+	fake := telegramtest.New(t, testToken)
+	db := testRedis(t, 8)
+	startServe(t, serveEnv(fake, db.url, db.env(nil)))
+
+	const chat = 402
+	c := newCitizen(t, fake, chat, "en")
+	c.say("/start quick")
+	c.expect("Hello!")
+	c.press("No, thanks")
+	c.expect("Nothing you said has been saved")
+
+	user := bot.ChatKey([]byte(testKey), chat)
+	traces := map[string]string{
+		"pseudonym":             user,
+		"pilot pseudonym":       bot.PilotPseudonym([]byte(testKey), "quick", user),
+		"alert reference":       bot.PilotPseudonym([]byte(testKey), "quick", user)[:16],
+		"lobby alert reference": bot.PilotPseudonym([]byte(testKey), "", user)[:16],
+	}
+	ctx := context.Background()
+	var left []string
+	for deadline := time.Now().Add(wait); ; time.Sleep(50 * time.Millisecond) {
+		left = left[:0]
+		for _, k := range db.scanKeys(t) {
+			dump, _ := db.rdb.Dump(ctx, k).Result()
+			ttl := db.rdb.PTTL(ctx, k).Val()
+			// The pacing state of the farewell holds only a time and
+			// expires by itself within the chat's burst interval (the
+			// in-process Redis does not move its clock, so it stays).
+			if strings.Contains(k, ":ot:") && ttl > 0 && ttl <= time.Second {
+				continue
+			}
+			for what, s := range traces {
+				if strings.Contains(k, s) || strings.Contains(dump, s) {
+					left = append(left, fmt.Sprintf("%s (%s, PTTL %v)", k, what, ttl))
+				}
+			}
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(left) > 0 {
+		t.Fatalf("after declining, keys still name the citizen:\n%s", strings.Join(left, "\n"))
+	}
+}
+
+// TestServeWarnsWhenAlertsReachNobody: a pilot that promises alerts with
+// coordinators set only in COSIE_COORDINATORS, for other pilots, starts
+// with a loud error in the log; a pilot without coordinators, and a bot
+// without a safeguarding contact, with warnings.
+func TestServeWarnsWhenAlertsReachNobody(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"quick.yaml", "second.yaml"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "flows", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "quick.yaml" {
+			data = []byte(strings.Replace(string(data), "  safeguarding:\n", "  safeguarding:\n    alerts: true\n", 1))
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fake := telegramtest.New(t, testToken)
+	db := testRedis(t, 9)
+	srv := startServe(t, serveEnv(fake, db.url, db.env(map[string]string{"COSIE_FLOWS_DIR": dir, "COSIE_COORDINATORS": "elsewhere=42"})))
+	logs := srv.logs.String()
+	for _, want := range []string{
+		`level=ERROR msg="SAFEGUARDING ALERTS REACH NOBODY`, "pilot=quick",
+		`level=WARN msg="safeguarding alerts of this pilot reach nobody`, "pilot=second",
+		`level=WARN msg="COSIE_SAFEGUARDING_CONTACT is not set`,
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the start-up log lacks %q:\n%s", want, logs)
+		}
+	}
+	// Without COSIE_COORDINATORS the promise without coordinators is an
+	// error of the flow: serve refuses to start.
+	env := serveEnv(fake, db.url, db.env(map[string]string{"COSIE_FLOWS_DIR": dir}))
+	err := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "have errors") {
+		t.Fatalf("serve with a broken promise: %v", err)
+	}
+}
+
 func TestServeGroupChatGetsOneNotice(t *testing.T) {
 	fake := telegramtest.New(t, testToken)
 	db := testRedis(t, 7)
@@ -370,6 +463,7 @@ func TestServeConfigErrors(t *testing.T) {
 		{"bad log level", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "COSIE_LOG_LEVEL": "loud"}, "COSIE_LOG_LEVEL"},
 		{"bad rate", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "COSIE_RATE_LIMIT": "100"}, "COSIE_RATE_LIMIT"},
 		{"bad coordinators", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "COSIE_COORDINATORS": "turku=abc"}, "COSIE_COORDINATORS"},
+		{"bad safeguarding contact", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "COSIE_SAFEGUARDING_CONTACT": "@anna"}, "COSIE_SAFEGUARDING_CONTACT: \"@anna\" is not a Telegram user id"},
 		{"bad flows dir", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "COSIE_FLOWS_DIR": "/nonexistent"}, "/nonexistent"},
 		{"unreachable telegram", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "TELEGRAM_API_URL": "http://127.0.0.1:1"}, "reach telegram"},
 	}

@@ -138,7 +138,7 @@ func runJob(ctx context.Context, e *env, j testJob, words *locales.Catalog) (boo
 		fmt.Fprintf(e.stdout, "FAIL %s: cannot read its flow %s (set flow: at the top)\n", shown, display(j.dir, flowName))
 		return false, nil
 	}
-	f, fdiags := flow.Load(display(j.dir, flowName), flowData, flowOptions(words))
+	f, fdiags := flow.Load(display(j.dir, flowName), flowData, flowSource("", e).options(words))
 	if f == nil {
 		fmt.Fprint(e.stdout, fdiags.Errors().String())
 		fmt.Fprintf(e.stdout, "FAIL %s: its flow has errors\n", shown)

@@ -57,21 +57,39 @@ func (s *Service) FireDue(ctx context.Context) (int, error) {
 	return sent, errors.Join(errs...)
 }
 
+// busyFor is how recently a citizen must have written in another pilot's
+// dialogue, still open, for a follow-up to wait rather than take them
+// away from it.
+const busyFor = time.Hour
+
 // fire sends one claimed prompt. A prompt whose session, node or flow
-// version no longer matches does nothing and is released.
+// version no longer matches does nothing and is released, and so does one
+// the citizen's phase forbids (they stopped, here or in the pilot they
+// are in now). A reminder nudges only the dialogue the citizen is in; a
+// follow-up of a pilot they left is kept (the pilot becomes theirs again),
+// but waits while they are busy in another.
 func (s *Service) fire(ctx context.Context, f *flow.Flow, d Due) (bool, error) {
-	kind := flow.InReminder
-	if d.Kind == flow.PromptFollowUp {
-		kind = flow.InTimer
-	}
 	for range maxAttempts {
-		sess, err := s.store.Load(ctx, d.User)
+		cur, err := s.store.Load(ctx, d.User)
 		if err != nil {
 			return false, fmt.Errorf("load session for a due prompt: %w", err)
 		}
+		sess, elsewhere := cur, cur == nil || cur.Pilot != f.Pilot.ID
+		if elsewhere {
+			switch {
+			case d.Kind != flow.PromptFollowUp || cur.Phase().Held():
+				return false, s.store.Release(ctx, f.Pilot.ID, d)
+			case cur.busy(s.clock.Now()):
+				return false, s.postpone(ctx, f, d)
+			}
+			if sess, err = s.store.LoadPilot(ctx, d.User, f.Pilot.ID); err != nil {
+				return false, fmt.Errorf("load session for a due prompt: %w", err)
+			}
+		}
 		// A dialogue paused for a crisis is not nudged: the citizen carries
-		// on when they are ready. A follow-up it was promised still comes.
-		if sess == nil || sess.Pilot != f.Pilot.ID || sess.OptOut || sess.Paused != 0 && d.Kind == flow.PromptReminder {
+		// on when they are ready. A follow-up it was promised still comes
+		// (and ends the pause: followUp).
+		if sess == nil || !sess.Phase().Sends(d.Kind) {
 			return false, s.store.Release(ctx, f.Pilot.ID, d)
 		}
 		t := s.newTurn(d.User, sess, Inbound{ChatID: sess.Chat, Private: true})
@@ -80,19 +98,10 @@ func (s *Service) fire(ctx context.Context, f *flow.Flow, d Due) (bool, error) {
 		if t.sess == nil {
 			return false, s.store.Release(ctx, f.Pilot.ID, d)
 		}
-		res := t.step(flow.Input{Kind: kind, Node: d.Node, Seq: d.Seq})
-		if res.Stale {
+		if res := t.followUp(ctx, d.Kind, d.Node, d.Seq); res.Stale {
 			return false, s.store.Release(ctx, f.Pilot.ID, d)
 		}
-		c := t.commit()
-		c.Release = append(c.Release, d.Kind)
-		if d.Kind == flow.PromptFollowUp {
-			t.sess.FollowedUp = true
-			t.sess.Paused = 0 // the follow-up asks again: the pause is over
-			t.count(cFollowUps, 1)
-		} else {
-			t.count(cReminders, 1)
-		}
+		t.commit().Point = elsewhere
 		err = t.save(ctx)
 		if errors.Is(err, ErrConflict) {
 			s.obs.Conflict()
@@ -106,4 +115,27 @@ func (s *Service) fire(ctx context.Context, f *flow.Flow, d Due) (bool, error) {
 		return true, nil
 	}
 	return false, fmt.Errorf("fire a due prompt: %w", ErrConflict)
+}
+
+// postpone moves a follow-up on by busyFor (out of quiet hours): the
+// citizen is busy in another pilot's dialogue.
+func (s *Service) postpone(ctx context.Context, f *flow.Flow, d Due) error {
+	sess, err := s.store.LoadPilot(ctx, d.User, f.Pilot.ID)
+	if err != nil {
+		return fmt.Errorf("load session for a due prompt: %w", err)
+	}
+	if sess == nil {
+		return s.store.Release(ctx, f.Pilot.ID, d)
+	}
+	t := s.newTurn(d.User, sess, Inbound{ChatID: sess.Chat, Private: true})
+	if t.sess == nil {
+		return s.store.Release(ctx, f.Pilot.ID, d)
+	}
+	p := d.Prompt
+	p.Due = f.Pilot.OutsideQuietHours(t.now.Add(busyFor))
+	t.commit().Prompts = []Prompt{p}
+	if err := t.save(ctx); err != nil && !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("postpone a due prompt: %w", err)
+	}
+	return nil // a conflict: the claim ends, and the prompt comes again
 }

@@ -178,7 +178,7 @@ func TestFireDue(t *testing.T) {
 		if _, err := e.svc.FireDue(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-		if s := c.session(); !s.OptOut {
+		if s := c.session(); s.Phase() != bot.PhaseBlocked {
 			t.Fatal("not opted out")
 		}
 		if n, _ := fireAt(t, e, c, 48*time.Hour); n != 0 {

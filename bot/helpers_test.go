@@ -140,17 +140,24 @@ type recorder struct {
 var (
 	_ bot.Acker         = (*recorder)(nil)
 	_ courier.Transport = (*recorder)(nil)
+	_ courier.Numbered  = (*recorder)(nil)
 )
 
 // Deliver records one message of the outbox as the Bot API call it makes.
 func (r *recorder) Deliver(ctx context.Context, o bot.Out) error {
+	_, err := r.DeliverID(ctx, o)
+	return err
+}
+
+// DeliverID is Deliver, and gives a sent message its id, as Telegram does.
+func (r *recorder) DeliverID(ctx context.Context, o bot.Out) (int, error) {
 	switch {
 	case o.Edit != 0:
-		return r.MarkChosen(ctx, o.Chat, o.Edit, o.Text)
+		return 0, r.MarkChosen(ctx, o.Chat, o.Edit, o.Text)
 	case o.File != "":
-		return r.SendDocument(ctx, o.Chat, o.File, o.Data, o.Text)
+		return 0, r.SendDocument(ctx, o.Chat, o.File, o.Data, o.Text)
 	}
-	return r.Send(ctx, o.Chat, flow.Message{Text: o.Text, Buttons: o.Buttons})
+	return r.send(o.Chat, flow.Message{Text: o.Text, Buttons: o.Buttons})
 }
 
 func newRecorder() *recorder {
@@ -168,6 +175,11 @@ func (r *recorder) errFor(chat int64) error {
 }
 
 func (r *recorder) Send(_ context.Context, chat int64, m flow.Message) error {
+	_, err := r.send(chat, m)
+	return err
+}
+
+func (r *recorder) send(chat int64, m flow.Message) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	err := r.errFor(chat)
@@ -177,7 +189,7 @@ func (r *recorder) Send(_ context.Context, chat int64, m flow.Message) error {
 		e.ID = r.nextID
 	}
 	r.events = append(r.events, e)
-	return err
+	return e.ID, err
 }
 
 func (r *recorder) Acknowledge(_ context.Context, callbackID, text string) error {

@@ -64,23 +64,31 @@ type recipient struct {
 	hear bool // agreed to hear back
 }
 
-// recipientOf finds a citizen's chat: their session in the pilot (unless
-// they sent /stop), else the chat they gave with their consent to hear
-// back; false when there is none.
+// recipientOf finds a citizen's chat: their session in the pilot, else
+// the chat they gave with their consent to hear back; false when there is
+// none, or when they are held (Phase.Held) there or in the pilot they are
+// in now: a /stop anywhere means nothing comes on its own, as for
+// follow-ups (fire).
 func (s *Service) recipientOf(ctx context.Context, pilot, user string) (recipient, bool, error) {
 	chat, lang, hear, err := s.ideas.store.HearBack(ctx, pilot, user)
 	if err != nil {
 		return recipient{}, false, err
 	}
 	r := recipient{chat: chat, lang: lang, hear: hear}
-	sess, err := s.store.Load(ctx, user)
+	cur, err := s.store.Load(ctx, user)
 	if err != nil {
 		return recipient{}, false, err
 	}
-	if sess != nil && sess.Pilot == pilot {
-		if sess.OptOut {
-			return recipient{}, false, nil
+	sess := cur
+	if cur == nil || cur.Pilot != pilot {
+		if sess, err = s.store.LoadPilot(ctx, user, pilot); err != nil {
+			return recipient{}, false, err
 		}
+	}
+	if cur.Phase().Held() || sess.Phase().Held() {
+		return recipient{}, false, nil
+	}
+	if sess != nil {
 		r.chat, r.lang = sess.Chat, sess.Flow.Lang
 	}
 	return r, r.chat != 0, nil

@@ -214,6 +214,51 @@ func TestIdeasQuietHoursAndStop(t *testing.T) {
 	}
 }
 
+// TestIdeasNewsHeld: news of an idea outlives the dialogue (a citizen
+// whose dialogue finished gets it), but nobody held gets any: not one who
+// sent /stop in the service they are in now, nor one who blocked the bot.
+func TestIdeasNewsHeld(t *testing.T) {
+	t.Parallel()
+	e, coord := ideasEnv(t)
+	anna, ben, cara := e.citizen(771, "en"), e.citizen(772, "en"), e.citizen(773, "en")
+	for i, c := range []*citizen{anna, ben, cara} {
+		e.advance(11 * time.Minute) // each idea gets a card of its own
+		c.say("/start ideas")
+		c.press(":welcome:yes")
+		c.say(fmt.Sprintf("Idea number %d for the youth centre", i+1))
+		c.press(":ask_idea:yes")
+		if p := c.session().Phase(); p != bot.PhaseFinished || p.Writes() {
+			t.Fatalf("citizen %d: phase %v, want finished (the bot writes nothing of the dialogue)", c.id, p)
+		}
+	}
+	mustContain(t, ben.say("/start hull"), "My Direction")
+	mustContain(t, ben.say("/stop"), say(t, "en", "stop.done"))
+	if err := e.svc.Blocked(e.ctx, cara.id); err != nil {
+		t.Fatal(err)
+	}
+	mark := e.rec.mark()
+	pending, _, err := e.store.IdeasWith(e.ctx, "ideas", bot.IdeaPending, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range pending {
+		coord.press("M:ideas." + i.ID + ":approve")
+	}
+	if _, n, err := e.store.IdeasWith(e.ctx, "ideas", bot.IdeaReceived, 0, 10); err != nil || n != 3 {
+		t.Fatalf("approved ideas: %d, %v", n, err)
+	}
+	e.fire()
+	if got := e.rec.texts(anna.id, mark); len(got) != 1 || !strings.Contains(got[0], say(t, "en", "news.board")) {
+		t.Fatalf("anna, finished: %q", got)
+	}
+	if got := e.rec.texts(ben.id, mark); len(got) != 0 {
+		t.Fatalf("ben stopped in the service he is in now, yet got %q", got)
+	}
+	if got := e.rec.texts(cara.id, mark); len(got) != 0 {
+		t.Fatalf("cara blocked the bot, yet got %q", got)
+	}
+}
+
 // TestIdeasNews: a pilot-wide update shows how many it reaches, is sent
 // only after Send, and reaches only those who asked to hear back.
 func TestIdeasNews(t *testing.T) {
@@ -281,7 +326,7 @@ func TestIdeasForget(t *testing.T) {
 		}
 	}
 	anna.say("/forget")
-	anna.press("F:yes")
+	anna.press(say(t, "en", "forget.yes"))
 	list, _ := e.store.BoardIdeas(e.ctx, "ideas")
 	if len(list) != 0 {
 		t.Fatalf("anna's idea is still on the board: %+v", list)

@@ -13,8 +13,13 @@ import (
 // outbox. The Redis store implements it; tests run the same implementation
 // on an in-process server.
 type Store interface {
-	// Load returns the citizen's session, or nil if there is none.
+	// Load returns the citizen's session in their current pilot, or nil if
+	// there is none.
 	Load(ctx context.Context, user string) (*Session, error)
+	// LoadPilot returns the citizen's session in a pilot, current or not,
+	// or nil: sessions are kept per pilot, and a commit with Point makes
+	// its pilot the current one.
+	LoadPilot(ctx context.Context, user, pilot string) (*Session, error)
 	// Commit applies one step (see Commit). It fails with ErrConflict when
 	// the session changed since it was loaded, and with ErrDone when its
 	// Once marker is set already; either way it changed nothing.

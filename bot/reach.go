@@ -10,25 +10,54 @@ import (
 	"github.com/cosie/cosiebot/bot/flow"
 )
 
-// startLink starts the pilot a /start payload names: a poster's QR code,
+// startLink opens the pilot a /start payload names: a poster's QR code,
 // a shared link or a peer invitation (bot/deeplink). Links printed before
 // sources existed, a bare pilot id in any letter case, keep working.
 func (t *turn) startLink(ctx context.Context, payload string) {
+	link := linkOf(payload)
+	f := t.s.Flows().Get(link.Pilot)
+	if f == nil {
+		t.menuOrOnly(ctx, t.say("start.unknown", nil))
+		return
+	}
+	t.openLink(ctx, f, &link, false)
+}
+
+// linkOf reads a start payload; one that is not a link is a pilot id.
+func linkOf(payload string) deeplink.Start {
 	link, ok := deeplink.Parse(payload)
 	if !ok {
 		link = deeplink.Start{Pilot: strings.ToLower(payload)}
 	}
-	f := t.s.Flows().Get(link.Pilot)
-	if f == nil {
-		t.menuOrOnly(t.say("start.unknown", nil))
-		return
+	return link
+}
+
+// openLink opens pilot f (see open) from a link (nil: none): a dialogue
+// that begins gets its source, and the citizen joins the chain of the
+// invitation it carries. A citizen with a session there before this turn
+// took part before: their coupon is refused. A link that asks first (to
+// leave a dialogue for f, or to start f's over) brings itself along on
+// the button (linkArg).
+func (t *turn) openLink(ctx context.Context, f *flow.Flow, link *deeplink.Start, confirmed bool) {
+	t.link = link
+	t.open(ctx, f, confirmed)
+	if link != nil && link.Coupon != "" && t.sess != nil && t.sess.Pilot == f.Pilot.ID {
+		t.join(ctx, link.Coupon, t.sess.Rev != 0)
 	}
-	before := t.orig != nil && t.orig.Pilot == f.Pilot.ID
-	t.link = &link
-	t.start(f)
-	if link.Coupon != "" {
-		t.join(ctx, link.Coupon, before)
+}
+
+// linkArg is the payload of the turn's link for a dialogue button going
+// to pilot, so that the choice keeps its source and invitation; the pilot
+// id alone when there is no link or the button's data would be too long.
+func (t *turn) linkArg(pilot string, opt string) string {
+	if t.link == nil || t.link.Pilot != pilot {
+		return pilot
 	}
+	p, err := t.link.Encode()
+	if err != nil || len(flow.Callback{Kind: flow.CallbackDialogue, Arg: p, Option: opt}.Encode()) > flow.MaxButtonData {
+		return pilot
+	}
+	return p
 }
 
 // linkSource gives a dialogue that starts in this turn the source of the

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/deeplink"
@@ -35,9 +36,17 @@ func TestStartSources(t *testing.T) {
 	}
 	desk := e.citizen(703, "en")
 	desk.say("/start turkuSdesk")
-	desk.say("/start turkuSlibrary") // a second poster: the new dialogue's source
+	desk.press(":welcome:yes")
+	e.advance(time.Minute)
+	// A second poster in the middle of the dialogue: it goes on, from the
+	// desk; starting over is the citizen's choice, from the library.
+	mustContain(t, desk.say("/start turkuSlibrary"), say(t, "en", "back.active"))
+	if s := desk.session(); s.Source != "desk" {
+		t.Errorf("source %q after a second link, want desk: the dialogue goes on", s.Source)
+	}
+	desk.press(":over")
 	if s := desk.session(); s.Source != "library" {
-		t.Errorf("source %q after a second link, want library", s.Source)
+		t.Errorf("source %q after starting over from a second link, want library", s.Source)
 	}
 	desk.say("/restart")
 	if s := desk.session(); s.Source != "library" {
@@ -179,6 +188,69 @@ func TestInvitations(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("digest lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// TestInvitationWhileBusy: someone in the middle of another service's
+// dialogue taps an invitation: they are asked first, and going there
+// brings them into the chain, from the link's source; staying leaves the
+// coupon for whoever taps it next.
+func TestInvitationWhileBusy(t *testing.T) {
+	e := newEnv(t, envOptions{flows: []*flow.Flow{testFlow(t, "peers.yaml"), testFlow(t, "quick.yaml")}})
+	seed := e.citizen(841, "en")
+	given := links(t, answerPeers(t, seed, "/start peersSlibrary", "6"))
+	if len(given) != 2 {
+		t.Fatalf("links %q", given)
+	}
+	inLink := func(i int) string {
+		p, _ := deeplink.Parse(given[i])
+		p.Source = "poster" // a link can carry both
+		enc, err := p.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return enc
+	}
+	busy := func(id int64) *citizen {
+		c := e.citizen(id, "en")
+		c.say("/start quick")
+		c.press(":welcome:yes")
+		c.press(":q_mood:4")
+		return c
+	}
+	stays, goes := busy(842), busy(843)
+	mustContain(t, stays.say("/start "+inLink(0)), "go to Peer test service now?")
+	stays.press(":stay")
+	if s := stays.session(); s.Pilot != "quick" {
+		t.Fatalf("stayed: session %+v", s)
+	}
+	mustContain(t, goes.say("/start "+inLink(0)), "go to Peer test service now?")
+	mustContain(t, goes.press(say(t, "en", "switch.go")), "Two quick questions")
+	if s := goes.session(); s.Pilot != "peers" || s.Source != "poster" {
+		t.Fatalf("went: session %+v, want peers from the poster", s)
+	}
+	members, coupons, err := e.store.Chains(e.ctx, "peers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedID := e.svc.PilotPseudonym("peers", seed.pseudonym())
+	var joined bool
+	for _, m := range members {
+		if m.Key == goes.pseudonym() {
+			joined = m.Recruiter == seedID && m.Wave == 1 && m.Source == "poster"
+		}
+	}
+	used := 0
+	for _, c := range coupons {
+		if c.Used != 0 {
+			used++
+		}
+	}
+	if !joined || used != 1 {
+		t.Fatalf("after going there: members %+v, %d coupons used; want the one who went recruited by the seed", members, used)
+	}
+	if quick, err := e.store.LoadPilot(e.ctx, goes.pseudonym(), "quick"); err != nil || quick == nil || quick.Flow.Node != "q_later" {
+		t.Errorf("the dialogue left for the invitation: %+v, %v; want it kept where it stood", quick, err)
 	}
 }
 

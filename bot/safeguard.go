@@ -155,32 +155,48 @@ func (t *turn) offerResume(pilot string) {
 	}}}})
 }
 
-// paused answers what a citizen sends while their dialogue is paused: it
-// is not an answer; the button to carry on is offered again.
-func (t *turn) paused() bool {
-	if t.sess == nil || t.sess.Paused == 0 {
-		return false
-	}
-	t.offerResume(t.sess.Pilot)
-	return true
-}
-
 // resume carries on with a paused dialogue: the open question again. In
-// the lobby, the pilots to choose from.
-func (t *turn) resume(pilot string) {
+// the lobby, the pilots to choose from. The button of a dialogue the
+// citizen left for another pilot takes them back to it (sessions are kept
+// per pilot), where it stood.
+func (t *turn) resume(ctx context.Context, pilot string) {
 	switch {
 	case t.sess == nil:
 		t.ack("")
-		t.menuOrOnly("")
+		t.menuOrOnly(ctx, "")
 	case pilot != t.sess.Pilot:
-		// A button from another pilot's dialogue, or from the lobby.
-		t.ack(t.say("stale.short", nil))
-		t.repeat()
+		t.resumeLeft(ctx, pilot)
 	default:
 		t.chosen(t.say("button.continue", nil))
 		t.unpause()
 		t.repeat()
 	}
+}
+
+// resumeLeft answers the Continue button of another pilot's dialogue:
+// back to it when it is still there; else (or the lobby's button) the
+// current question again.
+func (t *turn) resumeLeft(ctx context.Context, pilot string) {
+	f := t.s.Flows().Get(pilot)
+	if f == nil {
+		t.ack(t.say("stale.short", nil))
+		t.repeat()
+		return
+	}
+	there, err := t.s.store.LoadPilot(ctx, t.user, pilot)
+	if err != nil {
+		t.err = err
+		return
+	}
+	if there == nil {
+		t.ack(t.say("stale.short", nil))
+		t.repeat()
+		return
+	}
+	t.ack("")
+	t.chosen(t.say("button.continue", nil))
+	t.enter(there, f)
+	t.comeBack(ctx, true)
 }
 
 // unpause ends a pause, if there is one.

@@ -150,7 +150,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		store: cfg.Store, acker: cfg.Acker, courier: cfg.Courier, clock: cfg.Clock, words: cfg.Words,
-		engine: flow.Engine{Words: cfg.Words}, log: cfg.Logger, key: cfg.PseudonymKey,
+		engine: flow.Engine{Words: cfg.Words, SkipWords: flow.SkipWords(cfg.Words, cfg.Words.Languages())}, log: cfg.Logger, key: cfg.PseudonymKey,
 		ttl: cfg.SessionTTL, extra: cfg.Coordinators, botName: cfg.BotUsername, random: cfg.Random,
 		contact: slices.Clone(cfg.SafeguardingContact), lexicon: cfg.Lexicon,
 	}

@@ -145,9 +145,6 @@ func TestLanguage(t *testing.T) {
 			{"sv", welcomeSV, "sv"},
 			{"en-GB", welcomeEN, "en"},
 			{"fi", welcomeFI, "fi"},
-			{"pt-br", welcomeFI, "fi"}, // not spoken: the pilot's default
-			{"", welcomeFI, "fi"},
-			{"not a tag!", welcomeFI, "fi"},
 		} {
 			e := newEnv(t, envOptions{})
 			c := e.citizen(2001, tc.code)
@@ -157,6 +154,47 @@ func TestLanguage(t *testing.T) {
 				t.Errorf("%q: session language %q, want %q", tc.code, s.Flow.Lang, tc.lang)
 			}
 		}
+	})
+	t.Run("a language the pilot lacks: the menu first", func(t *testing.T) {
+		for _, tc := range []struct{ code, menu string }{
+			{"tr", "tr"}, // the bot speaks it, the pilot does not: the menu's words in Turkish
+			{"de-AT", "de"},
+			{"pt-br", "pt"},
+			{"", "en"},
+			{"not a tag!", "en"},
+		} {
+			e := newEnv(t, envOptions{})
+			c := e.citizen(2001, tc.code)
+			mark := e.rec.mark()
+			c.say("/start turku")
+			msgs := e.rec.sent(c.id, mark)
+			if len(msgs) != 1 || msgs[0].Msg.Text != say(t, tc.menu, "language.choose") ||
+				!slices.Equal(buttonData(msgs[0].Msg), []string{"L:fi", "L:sv", "L:en", "L:ar", "L:so", "L:ru"}) {
+				t.Fatalf("%q: want the language menu in %s, got %+v", tc.code, tc.menu, msgs)
+			}
+			if labels := msgs[0].Msg.Buttons; labels[0][0].Text != "Suomi" || labels[1][0].Text != "Svenska" || labels[2][0].Text != "English" {
+				t.Errorf("%q: each language is named in itself: %+v", tc.code, labels)
+			}
+			if s := c.session(); s.Phase() != bot.PhaseLanguage || len(c.answers()) != 0 {
+				t.Fatalf("%q: session %+v, want it choosing a language", tc.code, s)
+			}
+			// A second /start at once gives no second menu.
+			if got := c.say("/start turku"); len(got) != 0 {
+				t.Errorf("%q: a repeated /start said %q", tc.code, got)
+			}
+			got := c.press("L:en")
+			if len(got) != 1 || !strings.HasPrefix(got[0], welcomeEN) || !strings.Contains(got[0], say(t, "en", "consent.language")) {
+				t.Fatalf("%q: after choosing English want the consent in English naming /language, got %q", tc.code, got)
+			}
+			if s := c.session(); s.Flow.Lang != "en" || s.Phase() != bot.PhaseActive {
+				t.Errorf("%q: session %+v", tc.code, s)
+			}
+		}
+		// Typing the name of a language chooses it too.
+		e := newEnv(t, envOptions{})
+		c := e.citizen(2009, "de")
+		c.say("/start turku")
+		mustContain(t, c.say("svenska"), welcomeSV)
 	})
 	t.Run("/language switches and repeats the question", func(t *testing.T) {
 		e := newEnv(t, envOptions{})
@@ -199,8 +237,15 @@ func TestLanguage(t *testing.T) {
 		c := e.citizen(2003, "fi")
 		c.say("/start")
 		got := c.say("/language")
-		if len(got) != 1 || got[0] != say(t, "en", "language.only") {
-			t.Fatalf("got %q, want language.only in the pilot's language", got)
+		if len(got) != 2 || got[0] != say(t, "en", "language.only") || !strings.HasPrefix(got[1], "Hi!") {
+			t.Fatalf("got %q, want language.only in the pilot's language, then the question again", got)
+		}
+		// A pilot with one language names no /language, in the consent or in /help.
+		if strings.Contains(got[1], "/language") {
+			t.Errorf("the consent names /language: %q", got[1])
+		}
+		if help := c.say("/help"); strings.Contains(help[0], "/language") {
+			t.Errorf("/help lists /language: %q", help[0])
 		}
 	})
 }
@@ -241,18 +286,28 @@ func TestCommands(t *testing.T) {
 		c := e.citizen(3001, "fi")
 		c.say("/start turku")
 		got := c.say("/help")
-		if len(got) != 1 {
-			t.Fatalf("want one help message, got %q", got)
+		if len(got) != 2 || !strings.HasPrefix(got[1], welcomeFI) {
+			t.Fatalf("want the help message, then the current question, got %q", got)
 		}
 		f := shippedFlow(t, "turku")
-		if !strings.Contains(got[0], f.Pilot.Help.Render("fi", nil)) || !strings.Contains(got[0], say(t, "fi", "help.commands")) {
-			t.Fatalf("help %q lacks the pilot's help or the commands", got[0])
+		if !strings.Contains(got[0], f.Pilot.Help.Render("fi", nil)) {
+			t.Fatalf("help %q lacks the pilot's help", got[0])
 		}
-		// Without a session: the general help.
+		for _, cmd := range []string{"language", "stop", "mydata", "forget", "restart"} {
+			if !strings.Contains(got[0], "/"+cmd+" – "+say(t, "fi", "cmd."+cmd)) {
+				t.Errorf("help %q lacks /%s", got[0], cmd)
+			}
+		}
+		// Without a session: the general help, and only what applies.
 		d := e.citizen(3002, "en")
 		got = d.say("/help")
-		if len(got) != 1 || !strings.Contains(got[0], say(t, "en", "help.general")) || !strings.Contains(got[0], say(t, "en", "help.commands")) {
+		if len(got) != 1 || !strings.Contains(got[0], say(t, "en", "help.general")) || !strings.Contains(got[0], "/start – "+say(t, "en", "cmd.start")) {
 			t.Fatalf("general help %q", got)
+		}
+		for _, cmd := range []string{"/language", "/stop", "/restart"} {
+			if strings.Contains(got[0], cmd) {
+				t.Errorf("help without a dialogue lists %s:\n%s", cmd, got[0])
+			}
 		}
 	})
 	t.Run("/stop opts out and cancels prompts", func(t *testing.T) {
@@ -264,9 +319,9 @@ func TestCommands(t *testing.T) {
 		}
 		got := c.say("/stop")
 		if len(got) != 1 || got[0] != say(t, "en", "stop.done") {
-			t.Fatalf("/stop said %q", got)
+			t.Fatalf("/stop said %q, want stop.done (answers are kept)", got)
 		}
-		if s := c.session(); !s.OptOut {
+		if s := c.session(); s.Phase() != bot.PhaseStopped {
 			t.Fatal("not opted out")
 		}
 		if n, _ := e.rdb.ZCard(e.ctx, "cosie:{p:quick}:due").Result(); n != 0 {
@@ -282,7 +337,7 @@ func TestCommands(t *testing.T) {
 		}
 		// /start opts back in.
 		c.say("/start")
-		if s := c.session(); s.OptOut {
+		if s := c.session(); s.Phase() == bot.PhaseStopped {
 			t.Fatal("/start should opt the citizen back in")
 		}
 	})
@@ -312,16 +367,17 @@ func TestCommands(t *testing.T) {
 	t.Run("/whoami", func(t *testing.T) {
 		e := newEnv(t, envOptions{})
 		c := e.citizen(3006123, "en")
-		if got := c.say("/whoami"); len(got) != 1 || got[0] != "3006123" {
-			t.Fatalf("/whoami said %q", got)
+		got := c.say("/whoami")
+		if len(got) != 1 || !strings.Contains(got[0], "3006123") || !strings.Contains(got[0], "coordinator") {
+			t.Fatalf("/whoami said %q, want the number explained", got)
 		}
 	})
 	t.Run("unknown command", func(t *testing.T) {
 		e := newEnv(t, envOptions{})
 		c := e.citizen(3007, "sv")
 		c.say("/start")
-		if got := c.say("/frobnicate"); len(got) != 1 || got[0] != say(t, "sv", "command.unknown") {
-			t.Fatalf("got %q", got)
+		if got := c.say("/frobnicate"); len(got) != 2 || got[0] != say(t, "sv", "command.unknown") || !strings.HasPrefix(got[1], welcomeSV) {
+			t.Fatalf("got %q, want command.unknown and the current question", got)
 		}
 	})
 }
@@ -343,9 +399,10 @@ func TestForget(t *testing.T) {
 		mark := e.rec.mark()
 		c.say("/forget")
 		msgs := e.rec.sent(c.id, mark)
+		until := strconv.FormatInt(march2.Add(10*time.Minute).Unix(), 10)
 		if len(msgs) != 1 || msgs[0].Msg.Text != say(t, "en", "forget.confirm") ||
-			!slices.Equal(buttonData(msgs[0].Msg), []string{"F:yes", "F:no"}) {
-			t.Fatalf("want the confirmation with F:yes/F:no, got %+v", msgs)
+			!slices.Equal(buttonData(msgs[0].Msg), []string{"F:yes:" + until, "F:no:" + until}) {
+			t.Fatalf("want the confirmation with F:yes/F:no valid ten minutes, got %+v", msgs)
 		}
 		if len(c.answers()) != 3 {
 			t.Fatal("/forget alone deleted something")
@@ -354,7 +411,7 @@ func TestForget(t *testing.T) {
 	t.Run("no keeps everything", func(t *testing.T) {
 		e, c := setup(t)
 		c.say("/forget")
-		in := c.pressIn("F:no")
+		in := c.pressIn("No, keep it")
 		mark := e.rec.mark()
 		c.handle(in)
 		got := e.rec.texts(c.id, mark)
@@ -370,9 +427,11 @@ func TestForget(t *testing.T) {
 		if s := c.session(); s == nil || s.Confirm != "" {
 			t.Fatalf("session %+v", s)
 		}
-		// The old yes button is now stale.
+		// The old yes button is now stale (a minute later: right after,
+		// it would be taken for a second tap, and ignored quietly).
+		e.advance(time.Minute)
 		mark = e.rec.mark()
-		c.press("F:yes")
+		c.press("Yes, delete")
 		if n := len(c.answers()); n != 3 {
 			t.Fatalf("a stale F:yes deleted answers: %d left", n)
 		}
@@ -384,7 +443,7 @@ func TestForget(t *testing.T) {
 		e, c := setup(t)
 		c.say("/forget")
 		e.advance(11 * time.Minute)
-		c.press("F:yes")
+		c.press("Yes, delete")
 		if n := len(c.answers()); n != 3 {
 			t.Fatalf("a yes pressed after ten minutes deleted answers: %d left", n)
 		}
@@ -392,7 +451,7 @@ func TestForget(t *testing.T) {
 	t.Run("yes deletes everything", func(t *testing.T) {
 		e, c := setup(t)
 		c.say("/forget")
-		got := c.press("F:yes")
+		got := c.press("Yes, delete")
 		if len(got) != 1 || got[0] != say(t, "en", "forget.done") {
 			t.Fatalf("after F:yes got %q", got)
 		}
@@ -425,8 +484,8 @@ func TestForget(t *testing.T) {
 		if n := e.rec.acks(in.CallbackID); n != 1 {
 			t.Errorf("acknowledged %d times", n)
 		}
-		if got := e.rec.texts(c.id, mark); len(got) != 0 {
-			t.Errorf("replied %q", got)
+		if got := e.rec.texts(c.id, mark); len(got) != 1 || !strings.Contains(got[0], "Question 4 of 4") {
+			t.Errorf("replied %q, want the current question again", got)
 		}
 		// Nor with no session at all.
 		d := e.citizen(4002, "en")
@@ -436,7 +495,7 @@ func TestForget(t *testing.T) {
 			t.Fatalf("someone else's F:yes deleted answers: %d left", n)
 		}
 	})
-	t.Run("/forget without a session deletes at once", func(t *testing.T) {
+	t.Run("/forget without a session asks too", func(t *testing.T) {
 		e, c := setup(t)
 		// The session expired, the answers remain.
 		if err := e.rdb.Del(e.ctx, "cosie:{p:turku}:s:"+c.pseudonym()).Err(); err != nil {
@@ -445,11 +504,18 @@ func TestForget(t *testing.T) {
 		if c.session() != nil {
 			t.Fatal("session still there")
 		}
-		if got := c.say("/forget"); len(got) != 1 || got[0] != say(t, "en", "forget.done") {
+		if got := c.say("/forget"); len(got) != 1 || got[0] != say(t, "en", "forget.confirm") {
+			t.Fatalf("got %q, want the confirmation: answers are stored", got)
+		}
+		if got := c.press("Yes, delete"); len(got) != 1 || got[0] != say(t, "en", "forget.done") {
 			t.Fatalf("got %q", got)
 		}
 		if recs := c.answers(); len(recs) != 0 {
 			t.Fatalf("answers left: %+v", recs)
+		}
+		// Pressed again: nothing is left, nothing is said.
+		if got := c.press("Yes, delete"); len(got) != 0 {
+			t.Fatalf("a second yes said %q", got)
 		}
 	})
 }
@@ -473,28 +539,30 @@ func TestMyData(t *testing.T) {
 
 	got := c.say("/mydata")
 	if len(got) != 1 {
-		t.Fatalf("want one message, got %q", got)
+		t.Fatalf("want one message (the dialogue is finished: no question follows), got %q", got)
 	}
 	want := []string{
 		"Det här är sparat om dig:",
 		"Tjänst: Åbo stads ungdomstjänster",
 		"Språk: Svenska",
-		"7 svar:",
-		"• overall_experience: 🙂 Bra",
-		"• main_reason: Personalen",
-		"• suggestion: (röstmeddelande)",
-		"• overall_experience: 🤷 Vet inte",
-		"• main_reason: Något annat “bussen går för sällan”",
-		"• suggestion: (hoppade över)",
-		"• followup_ok: Nej",
+		"(2026-03-02):",
+		"• Fråga 1/4: Hur var din upplevelse av ungdomstjänsterna överlag?\n   → 🙂 Bra",
+		"• Fråga 2/4: Vad påverkade ditt svar mest?\n   → Personalen",
+		"Du kan skriva eller skicka ett röstmeddelande.\n   → (röstmeddelande)",
+		"→ 🤷 Vet inte",
+		"→ Något annat “bussen går för sällan”",
+		"→ (hoppade över)",
+		"• Fråga 4/4: Får jag fråga om två veckor hur det går för dig?\n   → Nej",
 	}
 	for _, w := range want {
 		if !strings.Contains(got[0], w) {
 			t.Errorf("/mydata lacks %q:\n%s", w, got[0])
 		}
 	}
-	if strings.Contains(got[0], "voice-file-1") || strings.Contains(got[0], "_skip") {
-		t.Errorf("/mydata shows internal values:\n%s", got[0])
+	for _, internal := range []string{"voice-file-1", "_skip", "overall_experience", "main_reason"} {
+		if strings.Contains(got[0], internal) {
+			t.Errorf("/mydata shows the internal %q:\n%s", internal, got[0])
+		}
 	}
 }
 
@@ -551,7 +619,8 @@ func TestRedelivery(t *testing.T) {
 	mark = e.rec.mark()
 	c.handle(noID)
 	c.handle(noID)
-	if got := e.rec.texts(c.id, mark); len(got) != 2 {
+	// Each: the answer, then the current question again.
+	if got := e.rec.texts(c.id, mark); len(got) != 4 {
 		t.Fatalf("got %q", got)
 	}
 }
@@ -661,7 +730,7 @@ func TestButtonPresses(t *testing.T) {
 		if n := len(c.answers()); n != 1 {
 			t.Fatalf("%d answers", n)
 		}
-		if s := c.session(); s.OptOut || s.Flow.Node != "ask_reason" {
+		if s := c.session(); s.Phase() == bot.PhaseStopped || s.Flow.Node != "ask_reason" {
 			t.Fatalf("session %+v", s)
 		}
 	})
@@ -706,7 +775,7 @@ func TestBlocked(t *testing.T) {
 		in := c.inbound()
 		in.Text = "what?"
 		c.handle(in)
-		if s := c.session(); !s.OptOut {
+		if s := c.session(); s.Phase() != bot.PhaseBlocked {
 			t.Fatal("not opted out")
 		}
 		if got := e.counters("quick")["blocked"]; got != 1 {
@@ -738,7 +807,7 @@ func TestBlocked(t *testing.T) {
 		if got := e.rec.since(mark); len(got) != 0 {
 			t.Fatalf("sent %+v to a citizen who blocked the bot", got)
 		}
-		if s := c.session(); !s.OptOut {
+		if s := c.session(); s.Phase() != bot.PhaseBlocked {
 			t.Fatal("not opted out")
 		}
 		e.advance(2 * time.Hour)
@@ -760,8 +829,8 @@ func TestBlocked(t *testing.T) {
 		c := e.citizen(9104, "en")
 		c.turkuTo("ask_idea")
 		got := c.say("I want to kill myself")
-		if s := c.session(); s.OptOut {
-			t.Fatal("the citizen was opted out because a coordinator blocked the bot")
+		if s := c.session(); s.Phase() != bot.PhasePaused || s.Position() != bot.PhaseActive {
+			t.Fatalf("phase %v at %v: the citizen was held because a coordinator blocked the bot; want paused (the crisis) at the open question", s.Phase(), s.Position())
 		}
 		mustContain(t, got, "MIELI")
 		if got := e.rec.texts(9002, 0); len(got) != 1 {

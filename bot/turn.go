@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cosie/cosiebot/bot/deeplink"
@@ -20,7 +19,6 @@ type turn struct {
 	user string
 	in   Inbound
 	now  time.Time
-	orig *Session // as loaded
 	sess *Session // working copy; nil when the citizen has no session
 	f    *flow.Flow
 	lang string
@@ -39,7 +37,7 @@ type turn struct {
 }
 
 func (s *Service) newTurn(user string, sess *Session, in Inbound) *turn {
-	t := &turn{s: s, user: user, in: in, now: s.clock.Now(), orig: sess}
+	t := &turn{s: s, user: user, in: in, now: s.clock.Now()}
 	if sess != nil {
 		cp := *sess
 		t.sess = &cp
@@ -54,9 +52,10 @@ func (s *Service) newTurn(user string, sess *Session, in Inbound) *turn {
 }
 
 // language is the citizen's language: their choice in the session, else
-// their Telegram client's language matched to what the bot speaks.
+// their Telegram client's language matched to what the bot speaks (also
+// while they choose one of the pilot's, which may not include it).
 func (t *turn) language() string {
-	if t.sess != nil && t.f != nil {
+	if t.sess != nil && t.f != nil && t.sess.Flow.Lang != "" {
 		return matchLang(t.sess.Flow.Lang, t.f.Pilot.Languages)
 	}
 	return matchLang(t.in.Lang, t.s.words.Languages())
@@ -91,13 +90,15 @@ func (t *turn) ack(text string) {
 	t.ackText = text
 }
 
-// chosen replaces the pressed keyboard with the chosen option: cosmetic,
-// so it goes only when the chat's budget has room for it and everything
-// after it.
-func (t *turn) chosen(label string) {
-	if t.in.MessageID != 0 && label != "" {
+// chosen replaces the pressed keyboard with the chosen option.
+func (t *turn) chosen(label string) { t.mark(t.in.MessageID, label) }
+
+// mark replaces a message's keyboard with "✓ label": cosmetic, so it goes
+// only when the chat's budget has room for it and everything after it.
+func (t *turn) mark(message int, label string) {
+	if message != 0 && label != "" {
 		// First: it answers the message above the turn's replies.
-		t.out = slices.Insert(t.out, 0, Out{Lane: LaneCosmetic, Chat: t.in.ChatID, Edit: t.in.MessageID, Text: label})
+		t.out = slices.Insert(t.out, 0, Out{Lane: LaneCosmetic, Chat: t.in.ChatID, Edit: message, Text: label})
 	}
 }
 
@@ -127,67 +128,35 @@ func (t *turn) handle(ctx context.Context) {
 	t.ack("")
 }
 
-// repeat says the current question again without changing anything; in
-// a paused dialogue, it offers to carry on instead (safeguard.go).
-func (t *turn) repeat() {
-	t.ack("")
-	if t.sess == nil || t.f == nil || t.paused() {
-		return
-	}
-	st := t.sess.Flow
-	res := t.s.engine.Step(t.f, st, flow.Input{Kind: flow.InRepeat}, t.now)
-	for range maxNeeds {
-		for _, m := range res.Messages {
-			t.send(m)
-		}
-		if res.Need == nil {
-			return
-		}
-		res = t.s.engine.Step(t.f, res.State, t.fulfil(res.Need), t.now)
-	}
-}
-
 func isCommand(s string) bool {
 	return len(s) > 1 && s[0] == '/' && (s[1] >= 'a' && s[1] <= 'z' || s[1] >= 'A' && s[1] <= 'Z')
 }
 
-// flowInput feeds typed text, media or anything else to the flow, once
-// it is screened for a crisis (safeguard.go).
-func (t *turn) flowInput(ctx context.Context) {
-	if t.coordinatorInput(ctx) || t.screen(ctx) || t.paused() {
-		return
-	}
-	if t.sess == nil {
-		t.menuOrOnly("")
-		return
-	}
-	in := flow.Input{Kind: flow.InText, Text: t.in.Text, Media: t.in.Media, FirstName: t.in.FirstName}
-	switch {
-	case t.in.Media != nil:
-		in.Kind = flow.InMedia
-	case t.in.Other != "":
-		in.Kind = flow.InOther
-	}
-	t.step(in)
-}
+// phase is where the citizen stands with the turn's pilot.
+func (t *turn) phase() Phase { return t.sess.Phase() }
 
-// step runs the engine and turns its effects into the commit and replies.
-// When the engine needs ideas from the store, the host answers at once and
-// the engine goes on, all in this turn.
-func (t *turn) step(in flow.Input) flow.Result {
+// step runs the engine and applies its result.
+func (t *turn) step(ctx context.Context, in flow.Input) flow.Result {
 	res := t.s.engine.Step(t.f, t.sess.Flow, in, t.now)
-	t.apply(res)
-	need := res.Need
-	for i := 0; need != nil && !res.Stale && i < maxNeeds; i++ {
-		more := t.s.engine.Step(t.f, t.sess.Flow, t.fulfil(need), t.now)
-		t.apply(more)
-		need = more.Need
-	}
+	t.applyAll(ctx, res)
 	return res
 }
 
-// apply turns one engine result into the commit and replies.
-func (t *turn) apply(res flow.Result) {
+// applyAll applies a step's result. When the engine needs ideas from the
+// store, the host answers at once and the engine goes on, all in this
+// turn.
+func (t *turn) applyAll(ctx context.Context, res flow.Result) {
+	t.apply(ctx, res)
+	need := res.Need
+	for i := 0; need != nil && !res.Stale && i < maxNeeds; i++ {
+		more := t.s.engine.Step(t.f, t.sess.Flow, t.fulfil(need), t.now)
+		t.apply(ctx, more)
+		need = more.Need
+	}
+}
+
+// apply turns one engine result into the commit and the replies.
+func (t *turn) apply(ctx context.Context, res flow.Result) {
 	if res.Stale {
 		return
 	}
@@ -200,6 +169,7 @@ func (t *turn) apply(res flow.Result) {
 		res.State.Node != "" && res.State.Node != prev.Node {
 		t.count(cAnswered(n.ID), 1)
 	}
+	declined := false
 	for _, e := range res.Effects {
 		switch e.Kind {
 		case flow.EffAnswer:
@@ -207,15 +177,15 @@ func (t *turn) apply(res flow.Result) {
 		case flow.EffAsk:
 			t.count(cAsked(e.Node), 1)
 		case flow.EffSchedule:
-			if t.sess.OptOut {
-				continue
+			if t.sess.hold() != HoldNone {
+				continue // a stopped citizen gets nothing the bot sends on its own
 			}
 			c.Prompts = replacePrompt(c.Prompts, Prompt{Kind: e.Prompt.Kind, Node: e.Prompt.Node, Seq: e.Prompt.Seq, Due: e.Prompt.Due})
 		case flow.EffCancel:
 			c.Cancel = true
 			c.Prompts = nil
 		case flow.EffStart:
-			t.sess.FollowedUp = false
+			t.sess.FollowedUp, t.sess.Declined = false, false
 			t.sess.RunDay = dayOf(t.f, t.now)
 			t.count(cStarted, 1)
 			t.count(cLang(t.sess.Flow.Lang), 1)
@@ -230,21 +200,77 @@ func (t *turn) apply(res flow.Result) {
 				c.Cohort[string(cCompletedOfStarted)]++
 			}
 		case flow.EffDecline:
-			// Nothing about a declined dialogue is kept: not even the
-			// pointer that says this citizen contacted this pilot.
-			t.count(cDeclined, 1)
-			c.Session, c.Drop, c.Erase = nil, true, ErasePilot
+			declined = true
 		case flow.EffPropose, flow.EffSupport, flow.EffVote, flow.EffHearBack:
 			t.ideaEffect(e)
 		}
 	}
 	for _, m := range res.Messages {
-		if m.Invite > 0 {
-			t.sendInvite(m)
-			continue
-		}
-		t.send(m)
+		t.sendFlow(m, res.State)
 	}
+	if declined {
+		t.decline(ctx)
+	}
+}
+
+// sendFlow sends a message of the flow: an invite node's gets its links
+// before the commit (fillInvites). A message with the buttons of the
+// node the dialogue is at asks that question: it is named (Out.Question),
+// so that the store keeps the id Telegram gives it.
+func (t *turn) sendFlow(m flow.Message, st flow.State) {
+	if m.Invite > 0 {
+		t.sendInvite(m)
+		return
+	}
+	t.send(m)
+	for _, row := range m.Buttons {
+		for _, b := range row {
+			if c, _ := flow.ParseCallback(b.Data); c.Kind == flow.CallbackFlow && c.Node == st.Node {
+				t.out[len(t.out)-1].Question = questionOf(st)
+				return
+			}
+		}
+	}
+}
+
+// questionOf names the question a dialogue is at: its node and its move
+// number, which no other question of the session shares.
+func questionOf(st flow.State) string { return st.Node + "|" + strconv.Itoa(st.Seq) }
+
+// decline answers a citizen who said no at consent. Nothing of the
+// declined dialogue is kept; answers of earlier dialogues with the pilot
+// are, and they are told so (and how to delete them).
+func (t *turn) decline(ctx context.Context) {
+	t.count(cDeclined, 1)
+	kept, err := t.earlierAnswers(ctx)
+	if err != nil {
+		t.err = err
+		return
+	}
+	if kept {
+		t.sess.Declined = true
+		t.text(t.say("consent.declined_kept", nil))
+		return
+	}
+	// Not even the pointer that says this citizen contacted this pilot.
+	c := t.commit()
+	c.Session, c.Drop, c.Erase = nil, true, ErasePilot
+	t.text(t.say("consent.declined", nil))
+}
+
+// earlierAnswers reports whether the citizen has answers in the turn's
+// pilot from a dialogue before the current one.
+func (t *turn) earlierAnswers(ctx context.Context) (bool, error) {
+	records, err := t.s.store.Answers(ctx, t.user)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range records {
+		if r.Pilot == t.sess.Pilot && r.Run < t.sess.Flow.Run {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func replacePrompt(list []Prompt, p Prompt) []Prompt {
@@ -276,247 +302,6 @@ func (t *turn) record(a *flow.Answer) {
 		t.count(cSum(a.Result), scoreUnits(x))
 		t.count(cN(a.Result), 1)
 	}
-}
-
-// start begins pilot f's flow for the citizen, creating or moving the
-// session as needed.
-func (t *turn) start(f *flow.Flow) {
-	prev := t.sess
-	if prev == nil || prev.Pilot != f.Pilot.ID {
-		lang := matchLang(t.in.Lang, f.Pilot.Languages)
-		if prev != nil && slices.Contains(f.Pilot.Languages, prev.Flow.Lang) {
-			lang = prev.Flow.Lang
-		}
-		t.sess = &Session{Pilot: f.Pilot.ID, Chat: t.in.ChatID, Created: t.now.Unix(), Flow: flow.State{Lang: lang}}
-		t.f = f
-		t.lang = lang
-		t.c = nil
-		// Point at the pilot before the first commit there, so /forget
-		// always finds what the commit stores.
-		t.commit().Point = true
-	}
-	t.sess.OptOut = false
-	t.sess.Confirm = ""
-	t.sess.Paused = 0
-	t.step(flow.Input{Kind: flow.InStart, FirstName: t.in.FirstName})
-}
-
-// menuOrOnly starts the only pilot, or offers the pilots as buttons.
-func (t *turn) menuOrOnly(intro string) {
-	flows := t.s.Flows().List()
-	switch len(flows) {
-	case 0:
-		t.text(t.say("help.general", nil))
-	case 1:
-		if intro != "" {
-			t.text(intro)
-		}
-		t.start(flows[0])
-	default:
-		text := t.say("start.choose", nil)
-		if intro != "" {
-			text = intro
-		}
-		kb := make([][]flow.Button, 0, len(flows))
-		for _, f := range flows {
-			kb = append(kb, []flow.Button{{Text: f.Pilot.Name.Render(matchLang(t.lang, f.Pilot.Languages), nil), Data: flow.Callback{Kind: flow.CallbackPilot, Arg: f.Pilot.ID}.Encode()}})
-		}
-		t.send(flow.Message{Text: text, Buttons: kb})
-	}
-}
-
-// press handles a button press.
-func (t *turn) press(ctx context.Context) {
-	cb, _ := flow.ParseCallback(t.in.Data)
-	switch cb.Kind {
-	case flow.CallbackFlow, flow.CallbackSupport, flow.CallbackVote:
-		if t.sess == nil {
-			t.ack(t.say("stale.short", nil))
-			t.menuOrOnly("")
-			return
-		}
-		t.unpause() // an answer pressed carries on
-		res := t.step(flow.Input{Kind: flow.InButton, Data: t.in.Data, FirstName: t.in.FirstName})
-		t.ack(res.Notice)
-		t.chosen(res.Chosen)
-	case flow.CallbackPilot:
-		f := t.s.Flows().Get(cb.Arg)
-		if f == nil {
-			t.ack(t.say("stale.short", nil))
-			t.staleMenu()
-			return
-		}
-		t.ack("")
-		t.chosen(f.Pilot.Name.Render(matchLang(t.lang, f.Pilot.Languages), nil))
-		t.start(f)
-	case flow.CallbackLanguage:
-		t.setLanguage(cb.Arg)
-	case flow.CallbackForget:
-		t.confirmForget(cb.Option == flow.ForgetYes)
-	case flow.CallbackHelp:
-		t.helpNow(ctx, true, "")
-	case flow.CallbackModerate, flow.CallbackNews:
-		t.moderate(ctx, cb)
-	case flow.CallbackResume:
-		t.resume(cb.Arg)
-	case flow.CallbackOnIt:
-		t.onIt(ctx, cb.Arg)
-	case flow.CallbackChosen:
-		t.ack("") // the mark left on an answered question
-	default:
-		t.ack(t.say("stale.short", nil))
-		t.repeat()
-	}
-}
-
-// command handles /commands.
-func (t *turn) command(ctx context.Context) {
-	name, payload, _ := strings.Cut(strings.TrimSpace(t.in.Text[1:]), " ")
-	name, _, _ = strings.Cut(strings.ToLower(name), "@") // "/start@cosie_bot"
-	payload = strings.TrimSpace(payload)
-	switch name {
-	case "start":
-		if payload != "" {
-			t.startLink(ctx, payload)
-			return
-		}
-		t.menuOrOnly("")
-	case "restart":
-		if t.sess == nil {
-			t.menuOrOnly("")
-			return
-		}
-		t.start(t.f)
-	case "language":
-		t.languageMenu()
-	case "help":
-		t.help()
-	case "stop":
-		t.stop()
-	case "forget":
-		t.forget()
-	case "mydata":
-		t.myData(ctx)
-	case "whoami":
-		t.text(strconv.FormatInt(t.in.UserID, 10))
-	default:
-		if t.coordinatorCommand(ctx, name, payload) {
-			return
-		}
-		t.text(t.say("command.unknown", nil))
-	}
-}
-
-// staleMenu answers a stale menu button: someone in a dialogue gets the
-// current question again (menuOrOnly would restart the only pilot's
-// dialogue); someone without one gets the menu.
-func (t *turn) staleMenu() {
-	if t.sess != nil {
-		t.repeat()
-		return
-	}
-	t.menuOrOnly("")
-}
-
-func (t *turn) languageMenu() {
-	if t.sess == nil {
-		t.menuOrOnly("")
-		return
-	}
-	langs := t.f.Pilot.Languages
-	if len(langs) == 1 {
-		t.text(t.say("language.only", nil))
-		return
-	}
-	kb := make([][]flow.Button, 0, len(langs))
-	for _, l := range langs {
-		kb = append(kb, []flow.Button{{Text: t.s.words.Name(l), Data: flow.Callback{Kind: flow.CallbackLanguage, Arg: l}.Encode()}})
-	}
-	t.send(flow.Message{Text: t.say("language.choose", nil), Buttons: kb})
-}
-
-func (t *turn) setLanguage(lang string) {
-	if t.sess == nil || !slices.Contains(t.f.Pilot.Languages, lang) {
-		t.ack(t.say("stale.short", nil))
-		t.staleMenu()
-		return
-	}
-	t.ack("")
-	t.chosen(t.s.words.Name(lang))
-	t.sess.Flow.Lang = lang
-	t.lang = lang
-	t.commit()
-	t.text(t.say("language.set", nil))
-	t.repeat()
-}
-
-func (t *turn) help() {
-	if t.sess == nil {
-		t.text(t.say("help.general", nil) + "\n\n" + t.say("help.commands", nil))
-		return
-	}
-	t.text(t.f.Pilot.Help.Render(t.lang, nil) + "\n\n" + t.say("help.commands", nil))
-}
-
-func (t *turn) stop() {
-	if t.sess == nil {
-		t.text(t.say("stop.done", nil))
-		return
-	}
-	t.sess.OptOut = true
-	c := t.commit()
-	c.Cancel = true
-	c.Prompts = nil
-	t.ideasStop()
-	t.text(t.say("stop.done", nil))
-}
-
-func (t *turn) forget() {
-	if t.sess == nil {
-		// There may still be answers from a pilot whose session expired.
-		t.lobby().Erase = EraseAll
-		t.text(t.say("forget.done", nil))
-		return
-	}
-	// The confirmation is valid for ten minutes: an old "yes" button found
-	// days later must not delete anything.
-	t.sess.Confirm = "forget:" + strconv.FormatInt(t.now.Add(10*time.Minute).Unix(), 10)
-	t.commit()
-	t.send(flow.Message{Text: t.say("forget.confirm", nil), Buttons: [][]flow.Button{
-		{{Text: t.say("forget.yes", nil), Data: flow.Callback{Kind: flow.CallbackForget, Option: flow.ForgetYes}.Encode()}},
-		{{Text: t.say("forget.no", nil), Data: flow.Callback{Kind: flow.CallbackForget, Option: flow.ForgetNo}.Encode()}},
-	}})
-}
-
-func (t *turn) confirmForget(yes bool) {
-	until, _ := strconv.ParseInt(strings.TrimPrefix(t.sessConfirm(), "forget:"), 10, 64)
-	if t.sess == nil || !strings.HasPrefix(t.sessConfirm(), "forget:") || t.now.Unix() > until {
-		t.ack(t.say("stale.short", nil))
-		if t.sess == nil {
-			t.text(t.say("mydata.none", nil))
-		}
-		return
-	}
-	t.ack("")
-	if !yes {
-		t.chosen(t.say("forget.no", nil))
-		t.sess.Confirm = ""
-		t.commit()
-		t.text(t.say("forget.kept", nil))
-		t.repeat()
-		return
-	}
-	t.chosen(t.say("forget.yes", nil))
-	// Nothing of the session is written: the erase deletes it.
-	t.c = &Commit{User: t.user, Pilot: t.sess.Pilot, Erase: EraseAll}
-	t.text(t.say("forget.done", nil))
-}
-
-func (t *turn) sessConfirm() string {
-	if t.sess == nil {
-		return ""
-	}
-	return t.sess.Confirm
 }
 
 // lobby returns the commit of a turn outside any pilot: only messages
@@ -584,13 +369,13 @@ func (t *turn) save(ctx context.Context) error {
 	return nil
 }
 
-// blockedNow opts out a citizen who blocked the bot and cancels their
-// prompts: nothing more can reach them.
+// blockedNow holds a citizen who blocked the bot and cancels their
+// prompts: nothing more can reach them. One who stopped stays stopped.
 func (t *turn) blockedNow() {
-	if t.sess == nil || t.sess.OptOut && t.orig != nil && t.orig.OptOut {
+	if t.sess == nil || t.sess.hold() != HoldNone {
 		return // counted once
 	}
-	t.sess.OptOut = true
+	t.sess.setHold(HoldBlocked)
 	t.commit().Cancel = true
 	t.count(cBlocked, 1)
 }

@@ -48,18 +48,40 @@ const appliedKept = 32
 // Session is what is stored per citizen: where they are in a pilot's flow.
 // It holds the chat id (needed to write to them later) but is keyed by a
 // pseudonym, and never exported.
+//
+// Where the citizen stands with the pilot is not stored as such: Phase
+// reads it from the flow state and Hold (state.go), so that it cannot
+// disagree with them.
 type Session struct {
-	Pilot      string     `json:"p"`
-	Chat       int64      `json:"c"`
-	Flow       flow.State `json:"f"`
-	Applied    []int64    `json:"ap,omitempty"` // the last update ids applied, oldest first
-	OptOut     bool       `json:"o,omitempty"`  // /stop or blocked: no prompts
-	FollowedUp bool       `json:"fu,omitempty"` // a follow-up was sent and not yet answered
-	RunDay     string     `json:"rd,omitempty"` // day the current dialogue started (pilot time zone)
-	Confirm    string     `json:"x,omitempty"`  // a pending confirmation ("forget")
+	Pilot   string     `json:"p"`
+	Chat    int64      `json:"c"`
+	Flow    flow.State `json:"f"`
+	Applied []int64    `json:"ap,omitempty"` // the last update ids applied, oldest first
+	// Hold says why the bot writes nothing on its own here ("": it may).
+	Hold Hold `json:"h,omitempty"`
+	// OptOut is how sessions stored before Hold said "stopped"; it is read
+	// as HoldStop and never written.
+	OptOut bool `json:"o,omitempty"`
+	// Declined: the latest dialogue was declined at consent, and answers of
+	// earlier dialogues are kept.
+	Declined   bool   `json:"dc,omitempty"`
+	FollowedUp bool   `json:"fu,omitempty"` // a follow-up was sent and not yet answered
+	RunDay     string `json:"rd,omitempty"` // day the current dialogue started (pilot time zone)
+	// Greeted and GreetedSeq say when a /start was last answered and where
+	// the dialogue stood then, so that a /start sent twice gets one reply.
+	Greeted    int64 `json:"g,omitempty"`
+	GreetedSeq int   `json:"gs,omitempty"`
+	// Confirm is until when (unix seconds) the buttons of a /forget
+	// confirmation work; "" when none waits. The buttons carry it too, so
+	// that they work without a session, and one answered is stale.
+	Confirm string `json:"x,omitempty"`
+	// Tapped and TappedAt are the message of the last press that applied
+	// and when, so that a double tap on it is ignored quietly.
+	Tapped   int   `json:"tp,omitempty"`
+	TappedAt int64 `json:"ta,omitempty"`
 	// Paused is when (unix seconds) the dialogue paused for a crisis or a
-	// request for help: no question, re-ask or reminder until the citizen
-	// carries on (safeguard.go). 0: not paused.
+	// request for help (PhasePaused): no question, re-ask or reminder
+	// until the citizen carries on (safeguard.go). 0: not paused.
 	Paused  int64 `json:"ps,omitempty"`
 	Created int64 `json:"t0"`
 	Updated int64 `json:"t1"`
@@ -70,6 +92,9 @@ type Session struct {
 
 	// Rev is the store's compare-and-set token; 0 for a new session.
 	Rev int64 `json:"-"`
+	// Asked is the citizen's last question message in this pilot, read
+	// by the store with the session (see Asked); never written with it.
+	Asked Asked `json:"-"`
 }
 
 // HasApplied reports whether the update was applied to this session before.
@@ -179,9 +204,22 @@ type Out struct {
 	Since int64 `json:"s,omitempty"`
 	// Queued is when it was committed (unix ms), for the outbox's age.
 	Queued int64 `json:"q,omitempty"`
+	// Question names the flow question this message asks (see
+	// QuestionOf). Once Telegram accepted it, the store keeps the id
+	// Telegram gave it as the chat's Asked, so that a typed answer can
+	// mark this message's keyboard as a press does.
+	Question string `json:"a,omitempty"`
 	// invite: an invite node's message, whose links the turn adds before
 	// the commit (never stored).
 	invite int
+}
+
+// Asked is the last question message Telegram accepted for a citizen in a
+// pilot: which question it asks (Out.Question) and the id Telegram gave
+// it. The store reads it with the session; nothing else writes it.
+type Asked struct {
+	Question string
+	Message  int
 }
 
 // Pending is a chat's next message in the outbox, claimed by a courier.
@@ -195,6 +233,9 @@ type Pending struct {
 	Pace time.Time
 	// Queued is how many messages wait for the chat, this one included.
 	Queued int
+	// Sent is the id Telegram gave the message, when the transport tells
+	// it (0: unknown); Done records it for a question (Out.Question).
+	Sent int
 }
 
 // Record is one answer as stored: pseudonymous, with its context.

@@ -32,16 +32,12 @@ func TestShippedFlows(t *testing.T) {
 	if len(all) != 10 {
 		t.Fatalf("%d shipped pilots, want the ten CoSIE pilots", len(all))
 	}
+	files := scenarioFiles(t)
 	for _, f := range all {
 		t.Run(f.Pilot.ID, func(t *testing.T) {
-			name := strings.TrimSuffix(f.File, ".yaml") + ".test.yaml"
-			data, err := fs.ReadFile(flows.Shipped(), name)
-			if err != nil {
-				t.Fatalf("no scenario file %s: %v", name, err)
-			}
-			sf, ds := scenario.Parse(name, data)
-			if sf == nil {
-				t.Fatalf("scenario file:\n%s", ds)
+			own := files[f.File]
+			if !slices.Contains(own, strings.TrimSuffix(f.File, ".yaml")+".test.yaml") {
+				t.Fatalf("no scenario file %s.test.yaml", strings.TrimSuffix(f.File, ".yaml"))
 			}
 			// Each language is walked by some scenario.
 			walked := map[string]bool{}
@@ -52,14 +48,32 @@ func TestShippedFlows(t *testing.T) {
 					followUps = append(followUps, n)
 				}
 			}
-			for _, sc := range sf.Scenarios {
-				walked[best(sc.Lang, f.Pilot.Languages)] = true
-				for _, st := range sc.Steps {
-					for _, n := range followUps {
-						if st.Action == scenario.Wait && st.Wait >= n.After {
-							reachesFollowUp = true
+			for _, name := range own {
+				sf := parseScenarios(t, name)
+				for _, sc := range sf.Scenarios {
+					walked[best(sc.Lang, f.Pilot.Languages)] = true
+					for _, st := range sc.Steps {
+						for _, n := range followUps {
+							if st.Action == scenario.Wait && st.Wait >= n.After {
+								reachesFollowUp = true
+							}
 						}
 					}
+				}
+				var others []*flow.Flow
+				for _, name := range sf.Pilots {
+					i := slices.IndexFunc(all, func(o *flow.Flow) bool { return o.File == name })
+					if i < 0 {
+						t.Fatalf("a scenario file lists %s under pilots:, which is not a shipped flow", name)
+					}
+					others = append(others, all[i])
+				}
+				rep, err := scenario.Run(context.Background(), sf, f, words, others...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, fail := range rep.Failures {
+					t.Error(fail)
 				}
 			}
 			for _, l := range f.Pilot.Languages {
@@ -70,15 +84,45 @@ func TestShippedFlows(t *testing.T) {
 			if len(followUps) > 0 && !reachesFollowUp {
 				t.Error("no scenario waits long enough to reach the follow-up")
 			}
-			rep, err := scenario.Run(context.Background(), sf, f, words)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, fail := range rep.Failures {
-				t.Error(fail)
-			}
 		})
 	}
+}
+
+// scenarioFiles maps each flow file to the shipped scenario files that
+// test it: x.test.yaml, and any other naming it with flow: (one file per
+// case, like turku.comeback.test.yaml).
+func scenarioFiles(t *testing.T) map[string][]string {
+	t.Helper()
+	entries, err := fs.ReadDir(flows.Shipped(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, e := range entries {
+		if !flows.IsScenario(e.Name()) {
+			continue
+		}
+		sf := parseScenarios(t, e.Name())
+		target := sf.Flow
+		if target == "" {
+			target = strings.TrimSuffix(e.Name(), ".test.yaml") + ".yaml"
+		}
+		out[target] = append(out[target], e.Name())
+	}
+	return out
+}
+
+func parseScenarios(t *testing.T, name string) *scenario.File {
+	t.Helper()
+	data, err := fs.ReadFile(flows.Shipped(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf, ds := scenario.Parse(name, data)
+	if sf == nil {
+		t.Fatalf("scenario file:\n%s", ds)
+	}
+	return sf
 }
 
 func best(code string, langs []string) string {

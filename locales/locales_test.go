@@ -28,10 +28,11 @@ var wantLanguages = []string{
 
 // pluralIDs are the messages that take a Count and have plural forms.
 var pluralIDs = []string{
+	"back.waiting.days",
+	"back.waiting.hours",
 	"digest.alerts",
 	"digest.count",
 	"digest.participants",
-	"mydata.answers",
 	"waiting.days",
 	"waiting.hours",
 }
@@ -60,6 +61,10 @@ var sample = map[string]any{
 	"Wave":     8,
 	"Whole":    "1500",
 	"Fraction": "1.5",
+	"Date":     "2026-03-02",
+	"ID":       "987654321",
+	"Current":  "CURRENTNAME",
+	"Other":    "OTHERNAME",
 	"N":        53,
 	"Time":     "TIME-X3",
 	"Status":   "STATUS-Q8",

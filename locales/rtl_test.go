@@ -96,7 +96,7 @@ func TestRTLGolden(t *testing.T) {
 		if !locales.RTL(lang) {
 			continue
 		}
-		for _, id := range []string{"reask.range", "waiting.days", "mydata.service", "mydata.language", "consent.footer", "help.commands", "digest.completed", "digest.title", "export.caption", "alert.button"} {
+		for _, id := range []string{"reask.range", "waiting.days", "mydata.service", "mydata.language", "consent.footer", "stop.done", "back.waiting.days", "switch.ask", "mydata.dialogue", "digest.completed", "digest.title", "export.caption", "alert.button"} {
 			fmt.Fprintf(&b, "%s %s: %s\n", lang, id, visible.Replace(c.Say(lang, id, sample)))
 		}
 	}

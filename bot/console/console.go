@@ -40,17 +40,24 @@ var _ bot.Acker = (*Sender)(nil)
 
 // Deliver prints one message of the outbox.
 func (s *Sender) Deliver(ctx context.Context, o bot.Out) error {
-	switch {
-	case o.Edit != 0:
-		return s.markChosen(o.Text)
-	case o.File != "":
-		return s.sendDocument(o.File, o.Data, o.Text)
-	}
-	return s.send(o.Chat, flow.Message{Text: o.Text, Buttons: o.Buttons})
+	_, err := s.DeliverID(ctx, o)
+	return err
 }
 
-// send prints a message and its numbered buttons.
-func (s *Sender) send(chat int64, m flow.Message) error {
+// DeliverID prints one message of the outbox and numbers it as Telegram
+// would, so that a typed answer marks its question (✓).
+func (s *Sender) DeliverID(_ context.Context, o bot.Out) (int, error) {
+	switch {
+	case o.Edit != 0:
+		return 0, s.markChosen(o.Text)
+	case o.File != "":
+		return 0, s.sendDocument(o.File, o.Data, o.Text)
+	}
+	return s.send(o.Chat, flow.Message{Text: o.Text, Buttons: o.Buttons}), nil
+}
+
+// send prints a message and its numbered buttons, and returns its number.
+func (s *Sender) send(chat int64, m flow.Message) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.msgID++
@@ -68,7 +75,7 @@ func (s *Sender) send(chat int64, m flow.Message) error {
 		fmt.Fprintf(s.w, "     %s\n", l)
 	}
 	if chat != ChatID {
-		return nil
+		return s.msgID
 	}
 	var flat []flow.Button
 	for _, row := range m.Buttons {
@@ -88,7 +95,7 @@ func (s *Sender) send(chat int64, m flow.Message) error {
 		}
 		fmt.Fprintf(s.w, "     [%d] %s\n", i+1, b.Text)
 	}
-	return nil
+	return s.msgID
 }
 
 // offersChoice reports whether buttons include an answer option, not only
@@ -100,7 +107,7 @@ func offersChoice(buttons []flow.Button) bool {
 			if !c.Skip() {
 				return true
 			}
-		case flow.CallbackLanguage, flow.CallbackPilot, flow.CallbackForget:
+		case flow.CallbackLanguage, flow.CallbackPilot, flow.CallbackForget, flow.CallbackDialogue:
 			return true
 		}
 	}

@@ -64,9 +64,10 @@ func TestTranscript(t *testing.T) {
 			clock := bot.NewManualClock(time.Date(2026, 3, 2, cmp.Or(tc.hour, 10), 0, 0, 0, f.Pilot.Timezone))
 			var out bytes.Buffer
 			send := console.NewSender(&out)
-			store := redisstore.New(rdb, redisstore.Options{})
+			key := []byte("console-test-pseudonym-key")
+			store := redisstore.New(rdb, redisstore.Options{ChatKey: func(chat int64) string { return bot.ChatKey(key, chat) }})
 			svc, err := bot.New(bot.Config{Store: store, Acker: send, Courier: courier.NewDirect(store, send, nil, nil), Clock: clock,
-				Words: words, Flows: set, PseudonymKey: []byte("console-test-pseudonym-key")})
+				Words: words, Flows: set, PseudonymKey: key})
 			if err != nil {
 				t.Fatal(err)
 			}

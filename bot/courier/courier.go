@@ -55,6 +55,22 @@ type Budget interface {
 	Pause(ctx context.Context, d time.Duration) error
 }
 
+// Numbered is a Transport that also says which id Telegram gave a message
+// it sent (the last part of a long text; 0 for an edit). The courier hands
+// the id to the store with the message (bot.Pending.Sent), which keeps it
+// for a question: a typed answer then marks that question's keyboard.
+type Numbered interface {
+	DeliverID(ctx context.Context, o bot.Out) (int, error)
+}
+
+// send delivers one message, with its id when the transport tells it.
+func send(ctx context.Context, tr Transport, o bot.Out) (int, error) {
+	if n, ok := tr.(Numbered); ok {
+		return n.DeliverID(ctx, o)
+	}
+	return 0, tr.Deliver(ctx, o)
+}
+
 // RateLimited is Telegram's 429: wait After before sending again.
 type RateLimited struct{ After time.Duration }
 

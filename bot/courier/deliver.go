@@ -141,10 +141,11 @@ func (c *Courier) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) 
 		}
 		now = time.Now()
 	}
-	err := c.tr.Deliver(ctx, p.Out)
+	id, err := send(ctx, c.tr, p.Out)
 	if err != nil {
 		return c.failed(ctx, p, err)
 	}
+	p.Sent = id
 	if lane == bot.LaneReply && !c.opts.CapReplies {
 		c.used.Add(1) // bulk and cosmetic took their slot already
 	}

@@ -57,7 +57,8 @@ func (d *Direct) Drain(ctx context.Context, part string) error {
 }
 
 func (d *Direct) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) {
-	err := d.tr.Deliver(ctx, p.Out)
+	id, err := send(ctx, d.tr, p.Out)
+	p.Sent = id
 	switch {
 	case errors.Is(err, bot.ErrBlocked) && d.blocked != nil:
 		if err := d.blocked(ctx, p.Out.Chat); err != nil {

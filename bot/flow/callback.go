@@ -26,10 +26,11 @@ type Callback struct {
 	// agree, disagree or pass (vote); approve, reject, edit, a new status
 	// or nonote (moderate); send or cancel (news).
 	Option string
-	// Arg is what the button is about: a pilot id (pilot, resume), a
-	// language (language), an idea id (support, vote, moderate), an alert
-	// reference (on it); on a flow button, what its option is about, such as the idea
-	// being weighed ("" for the node kinds there are today).
+	// Arg is what the button is about: a pilot id (pilot, dialogue,
+	// resume), a language (language), an idea id (support, vote,
+	// moderate), an alert reference (on it); on a flow button, what its
+	// option is about, such as the idea being weighed ("" for the node
+	// kinds there are today).
 	Arg string
 }
 
@@ -44,7 +45,7 @@ const (
 	CallbackFlow                  // an answer at a flow node: Version, Node, Option, Arg
 	CallbackPilot                 // the pilot menu: Arg is the pilot id
 	CallbackLanguage              // the language menu: Arg is the language
-	CallbackForget                // confirm /forget: Option is yes or no
+	CallbackForget                // confirm /forget: Option is yes or no, Arg until when (unix seconds)
 	CallbackHelp                  // "I need help now" (safeguarding)
 	CallbackChosen                // the mark left on an answered question; does nothing
 	CallbackSupport               // support an idea: Arg is the idea id
@@ -54,6 +55,11 @@ const (
 	// CallbackNews confirms (send) or drops (cancel) a coordinator's
 	// update to everyone who agreed to hear back: Arg is the pilot id.
 	CallbackNews
+	// CallbackDialogue chooses what happens to a pilot's dialogue when a
+	// citizen comes back or opens another pilot: Arg is the pilot, Option
+	// go (go there, where the dialogue stood), over (start it over) or stay
+	// (stay there: its current question again).
+	CallbackDialogue
 	// CallbackResume carries on with a dialogue paused after a crisis or a
 	// request for help ("Continue when you are ready"): Arg is the pilot,
 	// "" before any pilot was chosen.
@@ -81,6 +87,7 @@ const (
 	tagVote     = "V"
 	tagModerate = "M"
 	tagOnIt     = "A"
+	tagDialogue = "D"
 	tagNews     = "N"
 	tagResume   = "R"
 	tagUnknown  = "?"
@@ -99,6 +106,9 @@ const (
 	ModerateApprove = "approve"
 	ModerateReject  = "reject"
 	ModerateEdit    = "edit"
+	DialogueGo      = "go"
+	DialogueOver    = "over"
+	DialogueStay    = "stay"
 	// The statuses a coordinator gives an approved idea ("you said, we
 	// did"), and the answer to "add a note?".
 	ModerateConsidering = "considering"
@@ -126,6 +136,8 @@ func fixedOption(k CallbackKind, opt string) bool {
 		return slices.Contains(moderateOptions, opt)
 	case CallbackNews:
 		return opt == NewsSend || opt == NewsCancel
+	case CallbackDialogue:
+		return opt == DialogueGo || opt == DialogueOver || opt == DialogueStay
 	}
 	return false
 }
@@ -158,6 +170,9 @@ func (c Callback) Encode() string {
 	case CallbackLanguage:
 		return tagLanguage + sep + c.Arg
 	case CallbackForget:
+		if c.Arg != "" {
+			return tagForget + sep + c.Option + sep + c.Arg
+		}
 		return tagForget + sep + c.Option
 	case CallbackHelp:
 		return tagHelp
@@ -171,6 +186,8 @@ func (c Callback) Encode() string {
 		return tagModerate + sep + c.Arg + sep + c.Option
 	case CallbackOnIt:
 		return tagOnIt + sep + c.Arg
+	case CallbackDialogue:
+		return tagDialogue + sep + c.Arg + sep + c.Option
 	case CallbackNews:
 		return tagNews + sep + c.Arg + sep + c.Option
 	case CallbackResume:
@@ -213,7 +230,8 @@ func ParseCallback(data string) (Callback, bool) {
 	case tag == tagLanguage:
 		c, ok = Callback{Kind: CallbackLanguage, Arg: rest}, true
 	case tag == tagForget:
-		c, ok = Callback{Kind: CallbackForget, Option: rest}, fixedOption(CallbackForget, rest)
+		opt, until, timed := strings.Cut(rest, sep)
+		c, ok = Callback{Kind: CallbackForget, Option: opt, Arg: until}, fixedOption(CallbackForget, opt) && (!timed || digits(until))
 	case tag == tagSupport:
 		c, ok = Callback{Kind: CallbackSupport, Arg: rest}, word(rest)
 	case tag == tagOnIt:
@@ -225,6 +243,8 @@ func ParseCallback(data string) (Callback, bool) {
 		c, ok = parsePair(CallbackVote, rest)
 	case tag == tagModerate:
 		c, ok = parsePair(CallbackModerate, rest)
+	case tag == tagDialogue:
+		c, ok = parsePair(CallbackDialogue, rest)
 	case tag == tagNews:
 		c, ok = parsePair(CallbackNews, rest)
 	}
@@ -254,6 +274,11 @@ func parsePair(kind CallbackKind, rest string) (Callback, bool) {
 		return Callback{}, false
 	}
 	return Callback{Kind: kind, Arg: arg, Option: opt}, true
+}
+
+// digits reports whether s is a whole number written in digits.
+func digits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // word reports whether s can be one field: not empty, no separator.

@@ -21,6 +21,10 @@ func TestCallbackWire(t *testing.T) {
 		{flow.Callback{Kind: flow.CallbackLanguage, Arg: "fi"}, "L:fi"},
 		{flow.Callback{Kind: flow.CallbackForget, Option: flow.ForgetYes}, "F:yes"},
 		{flow.Callback{Kind: flow.CallbackForget, Option: flow.ForgetNo}, "F:no"},
+		{flow.Callback{Kind: flow.CallbackForget, Option: flow.ForgetYes, Arg: "1772445600"}, "F:yes:1772445600"},
+		{flow.Callback{Kind: flow.CallbackDialogue, Arg: "turku", Option: flow.DialogueGo}, "D:turku:go"},
+		{flow.Callback{Kind: flow.CallbackDialogue, Arg: "hull", Option: flow.DialogueOver}, "D:hull:over"},
+		{flow.Callback{Kind: flow.CallbackDialogue, Arg: "voru", Option: flow.DialogueStay}, "D:voru:stay"},
 		{flow.Callback{Kind: flow.CallbackHelp}, flow.HelpData},
 		{flow.Callback{Kind: flow.CallbackHelp}, "H"},
 		{flow.Callback{Kind: flow.CallbackChosen}, flow.ChosenData},
@@ -58,7 +62,8 @@ func TestParseCallbackRefuses(t *testing.T) {
 		"", "?", "garbage", ":", "H:", "✓:x", "HH",
 		"abcdef", "abcdef:ask", "abcdef::staff", "abcdef:ask:", "abcdef:ask:staff:", "abcdef:ask:staff:x:y",
 		"abcde:ask:staff", "abcdefg:ask:staff", ":ask:staff", "abcdefask:staff",
-		"F:", "F:maybe", "F:yes:no",
+		"F:", "F:maybe", "F:yes:no", "F:yes:", "F:yes:12:3",
+		"D:", "D:turku", "D:turku:", "D:turku:leave", "D::go",
 		"S:", "S:a:b", "A:", "R", "R:a:b",
 		"V:i42", "V:i42:", "V:i42:maybe", "V::agree",
 		"M:i42:delete", "M:i42", "N:turku", "N:turku:maybe", "N::send",
@@ -185,7 +190,10 @@ func normal(c flow.Callback) (flow.Callback, bool) {
 	case flow.CallbackPilot, flow.CallbackLanguage:
 		return flow.Callback{Kind: c.Kind, Arg: c.Arg}, true
 	case flow.CallbackForget:
-		return flow.Callback{Kind: c.Kind, Option: c.Option}, oneOf(c.Option, flow.ForgetYes, flow.ForgetNo)
+		digits := c.Arg == "" || strings.Trim(c.Arg, "0123456789") == ""
+		return flow.Callback{Kind: c.Kind, Option: c.Option, Arg: c.Arg}, digits && oneOf(c.Option, flow.ForgetYes, flow.ForgetNo)
+	case flow.CallbackDialogue:
+		return flow.Callback{Kind: c.Kind, Arg: c.Arg, Option: c.Option}, word(c.Arg) && oneOf(c.Option, flow.DialogueGo, flow.DialogueOver, flow.DialogueStay)
 	case flow.CallbackHelp, flow.CallbackChosen:
 		return flow.Callback{Kind: c.Kind}, true
 	case flow.CallbackSupport, flow.CallbackOnIt:

@@ -45,6 +45,12 @@ func (l *loader) check() {
 		l.checkButtons(n)
 	}
 	l.checkTexts()
+	if !l.diags.HasErrors() {
+		// The questions a text speaks of are counted on the flow's
+		// paths, which an error (a node of an unknown type, a next to
+		// nowhere) leaves unknown.
+		l.checkClaims()
+	}
 }
 
 // resolveNext fills in the implicit next: a node without next goes on to the

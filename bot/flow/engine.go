@@ -120,7 +120,10 @@ const (
 	EffCancel                     // cancel every scheduled prompt
 	EffStart                      // a new dialogue started
 	EffComplete                   // the dialogue reached an end node
-	EffDecline                    // consent declined: store nothing about this dialogue
+	// EffDecline: consent was declined; store nothing about this dialogue.
+	// The engine says nothing: the host knows what it keeps (answers of
+	// earlier dialogues) and says so.
+	EffDecline
 )
 
 // Effect is one thing to do.
@@ -164,9 +167,14 @@ type Result struct {
 	State    State
 	Messages []Message
 	Effects  []Effect
-	Chosen   string // label of the pressed button, to replace the old keyboard
+	Chosen   string // label of the pressed (or typed) button, to replace the old keyboard
 	Notice   string // a short acknowledgement for the button press
 	Stale    bool   // the input no longer applies; nothing changed
+	// StalePress: the input was a press of a button that no longer applies
+	// (an earlier question, an old keyboard); the result answers it with
+	// the current question. A host may ignore such a press instead, when
+	// it was a second tap on a button that just applied.
+	StalePress bool
 	// Need asks the host for ideas before the step can go on; it answers
 	// with an InIdeas input (see ideas.go).
 	Need *Need
@@ -175,6 +183,9 @@ type Result struct {
 // Engine runs flows. It is stateless and safe for concurrent use.
 type Engine struct {
 	Words Words
+	// SkipWords are the typed words that mean Skip beyond "skip" and the
+	// Skip button of the citizen's language (see SkipWords); may be nil.
+	SkipWords map[string]bool
 }
 
 // maxAutoSteps bounds the nodes passed without waiting in one step; the
@@ -233,7 +244,7 @@ func (r *stepper) step(in Input) {
 		}
 		if in.Kind == InButton {
 			if c, ok := r.pressed(in.Data); !ok || c.Option != optRestart || c.Arg != "" {
-				r.res.Notice = r.say("stale.short", nil)
+				r.stalePress()
 			}
 		}
 		r.start()
@@ -278,7 +289,17 @@ func (r *stepper) step(in Input) {
 		r.button(n, in.Data)
 		return
 	}
+	if n.Optional && n.kind().waits && r.typedSkip(in) {
+		r.choose(n, optSkip)
+		return
+	}
 	n.kind().typed(r, n, in)
+}
+
+// stalePress marks the input as a press that no longer applies.
+func (r *stepper) stalePress() {
+	r.res.Notice = r.say("stale.short", nil)
+	r.res.StalePress = true
 }
 
 // start begins a new dialogue at the first node.
@@ -302,7 +323,7 @@ func (r *stepper) flowChanged(in Input) {
 	st.Version = r.f.Version
 	r.effect(Effect{Kind: EffCancel})
 	if in.Kind == InButton {
-		r.res.Notice = r.say("stale.short", nil)
+		r.stalePress()
 	}
 	r.send(r.say("flow.changed", nil), [][]Button{{{Text: r.say("button.restart", nil), Data: ButtonData(r.f.Version, r.f.Start().ID, optRestart)}}})
 }
@@ -382,7 +403,7 @@ func (r *stepper) afterEnd(n *Node, in Input) {
 			r.start()
 			return
 		}
-		r.res.Notice = r.say("stale.short", nil)
+		r.stalePress()
 	}
 	r.send(r.say("done", nil), r.restartButton(n))
 }
@@ -397,17 +418,24 @@ func (r *stepper) restartButton(n *Node) [][]Button {
 
 func (r *stepper) whileWaiting(n *Node, in Input) {
 	if in.Kind == InButton {
-		r.res.Notice = r.say("stale.short", nil)
+		r.stalePress()
 	}
-	left := time.Unix(r.st.Due, 0).Sub(r.now)
-	if left >= 23*time.Hour {
-		// Round to whole days: "in 14 days" reads better than 15 for 14d8h.
-		days := max(1, int(math.Round(left.Hours()/24)))
-		r.send(r.say("waiting.days", map[string]any{"Count": days}), nil)
+	count, days := TimeLeft(time.Unix(r.st.Due, 0).Sub(r.now))
+	if days {
+		r.send(r.say("waiting.days", map[string]any{"Count": count}), nil)
 		return
 	}
-	hours := max(1, int(math.Ceil(left.Hours())))
-	r.send(r.say("waiting.hours", map[string]any{"Count": hours}), nil)
+	r.send(r.say("waiting.hours", map[string]any{"Count": count}), nil)
+}
+
+// TimeLeft says how long a wait is in the words citizens read: whole days
+// from 23 hours on ("in 14 days" reads better than 15 for 14d8h), else
+// hours, rounded up; at least 1.
+func TimeLeft(left time.Duration) (n int, days bool) {
+	if left >= 23*time.Hour {
+		return max(1, int(math.Round(left.Hours()/24))), true
+	}
+	return max(1, int(math.Ceil(left.Hours()))), false
 }
 
 // pressed reads the data of a press on a button of this flow version.
@@ -426,7 +454,7 @@ func (r *stepper) button(n *Node, data string) {
 	}
 	c, ok := r.pressed(data)
 	if !ok || c.Node != n.ID || c.Arg != "" || !r.validOption(n, c.Option) {
-		r.res.Notice = r.say("stale.short", nil)
+		r.stalePress()
 		r.ask(n, r.say("reask.stale", nil))
 		return
 	}
@@ -458,7 +486,6 @@ func (r *stepper) decline() {
 	*st = State{Lang: lang, Run: st.Run, Seq: st.Seq + 1, Version: r.f.Version}
 	r.effect(Effect{Kind: EffCancel})
 	r.effect(Effect{Kind: EffDecline})
-	r.send(r.say("consent.declined", nil), nil)
 }
 
 func (r *stepper) record(n *Node, value, text string, m *Media) {
@@ -481,7 +508,7 @@ func (r *stepper) record(n *Node, value, text string, m *Media) {
 }
 
 // typedButtons handles what is sent at a question with buttons: typed
-// text that names a button, or a re-ask.
+// text that names one button, or a re-ask.
 func (r *stepper) typedButtons(n *Node, in Input) {
 	if in.Kind == InText {
 		if opt := r.matchTyped(n, in.Text); opt != "" {
@@ -509,43 +536,39 @@ func reaskFor(in Input, voice bool) string {
 }
 
 // matchTyped lets a citizen type an answer instead of pressing a button:
-// the button's number or its text.
+// the text of one button, or a number that one button shows ("3", "1–2",
+// "5+"). A number is never a button's position: at "Yes / No" or a
+// choice of words, "1" picks nothing. Input that fits no button, or more
+// than one, picks nothing (it is asked again).
 func (r *stepper) matchTyped(n *Node, typed string) string {
 	t := normalize(typed)
 	if t == "" {
 		return ""
 	}
-	kb := r.keyboard(n)
-	if i, err := strconv.Atoi(t); err == nil {
-		flat := flatten(kb)
-		if i >= 1 && i <= len(flat) {
-			c, _ := ParseCallback(flat[i-1].Data)
-			return c.Option
-		}
-		return ""
-	}
-	for _, row := range kb {
+	x, isNumber := typedNumber(typed)
+	found := ""
+	for _, row := range r.keyboard(n) {
 		for _, b := range row {
-			if normalize(b.Text) == t || normalize(stripEmoji(b.Text)) == t {
-				if c, ok := ParseCallback(b.Data); ok && c.Kind == CallbackFlow {
-					return c.Option
-				}
+			c, ok := ParseCallback(b.Data)
+			if !ok || c.Kind != CallbackFlow {
+				continue
+			}
+			var fits bool
+			if isNumber {
+				fits = showsNumber(b.Text, x)
+			} else {
+				fits = normalize(b.Text) == t || normalize(stripEmoji(b.Text)) == t
+			}
+			switch {
+			case !fits || c.Option == found:
+			case found != "":
+				return "" // two buttons fit: ask again
+			default:
+				found = c.Option
 			}
 		}
 	}
-	return ""
-}
-
-func flatten(kb [][]Button) []Button {
-	var out []Button
-	for _, row := range kb {
-		for _, b := range row {
-			if c, _ := ParseCallback(b.Data); c.Kind == CallbackFlow {
-				out = append(out, b)
-			}
-		}
-	}
-	return out
+	return found
 }
 
 func normalize(s string) string {

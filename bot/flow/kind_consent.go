@@ -19,9 +19,14 @@ func (consentKind) label(_ *Node, v, _ string, say Say) string {
 	return say("button.decline", nil)
 }
 
-// ask adds how to stop or delete, so that agreeing is informed.
+// ask adds how to stop or delete, so that agreeing is informed, and how
+// to change the language when the pilot speaks several.
 func (consentKind) ask(r *stepper, n *Node, reason string) {
-	r.sendQuestion(n, r.render(n)+"\n\n"+r.say("consent.footer", nil), reason)
+	footer := r.say("consent.footer", nil)
+	if len(r.f.Pilot.Languages) > 1 {
+		footer += " " + r.say("consent.language", nil)
+	}
+	r.sendQuestion(n, r.render(n)+"\n\n"+footer, reason)
 }
 
 // choose goes on without recording anything: the agreement is the start of

@@ -31,12 +31,18 @@ func (ratingKind) label(_ *Node, v, _ string, say Say) string {
 	return ""
 }
 
-// typed takes a typed number from 1 to 5 as the score; anything else is
+// typed takes a typed number as the score, whatever order the buttons
+// are in: 1 is very poor, 5 very good. Any other number is asked again,
+// never taken as a button's position (6 is not "don't know"); words are
 // matched with the buttons.
 func (ratingKind) typed(r *stepper, n *Node, in Input) {
 	if in.Kind == InText {
-		if i, err := strconv.Atoi(normalize(in.Text)); err == nil && i >= 1 && i <= 5 {
-			r.choose(n, strconv.Itoa(i))
+		if x, ok := typedNumber(in.Text); ok {
+			if x == float64(int(x)) && x >= 1 && x <= 5 {
+				r.choose(n, strconv.Itoa(int(x)))
+				return
+			}
+			r.ask(n, r.say("reask.rating", nil))
 			return
 		}
 	}

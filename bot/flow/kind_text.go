@@ -39,6 +39,11 @@ func (textKind) read(l *loader, n *Node, m map[string]pair, _ string) {
 }
 
 func (textKind) typed(r *stepper, n *Node, in Input) {
+	if r.typedSkip(in) {
+		// Not optional (Skip is handled before): "skip" is not an answer.
+		r.ask(n, r.say("reask.required", nil))
+		return
+	}
 	switch in.Kind {
 	case InText:
 		if t := strings.TrimSpace(in.Text); t != "" {

@@ -127,6 +127,8 @@ var contract = []contractCase{
 	{"release", false, testRelease},
 	{"concurrent claims", false, testConcurrentClaims},
 	{"forget", false, testForget},
+	{"sessions per pilot", false, testSessionsPerPilot},
+	{"asked message", false, testAskedMessage},
 	{"purge", false, testPurge},
 	{"once", false, testOnce},
 	{"alerts", false, testAlerts},

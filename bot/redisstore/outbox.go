@@ -87,16 +87,25 @@ func (s *Store) ClaimOut(ctx context.Context, part string, now, dueBy time.Time,
 	return claims, next, nil
 }
 
+// askedTTL is how long the id of a chat's last question message is kept:
+// a typed answer later than that gets no mark on the question.
+const askedTTL = 30 * 24 * time.Hour
+
 // doneOutScript removes a chat's message once it went (or was given up),
 // records the chat's pacing and either hands back the chat's next message
-// (when it may go by keepUntil and the lease is kept) or schedules it.
-// KEYS: list, ready, lease, pace, counts. ARGV: entry, chat, pace ms
+// (when it may go by keepUntil and the lease is kept) or schedules it. A
+// question that went is recorded as the chat's last (bot.Asked), while the
+// chat's session is there: a question sent after /forget (it was in the
+// outbox) leaves no record naming the citizen.
+// KEYS: list, ready, lease, pace, counts, asked, session. ARGV: entry, chat, pace ms
 // (0: keep), pace ttl ms, next ms (when the next message may go),
-// keep-until ms (0: release), lease end ms, lane.
+// keep-until ms (0: release), lease end ms, lane, asked ("": none), asked
+// ttl ms.
 var doneOutScript = redis.NewScript(`
 if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then
   redis.call('LPOP', KEYS[1])
   if tonumber(redis.call('HINCRBY', KEYS[5], ARGV[8], -1)) < 0 then redis.call('HSET', KEYS[5], ARGV[8], 0) end
+  if ARGV[9] ~= '' and redis.call('EXISTS', KEYS[7]) == 1 then redis.call('SET', KEYS[6], ARGV[9], 'PX', ARGV[10]) end
 end
 if ARGV[3] ~= '0' then redis.call('SET', KEYS[4], ARGV[3], 'PX', ARGV[4]) end
 local left = redis.call('LLEN', KEYS[1])
@@ -114,8 +123,13 @@ return {}
 // and the chat's pacing state after it. When the chat's next message may
 // go by keepUntil, the lease is kept (renewed to leaseEnd) and that
 // message returned; otherwise the chat is released and due again at next.
+// A question Telegram gave an id (p.Sent) becomes the chat's Asked.
 func (s *Store) Done(ctx context.Context, p bot.Pending, pace time.Time, paceTTL time.Duration, next, keepUntil, leaseEnd time.Time) (*bot.Pending, error) {
-	keys := []string{s.outKey(p.Part, p.Chat), s.outReadyKey(p.Part), s.outLeaseKey(p.Part), s.paceKey(p.Part, p.Chat), s.outCountKey(p.Part)}
+	keys := []string{s.outKey(p.Part, p.Chat), s.outReadyKey(p.Part), s.outLeaseKey(p.Part), s.paceKey(p.Part, p.Chat), s.outCountKey(p.Part), s.askedKey(p.Part, p.Chat), s.sessionKey(p.Part, p.Chat)}
+	asked := ""
+	if p.Out.Question != "" && p.Sent > 0 {
+		asked = p.Out.Question + "|" + strconv.Itoa(p.Sent)
+	}
 	paceMs := int64(0)
 	if !pace.IsZero() {
 		paceMs = pace.UnixMilli()
@@ -125,7 +139,7 @@ func (s *Store) Done(ctx context.Context, p bot.Pending, pace time.Time, paceTTL
 		keep = keepUntil.UnixMilli()
 	}
 	res, err := doneOutScript.Run(ctx, s.rdb, keys, p.Raw, p.Chat, paceMs, max(paceTTL, time.Millisecond).Milliseconds(),
-		next.UnixMilli(), keep, leaseEnd.UnixMilli(), int(p.Out.Lane)).StringSlice()
+		next.UnixMilli(), keep, leaseEnd.UnixMilli(), int(p.Out.Lane), asked, askedTTL.Milliseconds()).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("outbox done: %w", err)
 	}

@@ -166,12 +166,15 @@ return out
 `)
 
 // nothingLeftScript reports whether a citizen has nothing left in a
-// pilot: no session, answers or prompts. KEYS: session, answers, prompts.
-// ARGV: user.
+// pilot: no session, answers or prompts. Then their last question message
+// goes too: it names them, and nothing reads it without a session (one
+// that expired leaves it until its own expiry). KEYS: session, answers,
+// prompts, asked. ARGV: user.
 var nothingLeftScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
 if redis.call('HEXISTS', KEYS[3], ARGV[1] .. '|followup') == 1 then return 0 end
 if redis.call('HEXISTS', KEYS[3], ARGV[1] .. '|reminder') == 1 then return 0 end
+redis.call('DEL', KEYS[4])
 return 1
 `)
 
@@ -248,7 +251,7 @@ func (s *Store) Purge(ctx context.Context, pilot string, before time.Time) (int6
 // unmark takes pilot off a citizen's pointer if nothing of them is left
 // there.
 func (s *Store) unmark(ctx context.Context, pilot, user string, before time.Time) error {
-	keys := []string{s.sessionKey(pilot, user), s.answersKey(pilot, user), s.promptKey(pilot)}
+	keys := []string{s.sessionKey(pilot, user), s.answersKey(pilot, user), s.promptKey(pilot), s.askedKey(pilot, user)}
 	empty, err := nothingLeftScript.Run(ctx, s.rdb, keys, user).Int()
 	if err != nil {
 		return fmt.Errorf("purge %s: %w", pilot, err)

@@ -13,7 +13,13 @@
 //	                                every pilot they have data in (for /forget and /mydata);
 //	                                "t" -> when they last pointed at a pilot (unix ms)
 //	<ns>:parts                      set of every partition that ever had data
-//	<ns>:{p:<pilot>}:s:<user>       string "<rev>\n<session json>", expires after inactivity
+//	<ns>:{p:<pilot>}:s:<user>       string "<rev>\n<session json>", expires after inactivity;
+//	                                one per pilot the citizen talks to (the pointer says
+//	                                which is current), so a dialogue left for another
+//	                                pilot can be resumed and keeps its follow-up
+//	<ns>:{p:<pilot>}:q:<chat>       string "<question>|<message id>": the chat's last
+//	                                question message Telegram accepted (see bot.Asked),
+//	                                written by Done while the session is there; 30 days
 //	<ns>:{p:<pilot>}:h:<user>       hash of the citizen's answers: "n" -> last number,
 //	                                "<n>" -> record json
 //	<ns>:{p:<pilot>}:at             sorted set "<user>|<n>" by time (unix ms × 1000 + a
@@ -144,7 +150,11 @@ func (s *Store) dueKey(pilot string) string           { return s.tag(pilot) + ":
 func (s *Store) promptKey(pilot string) string        { return s.tag(pilot) + ":pr" }
 func (s *Store) onceKey(pilot, name string) string    { return s.tag(pilot) + ":once:" + name }
 
-// Load returns the citizen's current session, or nil.
+// askedKey names a chat's last question message. For a private chat the
+// chat key is the citizen's pseudonym, so the session's user finds it.
+func (s *Store) askedKey(pilot, chat string) string { return s.tag(pilot) + ":q:" + chat }
+
+// Load returns the citizen's session in their current pilot, or nil.
 func (s *Store) Load(ctx context.Context, user string) (*bot.Session, error) {
 	pk := s.pointerKey(user)
 	var pilotCmd *redis.StringCmd
@@ -161,14 +171,43 @@ func (s *Store) Load(ctx context.Context, user string) (*bot.Session, error) {
 	if pilot == "" {
 		return nil, nil
 	}
-	raw, err := s.rdb.Get(ctx, s.sessionKey(pilot, user)).Result()
-	if errors.Is(err, redis.Nil) {
+	return s.LoadPilot(ctx, user, pilot)
+}
+
+// LoadPilot returns the citizen's session in a pilot, current or not, or
+// nil, with their last question message there (bot.Asked).
+func (s *Store) LoadPilot(ctx context.Context, user, pilot string) (*bot.Session, error) {
+	var raw, asked *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		raw = p.Get(ctx, s.sessionKey(pilot, user))
+		asked = p.Get(ctx, s.askedKey(pilot, user))
+		return nil
+	})
+	if errors.Is(raw.Err(), redis.Nil) {
 		return nil, nil
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("load session: %w", err)
 	}
-	return decodeSession(raw)
+	sess, err := decodeSession(raw.Val())
+	if err != nil {
+		return nil, err
+	}
+	sess.Asked = decodeAsked(asked.Val())
+	return sess, nil
+}
+
+// decodeAsked reads "<question>|<message id>"; anything else is no record.
+func decodeAsked(v string) bot.Asked {
+	i := strings.LastIndexByte(v, '|')
+	if i <= 0 {
+		return bot.Asked{}
+	}
+	id, err := strconv.Atoi(v[i+1:])
+	if err != nil || id <= 0 {
+		return bot.Asked{}
+	}
+	return bot.Asked{Question: v[:i], Message: id}
 }
 
 func decodeSession(raw string) (*bot.Session, error) {
@@ -210,15 +249,13 @@ func (s *Store) Commit(ctx context.Context, c *bot.Commit) error {
 	return nil
 }
 
-// point makes pilot the citizen's current pilot and drops their session in
-// the pilot they were in before (its answers stay).
+// point makes pilot the citizen's current pilot. Their session in the
+// pilot they were in before stays, with its prompts: they can go back to
+// it, and a follow-up promised there is still sent (the service decides
+// when).
 func (s *Store) point(ctx context.Context, user, pilot string) error {
 	pk := s.pointerKey(user)
-	prev, err := s.rdb.HGet(ctx, pk, "pilot").Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("point at pilot: %w", err)
-	}
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		// t says when the citizen last pointed: Purge leaves the pointer
 		// of someone who pointed since its cutoff alone.
 		p.HSet(ctx, pk, "pilot", pilot, "p:"+pilot, 1, "t", time.Now().UnixMilli())
@@ -229,24 +266,8 @@ func (s *Store) point(ctx context.Context, user, pilot string) error {
 	if err != nil {
 		return fmt.Errorf("point at pilot: %w", err)
 	}
-	if prev != "" && prev != pilot {
-		if err := dropScript.Run(ctx, s.rdb, []string{s.sessionKey(prev, user), s.dueKey(prev), s.promptKey(prev)}, user).Err(); err != nil {
-			return fmt.Errorf("drop old session: %w", err)
-		}
-	}
 	return nil
 }
-
-// dropScript deletes a session and its prompts. KEYS: session, due, prompts.
-var dropScript = redis.NewScript(`
-redis.call('DEL', KEYS[1])
-for _, kind in ipairs({'followup', 'reminder'}) do
-  local m = ARGV[1] .. '|' .. kind
-  redis.call('ZREM', KEYS[2], m)
-  redis.call('HDEL', KEYS[3], m)
-end
-return 1
-`)
 
 // maxCounter bounds every counter: an increment that would take a counter
 // past it is refused before anything is written (HINCRBY would fail half
@@ -546,8 +567,9 @@ func sortedKeys(m map[string]int64) []string {
 }
 
 // forgetScript deletes everything of one citizen in one pilot: session,
-// answers (from the hash and the pilot's time index) and prompts. KEYS:
-// session, answers, answer index, due, prompts. ARGV: user.
+// answers (from the hash and the pilot's time index), prompts and their
+// last question message. KEYS: session, answers, answer index, due,
+// prompts, asked. ARGV: user.
 var forgetScript = redis.NewScript(`
 local last = tonumber(redis.call('HGET', KEYS[2], 'n') or '0') or 0
 local members = {}
@@ -557,7 +579,7 @@ for seq = 1, last do
 end
 if #members > 0 then redis.call('ZREM', KEYS[3], unpack(members)) end
 local n = redis.call('HLEN', KEYS[2])
-redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[6])
 for _, kind in ipairs({'followup', 'reminder'}) do
   local m = ARGV[1] .. '|' .. kind
   redis.call('ZREM', KEYS[4], m)
@@ -613,7 +635,7 @@ func (s *Store) Forget(ctx context.Context, user, pilot string) error {
 }
 
 func (s *Store) forgetIn(ctx context.Context, user, pilot string) error {
-	keys := []string{s.sessionKey(pilot, user), s.answersKey(pilot, user), s.indexKey(pilot), s.dueKey(pilot), s.promptKey(pilot)}
+	keys := []string{s.sessionKey(pilot, user), s.answersKey(pilot, user), s.indexKey(pilot), s.dueKey(pilot), s.promptKey(pilot), s.askedKey(pilot, user)}
 	if err := forgetScript.Run(ctx, s.rdb, keys, user).Err(); err != nil {
 		return fmt.Errorf("forget in %s: %w", pilot, err)
 	}

@@ -234,31 +234,47 @@ func testAnswers(t *testing.T, e *env) {
 		return bot.Record{User: user, Run: run, Node: node, Result: node + "_r", Kind: kind, Value: value, Text: text,
 			Media: media, Lang: lang, Version: "v" + strconv.Itoa(run), At: at}
 	}
+	// How a step reaches its pilot's session.
+	const (
+		begin = iota // a first session there
+		goOn         // the session of the step before
+		back         // the session left there before, current again
+	)
 	steps := []struct {
 		pilot   string
-		new     bool
+		how     int
 		answers []bot.Record
 	}{
-		{"turku", true, []bot.Record{
+		{"turku", begin, []bot.Record{
 			rec(1, "consent", flow.KindConsent, "yes", "", nil, "fi"),
 			rec(1, "q_rate", flow.KindRating, "5", "", nil, "fi"),
 		}},
-		{"turku", false, []bot.Record{rec(1, "q_text", flow.KindText, "", "Bussit myöhässä | aina \"joka\" päivä\n", nil, "fi")}},
-		{"turku", false, nil},
-		{"tampere", true, []bot.Record{
+		{"turku", goOn, []bot.Record{rec(1, "q_text", flow.KindText, "", "Bussit myöhässä | aina \"joka\" päivä\n", nil, "fi")}},
+		{"turku", goOn, nil},
+		{"tampere", begin, []bot.Record{
 			rec(1, "q_voice", flow.KindText, "", "", &flow.Media{Type: "voice", FileID: "AwACAgQAAxkBAAI", Duration: 12}, "sv"),
 			rec(1, "q_skip", flow.KindChoice, flow.Skipped, "", nil, "sv"),
 		}},
-		{"tampere", false, []bot.Record{rec(2, "q_photo", flow.KindText, "", "caption", &flow.Media{Type: "photo", FileID: "AgACAgQAAxkBAAI"}, "sv")}},
-		{"turku", true, []bot.Record{rec(2, "q_num", flow.KindNumber, "42", "", nil, "en")}},
-		{"turku", false, []bot.Record{rec(2, "q_yes", flow.KindYesNo, "no", "", nil, "en"), rec(2, "q_dk", flow.KindRating, flow.DontKnow, "", nil, "en")}},
+		{"tampere", goOn, []bot.Record{rec(2, "q_photo", flow.KindText, "", "caption", &flow.Media{Type: "photo", FileID: "AgACAgQAAxkBAAI"}, "sv")}},
+		{"turku", back, []bot.Record{rec(2, "q_num", flow.KindNumber, "42", "", nil, "en")}},
+		{"turku", goOn, []bot.Record{rec(2, "q_yes", flow.KindYesNo, "no", "", nil, "en"), rec(2, "q_dk", flow.KindRating, flow.DontKnow, "", nil, "en")}},
 	}
 	var want []bot.Record
 	var sess *bot.Session
+	var tampere *bot.Session
 	for i, st := range steps {
-		if st.new {
+		switch st.how {
+		case begin:
 			sess = start(t, e.s, user, st.pilot, &bot.Commit{Answers: st.answers, TTL: time.Hour})
-		} else {
+		case back:
+			left, err := e.s.LoadPilot(ctx, user, st.pilot)
+			if err != nil || left == nil {
+				t.Fatalf("step %d: LoadPilot(%s) = %+v, %v; want the session left there", i, st.pilot, left, err)
+			}
+			tampere, sess = sess, left
+			sess.Updated++
+			commit(t, e.s, &bot.Commit{User: user, Pilot: st.pilot, Point: true, Session: sess, TTL: time.Hour, Answers: st.answers})
+		default:
 			sess.Updated++
 			commit(t, e.s, &bot.Commit{User: user, Pilot: st.pilot, Session: sess, TTL: time.Hour, Answers: st.answers})
 		}
@@ -294,11 +310,12 @@ func testAnswers(t *testing.T, e *env) {
 			t.Errorf("answer %d in %s has number %d, want %d", i, want[i].Pilot, seq, next[want[i].Pilot])
 		}
 	}
-	// Pointing at another pilot dropped the session there, not its answers.
-	if n, err := e.rdb.Exists(ctx, e.sessionKey("tampere", user)).Result(); err != nil || n != 0 {
-		t.Errorf("session in the pilot left behind: exists=%d err=%v", n, err)
+	// Pointing at another pilot kept the session there as it was left,
+	// with its answers: the citizen can go back to it.
+	if left, err := e.s.LoadPilot(ctx, user, "tampere"); err != nil || left == nil || left.Rev != tampere.Rev || left.Updated != tampere.Updated {
+		t.Errorf("session in the pilot left behind = %+v, %v; want %+v", left, err, tampere)
 	}
-	if cur := load(t, e.s, user); cur == nil || cur.Pilot != "turku" {
+	if cur := load(t, e.s, user); cur == nil || cur.Pilot != "turku" || cur.Rev != sess.Rev {
 		t.Errorf("Load = %+v, want the turku session", cur)
 	}
 
@@ -731,8 +748,9 @@ func history(t *testing.T, e *env, chat int64, user string) {
 			{Kind: flow.PromptReminder, Node: "q1", Seq: 1, Due: t0.Add(time.Hour)},
 		}})
 	commit(t, e.s, &bot.Commit{User: user, Pilot: "tampere", Session: s, TTL: time.Hour, Answers: []bot.Record{rec("q1")}})
-	// Old turku prompts were dropped when the citizen pointed at tampere;
-	// schedule one there again, as a late commit of the old pilot might.
+	// The turku prompts stayed when the citizen pointed at tampere (they
+	// can come back to it); a late commit of the old pilot replaces its
+	// reminder.
 	commit(t, e.s, &bot.Commit{User: user, Pilot: "turku", Prompts: []bot.Prompt{{Kind: flow.PromptReminder, Node: "q9", Seq: 9, Due: t0}}})
 	commit(t, e.s, &bot.Commit{User: user, Pilot: "turku", Once: "welcome:" + user[:8], OnceTTL: time.Hour})
 	// In the inbox: one update became a dead letter, one waits.
@@ -945,10 +963,17 @@ func testPurge(t *testing.T, e *env) {
 	// waiting has only old answers and a prompt still to come: it stays.
 	// stale has only old answers and a prompt due long ago: nothing stays.
 	// elsewhere also has data in tampere, untouched.
-	mixed, gone, live, waiting, stale, elsewhere := pseudonym(), pseudonym(), pseudonym(), pseudonym(), pseudonym(), pseudonym()
+	// away has only old answers in turku, and only a session in tampere,
+	// left for turku: the pointer stays, so that they can go back to it
+	// and /forget finds it.
+	mixed, gone, live, waiting, stale, elsewhere, away := pseudonym(), pseudonym(), pseudonym(), pseudonym(), pseudonym(), pseudonym(), pseudonym()
 	start(t, e.s, mixed, "turku", &bot.Commit{TTL: time.Hour, Answers: ans(mixed, old, old.Add(time.Minute), recent)})
 	start(t, e.s, gone, "turku", &bot.Commit{TTL: time.Hour, Answers: ans(gone, old)})
 	commit(t, e.s, &bot.Commit{User: gone, Pilot: "turku", Drop: true})
+	// The last question message of a session that expired.
+	if err := e.rdb.Set(ctx, e.tag("turku")+":q:"+gone, "q0|3|7001", time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
 	start(t, e.s, live, "turku", &bot.Commit{TTL: time.Hour, Answers: ans(live, old)})
 	start(t, e.s, waiting, "turku", &bot.Commit{TTL: time.Hour, Answers: ans(waiting, old),
 		Prompts: []bot.Prompt{{Kind: flow.PromptFollowUp, Node: "q", Seq: 1, Due: t0.Add(24 * time.Hour)}}})
@@ -959,14 +984,17 @@ func testPurge(t *testing.T, e *env) {
 	start(t, e.s, elsewhere, "tampere", &bot.Commit{TTL: time.Hour, Answers: ans(elsewhere, old)})
 	start(t, e.s, elsewhere, "turku", &bot.Commit{TTL: time.Hour, Answers: ans(elsewhere, old)})
 	commit(t, e.s, &bot.Commit{User: elsewhere, Pilot: "turku", Drop: true})
+	start(t, e.s, away, "tampere", &bot.Commit{TTL: time.Hour})
+	start(t, e.s, away, "turku", &bot.Commit{TTL: time.Hour, Answers: ans(away, old)})
+	commit(t, e.s, &bot.Commit{User: away, Pilot: "turku", Drop: true})
 	counters, err := e.s.Counters(ctx, "turku", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	n, err := e.s.Purge(ctx, "turku", t0)
-	if err != nil || n != 7 {
-		t.Fatalf("Purge = %d, %v; want the 7 old answers", n, err)
+	if err != nil || n != 8 {
+		t.Fatalf("Purge = %d, %v; want the 8 old answers", n, err)
 	}
 	var left []string
 	if err := e.s.EachAnswer(ctx, "turku", func(r bot.Record) error { left = append(left, r.ID); return nil }); err != nil {
@@ -989,6 +1017,18 @@ func testPurge(t *testing.T, e *env) {
 	}
 	if got, err := e.s.Answers(ctx, elsewhere); err != nil || len(got) != 1 || got[0].Pilot != "tampere" {
 		t.Errorf("Answers of a citizen with data in tampere = %v, %v", got, err)
+	}
+	if ptr, _ := e.rdb.HGetAll(ctx, e.pointerKey(away)).Result(); ptr["p:tampere"] != "1" || ptr["p:turku"] != "" {
+		t.Errorf("pointer of a citizen with a session left in tampere = %v, want p:tampere only", ptr)
+	}
+	if s, err := e.s.LoadPilot(ctx, away, "tampere"); err != nil || s == nil {
+		t.Errorf("Purge of turku lost the session left in tampere: %+v, %v", s, err)
+	}
+	if err := e.s.Forget(ctx, away, ""); err != nil {
+		t.Fatal(err)
+	}
+	if m := e.mentions(t, away, nil); len(m) != 0 {
+		t.Errorf("after Purge and /forget the store still mentions a citizen:\n  %s", strings.Join(m, "\n  "))
 	}
 	if s := load(t, e.s, live); s == nil || s.Pilot != "turku" {
 		t.Errorf("Purge lost a live session: %+v", s)

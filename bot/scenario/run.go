@@ -16,6 +16,9 @@ import (
 	"github.com/cosie/cosiebot/locales"
 )
 
+// scenarioKey is the pseudonym key of every scenario's service.
+const scenarioKey = "scenario-tests-pseudonym-key"
+
 // The citizen of every scenario; the other people get the ids after it,
 // the coordinator its own (see people.go).
 const (
@@ -42,8 +45,9 @@ type Report struct {
 	Failures []Failure
 }
 
-// Run plays every scenario of a file against flow f.
-func Run(ctx context.Context, sf *File, f *flow.Flow, words *locales.Catalog) (*Report, error) {
+// Run plays every scenario of a file against flow f; the bot also serves
+// the other pilots given (the file's pilots:, loaded by the caller).
+func Run(ctx context.Context, sf *File, f *flow.Flow, words *locales.Catalog, others ...*flow.Flow) (*Report, error) {
 	rdb, stop, err := redisstore.Embedded()
 	if err != nil {
 		return nil, err
@@ -54,7 +58,9 @@ func Run(ctx context.Context, sf *File, f *flow.Flow, words *locales.Catalog) (*
 		if err := rdb.FlushAll(ctx).Err(); err != nil {
 			return nil, fmt.Errorf("reset the store: %w", err)
 		}
-		store := redisstore.New(rdb, redisstore.Options{})
+		// Chats are named as the service names citizens, so that a typed
+		// answer finds the question it answers (bot.Asked).
+		store := redisstore.New(rdb, redisstore.Options{ChatKey: func(chat int64) string { return bot.ChatKey([]byte(scenarioKey), chat) }})
 		r := &runner{ctx: ctx, file: sf.Name, sc: sc, f: f, store: store, rec: &recorder{}}
 		r.cast()
 		start := sc.Start
@@ -65,7 +71,7 @@ func Run(ctx context.Context, sf *File, f *flow.Flow, words *locales.Catalog) (*
 		r.rec = &recorder{clock: r.clock}
 		r.svc, err = bot.New(bot.Config{
 			Store: store, Acker: r.rec, Courier: courier.NewDirect(store, r.rec, nil, nil), Clock: r.clock, Words: words,
-			Flows: bot.NewFlows(f), PseudonymKey: []byte("scenario-tests-pseudonym-key"),
+			Flows: bot.NewFlows(append([]*flow.Flow{f}, others...)...), PseudonymKey: []byte(scenarioKey),
 			BotUsername:  "scenario_test_bot", // invitation links for invite nodes
 			Coordinators: map[string][]int64{f.Pilot.ID: {coordinatorChat}},
 		})
@@ -93,6 +99,7 @@ type runner struct {
 	update int64
 	people map[string]*person
 	who    *person // who acts and reads now
+	marked int     // keyboard marks made before the last action
 }
 
 func (r *runner) fail(st *Step, format string, args ...any) *Failure {
@@ -117,6 +124,7 @@ func (r *runner) inbound() bot.Inbound {
 // that nobody expected are dropped.
 func (r *runner) act(st *Step, in bot.Inbound) *Failure {
 	r.who.seen = r.rec.count()
+	r.marked = r.rec.markCount()
 	if err := r.svc.Handle(r.ctx, in); err != nil {
 		return r.fail(st, "the bot failed: %v", err)
 	}
@@ -189,8 +197,26 @@ func (r *runner) step(st *Step) *Failure {
 		return r.fail(st, "no coordinator got a message containing %q", st.Arg)
 	case Answers:
 		return r.answers(st)
+	case Marked:
+		return r.mark(st)
 	}
 	return nil
+}
+
+// mark checks that the last action marked a question's keyboard in the
+// acting person's chat: its buttons gave way to "✓ <text>", as after a
+// press or a typed answer.
+func (r *runner) mark(st *Step) *Failure {
+	marks := r.rec.marksSince(r.who.chat, r.marked)
+	for _, m := range marks {
+		if strings.Contains(squash(m.text), squash(st.Arg)) {
+			return nil
+		}
+	}
+	if len(marks) == 0 {
+		return r.fail(st, "expected the question to show ✓ %s, but no keyboard was marked", st.Arg)
+	}
+	return r.fail(st, "expected the question to show ✓ %s, but it shows ✓ %s", st.Arg, marks[len(marks)-1].text)
 }
 
 func (r *runner) expect(st *Step) *Failure {
@@ -312,11 +338,20 @@ func diffLines(want, got []string) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// recorder is a bot.Sender that keeps what the bot sent.
+// recorder is the courier's transport: it keeps what the bot sent, and
+// numbers each message as Telegram would (its index + 1).
 type recorder struct {
 	mu      sync.Mutex
 	clock   *bot.ManualClock
 	replies []reply
+	marks   []mark
+}
+
+// mark is a chat's keyboard replaced by "✓ text".
+type mark struct {
+	chat    int64
+	message int
+	text    string
 }
 
 type reply struct {
@@ -337,22 +372,51 @@ func (m reply) labels() []string {
 	return out
 }
 
-var _ bot.Acker = (*recorder)(nil)
+var (
+	_ bot.Acker        = (*recorder)(nil)
+	_ courier.Numbered = (*recorder)(nil)
+)
 
-// Deliver keeps a message of the outbox; documents are kept as their
-// name and caption, keyboard marks not at all.
-func (rc *recorder) Deliver(_ context.Context, o bot.Out) error {
+// Deliver keeps a message of the outbox.
+func (rc *recorder) Deliver(ctx context.Context, o bot.Out) error {
+	_, err := rc.DeliverID(ctx, o)
+	return err
+}
+
+// DeliverID keeps a message of the outbox and gives its id; documents are
+// kept as their name and caption, keyboard marks apart.
+func (rc *recorder) DeliverID(_ context.Context, o bot.Out) (int, error) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
 	if o.Edit != 0 {
-		return nil
+		rc.marks = append(rc.marks, mark{chat: o.Chat, message: o.Edit, text: o.Text})
+		return 0, nil
 	}
 	text := o.Text
 	if o.File != "" {
 		text = "[" + o.File + "] " + o.Text
 	}
+	rc.replies = append(rc.replies, reply{index: len(rc.replies), chat: o.Chat, text: text, buttons: o.Buttons, at: rc.clock.Now()})
+	return len(rc.replies), nil
+}
+
+func (rc *recorder) markCount() int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	rc.replies = append(rc.replies, reply{index: len(rc.replies), chat: o.Chat, text: text, buttons: o.Buttons, at: rc.clock.Now()})
-	return nil
+	return len(rc.marks)
+}
+
+// marksSince returns the marks in a chat from the i-th mark on.
+func (rc *recorder) marksSince(chat int64, i int) []mark {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	var out []mark
+	for _, m := range rc.marks[min(i, len(rc.marks)):] {
+		if m.chat == chat {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func (rc *recorder) Acknowledge(context.Context, string, string) error { return nil }

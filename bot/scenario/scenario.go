@@ -18,8 +18,11 @@ import (
 
 // File is a parsed scenario file.
 type File struct {
-	Name      string
-	Flow      string // flow file it tests, relative to the scenario file
+	Name string
+	Flow string // flow file it tests, relative to the scenario file
+	// Pilots are other flow files (relative to the scenario file) whose
+	// links the scenarios open too: the bot then serves them all.
+	Pilots    []string
 	Scenarios []*Scenario
 }
 
@@ -52,10 +55,11 @@ const (
 	NoReply  Action = "no_reply" // the bot said nothing more
 	Answers  Action = "answers"  // the answers recorded so far in this dialogue
 	Alert    Action = "alert"    // a coordinator got a message containing this text
+	Marked   Action = "marked"   // the question just answered shows ✓ and this text instead of its buttons
 	As       Action = "as"       // the steps after it are this person's (see people.go)
 )
 
-var actions = []Action{Say, Press, Voice, Photo, Sticker, Wait, Language, Expect, NoReply, Answers, Alert, As}
+var actions = []Action{Say, Press, Voice, Photo, Sticker, Wait, Language, Expect, NoReply, Answers, Alert, Marked, As}
 
 // Step is one line of a scenario.
 type Step struct {
@@ -71,7 +75,7 @@ type Step struct {
 
 // The keys of a scenario file, and of each scenario in it.
 var (
-	fileKeys     = []string{"flow", "scenarios"}
+	fileKeys     = []string{"flow", "pilots", "scenarios"}
 	scenarioKeys = []string{"name", "lang", "start", "people", "steps"}
 )
 
@@ -140,6 +144,18 @@ func (p *parser) parse(data []byte) *File {
 	m := p.keys(doc, "a scenario file", fileKeys)
 	if kv, ok := m["flow"]; ok {
 		f.Flow, _ = p.text(kv)
+	}
+	if kv, ok := m["pilots"]; ok {
+		if kv.Value.Kind != yaml.SequenceNode {
+			p.errorf(kv.Value, "pilots should be a list of flow files in brackets, like pilots: [hull.yaml]")
+		}
+		for _, n := range kv.Value.Content {
+			if n.Kind != yaml.ScalarNode || !strings.HasSuffix(n.Value, ".yaml") && !strings.HasSuffix(n.Value, ".yml") {
+				p.errorf(n, "pilots lists flow files, like hull.yaml")
+				continue
+			}
+			f.Pilots = append(f.Pilots, n.Value)
+		}
 	}
 	kv, ok := m["scenarios"]
 	switch {

@@ -1,6 +1,7 @@
 package studio
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -379,7 +380,9 @@ func (s *Server) simStart(w http.ResponseWriter, r *http.Request, v *viewer, ff 
 	}
 	sm.mu.Lock()
 	in := sm.inbound()
-	in.Text, in.Lang = "/start "+f.Pilot.ID, req.Lang
+	// Without a language chosen, the pilot's first: a citizen whose
+	// Telegram speaks none of the pilot's would get the language menu.
+	in.Text, in.Lang = "/start "+f.Pilot.ID, cmp.Or(req.Lang, f.DefaultLanguage())
 	err = sm.svc.Handle(r.Context(), in)
 	sm.mu.Unlock()
 	if err != nil {

@@ -38,6 +38,7 @@ type CallObserver interface {
 var (
 	_ bot.Acker         = (*Transport)(nil)
 	_ courier.Transport = (*Transport)(nil)
+	_ courier.Numbered  = (*Transport)(nil)
 )
 
 // NewTransport wraps a go-telegram client.
@@ -83,31 +84,48 @@ func keyboard(rows [][]flow.Button) *inlineKeyboard {
 // Telegram's limit, the buttons on the last part), a keyboard mark, or a
 // document.
 func (s *Transport) Deliver(ctx context.Context, o bot.Out) error {
+	_, err := s.DeliverID(ctx, o)
+	return err
+}
+
+// DeliverID is Deliver, and says which id Telegram gave the text's last
+// part (the one with the buttons); 0 for a mark or a document.
+func (s *Transport) DeliverID(ctx context.Context, o bot.Out) (int, error) {
 	switch {
 	case o.Edit != 0:
-		return s.markChosen(ctx, o.Chat, o.Edit, o.Text)
+		return 0, s.markChosen(ctx, o.Chat, o.Edit, o.Text)
 	case o.File != "":
-		return s.sendDocument(ctx, o.Chat, o.File, o.Data, o.Text)
+		return 0, s.sendDocument(ctx, o.Chat, o.File, o.Data, o.Text)
 	}
-	return s.send(ctx, o.Chat, flow.Message{Text: o.Text, Buttons: o.Buttons})
+	return s.sendID(ctx, o.Chat, flow.Message{Text: o.Text, Buttons: o.Buttons})
 }
 
 func (s *Transport) send(ctx context.Context, chat int64, m flow.Message) error {
+	_, err := s.sendID(ctx, chat, m)
+	return err
+}
+
+// sendID sends a text and returns the id of its last part.
+func (s *Transport) sendID(ctx context.Context, chat int64, m flow.Message) (int, error) {
 	parts := Split(m.Text, flow.MaxMessageLen)
+	id := 0
 	for i, part := range parts {
 		p := &tg.SendMessageParams{ChatID: chat, Text: part, LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()}}
 		if i == len(parts)-1 && len(m.Buttons) > 0 {
 			p.ReplyMarkup = keyboard(m.Buttons)
 		}
 		send := func(ctx context.Context) error {
-			_, err := s.b.SendMessage(ctx, p)
+			msg, err := s.b.SendMessage(ctx, p)
+			if err == nil && msg != nil {
+				id = msg.ID
+			}
 			return err
 		}
 		if err := s.sendPart(ctx, i > 0, send); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return id, nil
 }
 
 // maxPartWait is the longest 429 the transport waits out itself, on a

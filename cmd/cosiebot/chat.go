@@ -48,10 +48,13 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 	start := console.StartTime
 	clock := bot.NewManualClock(time.Date(start.Year(), start.Month(), start.Day(), 10, 0, 0, 0, f.Pilot.Timezone))
 	send := console.NewSender(e.stdout)
-	store := redisstore.New(rdb, redisstore.Options{})
+	// Chats are named as the service names citizens, so that a typed
+	// answer finds the question it answers (bot.Asked).
+	key := []byte("terminal-chat-pseudonym-key")
+	store := redisstore.New(rdb, redisstore.Options{ChatKey: func(chat int64) string { return bot.ChatKey(key, chat) }})
 	svc, err := bot.New(bot.Config{
 		Store: store, Acker: send, Courier: courier.NewDirect(store, send, nil, nil), Clock: clock, Words: words, Flows: set,
-		PseudonymKey: []byte("terminal-chat-pseudonym-key"),
+		PseudonymKey: key,
 		BotUsername:  "your_pilot_bot", // invitation links show what they will look like
 	})
 	if err != nil {

@@ -39,6 +39,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The files as they are before the first load: an edit made while the
+	// bot starts is picked up by the watch.
+	before := fingerprint(src.fsys)
 	set, err := loadFlows(src, words, e.stderr)
 	if err != nil {
 		return err
@@ -60,7 +63,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stderr, "listening on %s\n", ln.Addr())
 	log.Info("cosiebot started", "bot", a.client.Username, "pilots", len(set.List()), "flows", src.name(), "mode", mode(cfg))
 	a.setCommands(ctx, words)
-	rl := &reloader{src: src, words: words, svc: a.svc, log: log, metrics: a.metrics,
+	rl := &reloader{src: src, words: words, svc: a.svc, log: log, metrics: a.metrics, loaded: before,
 		onReload: func() { warnSafeguarding(log, a.svc, cfg.safeguardingContact) }}
 	return a.run(ctx, ln, rl)
 }
@@ -307,6 +310,7 @@ type reloader struct {
 	log      *slog.Logger
 	metrics  *metrics.Metrics // may be nil
 	onReload func()           // after a successful swap
+	loaded   string           // the files' fingerprint when the running flows were read
 }
 
 func (rl *reloader) reload() bool {
@@ -346,7 +350,10 @@ func (rl *reloader) watch(ctx context.Context) {
 	defer signal.Stop(hup)
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
-	last := fingerprint(rl.src.fsys)
+	last := rl.loaded
+	if last == "" {
+		last = fingerprint(rl.src.fsys)
+	}
 	for {
 		select {
 		case <-ctx.Done():

@@ -127,8 +127,14 @@ func TestServeStaleAndForgedButtons(t *testing.T) {
 	c.press("I agree")
 	c.expect("Question 1")
 
-	// The consent button again (repeated), a forged one, and garbage.
-	for _, data := range []string{consent.Buttons[0][0].Data, "abcdef:rate:5", "P:nope", "\x00\xff", strings.Repeat("x", 64)} {
+	// The consent button again at once (a double tap), and a forged press
+	// on the same message: answered quietly, and nothing changes.
+	for _, data := range []string{consent.Buttons[0][0].Data, "abcdef:rate:5"} {
+		_, cb := c.pressData(consent.MessageID, data)
+		waitFor(t, func() bool { return answered(fake, cb) })
+	}
+	// An unknown pilot, and garbage: the current question again.
+	for _, data := range []string{"P:nope", "\x00\xff", strings.Repeat("x", 64)} {
 		_, cb := c.pressData(consent.MessageID, data)
 		m := c.expect("") // the current question again, or the menu
 		if !strings.Contains(m.Text, "Question 1") && !strings.Contains(m.Text, "Which service") {

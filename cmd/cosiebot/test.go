@@ -144,7 +144,22 @@ func runJob(ctx context.Context, e *env, j testJob, words *locales.Catalog) (boo
 		fmt.Fprintf(e.stdout, "FAIL %s: its flow has errors\n", shown)
 		return false, nil
 	}
-	rep, err := scenario.Run(ctx, sf, f, words)
+	var others []*flow.Flow
+	for _, name := range sf.Pilots {
+		data, err := fs.ReadFile(j.fsys, name)
+		if err != nil {
+			fmt.Fprintf(e.stdout, "FAIL %s: cannot read the flow %s it lists under pilots:\n", shown, display(j.dir, name))
+			return false, nil
+		}
+		o, ds := flow.Load(display(j.dir, name), data, flow.Options{Languages: words.Languages()})
+		if o == nil {
+			fmt.Fprint(e.stdout, ds.Errors().String())
+			fmt.Fprintf(e.stdout, "FAIL %s: a flow it lists under pilots: has errors\n", shown)
+			return false, nil
+		}
+		others = append(others, o)
+	}
+	rep, err := scenario.Run(ctx, sf, f, words, others...)
 	if err != nil {
 		return false, err
 	}

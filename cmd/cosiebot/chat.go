@@ -45,6 +45,11 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 	}
 	defer stop()
 	f := set.Get(*pilot)
+	if *lang == "" {
+		// Telegram always tells the bot a language; the terminal's is the
+		// pilot's first unless asked otherwise.
+		*lang = f.DefaultLanguage()
+	}
 	start := console.StartTime
 	clock := bot.NewManualClock(time.Date(start.Year(), start.Month(), start.Day(), 10, 0, 0, 0, f.Pilot.Timezone))
 	send := console.NewSender(e.stdout)

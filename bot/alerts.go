@@ -124,12 +124,12 @@ func (t *turn) alert(ctx context.Context, part string, f *flow.Flow, text string
 		m := alertMessage(say, name, ref, text)
 		m.Buttons = [][]flow.Button{{{Text: say("alert.onit", nil), Data: flow.Callback{Kind: flow.CallbackOnIt, Arg: part + "." + ref}.Encode()}}}
 		for _, id := range to {
-			t.sendTo(id, m)
+			t.sendUrgent(id, m)
 		}
 	case AlertCapped:
 		m := flow.Message{Text: say("alert.capped", map[string]any{"Pilot": name, "Max": AlertCap})}
 		for _, id := range to {
-			t.sendTo(id, m)
+			t.sendUrgent(id, m)
 		}
 	}
 }

@@ -126,7 +126,7 @@ func (t *turn) screen(ctx context.Context) bool {
 func (t *turn) helpNow(ctx context.Context, alert bool, text string) {
 	t.ack("")
 	if t.sess == nil {
-		t.text(t.say("safeguard.general", nil))
+		t.sendUrgent(t.in.ChatID, flow.Message{Text: t.say("safeguard.general", nil)})
 		t.offerResume(Lobby)
 		if alert {
 			t.alertFromLobby(ctx, text)
@@ -137,7 +137,7 @@ func (t *turn) helpNow(ctx context.Context, alert bool, text string) {
 	if help == "" {
 		help = t.say("safeguard.fallback", nil)
 	}
-	t.text(help)
+	t.sendUrgent(t.in.ChatID, flow.Message{Text: help})
 	t.sess.Paused = t.now.Unix()
 	t.commit()
 	t.offerResume(t.sess.Pilot)

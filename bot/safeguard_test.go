@@ -661,3 +661,32 @@ func BenchmarkDetectBeforeAPilot(b *testing.B) {
 		lex.Detect("Enemmän iltaisin auki olevia paikkoja, jono tappaa minut", langs)
 	}
 }
+
+// TestCrisisOutlivesAFailingTurn: a turn whose commit fails every time
+// (here a corrupt counter; it would end as a dead letter) still gives the
+// citizen the help and the coordinators one alert, once however often the
+// update is tried.
+func TestCrisisOutlivesAFailingTurn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{coordinators: map[string][]int64{"turku": {9001}}})
+	c := e.citizen(4242424270, "en")
+	c.turkuTo("ask_experience")
+	if err := e.rdb.HSet(e.ctx, "cosie:{p:turku}:c:all", "alerts", "not a number").Err(); err != nil {
+		t.Fatal(err)
+	}
+	mark := e.rec.mark()
+	in := c.inbound()
+	in.Text = "I want to kill myself"
+	for try := range 3 {
+		if err := e.svc.Handle(e.ctx, in); err == nil {
+			t.Fatalf("try %d: the turn's commit succeeded on a corrupt counter", try)
+		}
+	}
+	got := e.rec.texts(c.id, mark)
+	if len(got) != 1 || !strings.Contains(got[0], "112") {
+		t.Fatalf("after three failed tries the citizen read %q, want the help once", got)
+	}
+	if alerts := e.rec.texts(9001, mark); len(alerts) != 1 || !strings.Contains(alerts[0], "I want to kill myself") {
+		t.Fatalf("the coordinator read %q, want one alert", alerts)
+	}
+}

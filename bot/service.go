@@ -243,10 +243,10 @@ func (s *Service) Handle(ctx context.Context, in Inbound) error {
 			err = nil // a notice given once already
 		}
 		s.acknowledge(ctx, in, t.ackText)
+		t.kick()
 		if err != nil {
 			return fmt.Errorf("handle update %d: %w", in.UpdateID, err)
 		}
-		s.kick(t.c)
 		return nil
 	}
 	return fmt.Errorf("handle update %d: %w %d times", in.UpdateID, ErrConflict, maxAttempts)
@@ -277,6 +277,14 @@ func (s *Service) acknowledge(ctx context.Context, in Inbound, text string) {
 func (s *Service) kick(c *Commit) {
 	if c != nil && len(c.Out) > 0 && s.courier != nil {
 		s.courier.Kick(c.Pilot)
+	}
+}
+
+// kick tells the courier about the turn's messages, also when the turn
+// failed: its crisis messages may be committed all the same (saveUrgent).
+func (t *turn) kick() {
+	if t.c != nil && len(t.out)+len(t.urgent) > 0 && t.s.courier != nil {
+		t.s.courier.Kick(t.c.Pilot)
 	}
 }
 

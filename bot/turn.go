@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -24,10 +26,14 @@ type turn struct {
 	lang string
 	lane Lane // how this turn's messages are paced
 
-	c     *Commit // what to store; nil until something changes
-	out   []Out
-	prefs map[string]string // small settings stored after the commit
-	err   error             // a store read failed while deciding
+	c   *Commit // what to store; nil until something changes
+	out []Out
+	// urgent are the help text and the alerts of a crisis: committed on
+	// their own, ahead of the turn, so that they go out even when the
+	// turn's commit keeps failing (see saveUrgent).
+	urgent []Out
+	prefs  map[string]string // small settings stored after the commit
+	err    error             // a store read failed while deciding
 
 	ackText string // what the button press is answered with
 	acked   bool
@@ -80,6 +86,11 @@ func (t *turn) sendTo(chat int64, m flow.Message) {
 }
 
 func (t *turn) text(s string) { t.send(flow.Message{Text: s}) }
+
+// sendUrgent queues a message of a crisis: the help text, an alert.
+func (t *turn) sendUrgent(chat int64, m flow.Message) {
+	t.urgent = append(t.urgent, Out{Lane: t.lane, Chat: chat, Text: m.Text, Buttons: m.Buttons, Since: t.since()})
+}
 
 // ack sets what the button press is answered with; the first call wins.
 func (t *turn) ack(text string) {
@@ -316,12 +327,13 @@ func (t *turn) lobby() *Commit {
 // finish completes the commit: the update is marked applied, the messages
 // join it, and a turn that only talks gets a commit of its own.
 func (t *turn) finish() *Commit {
-	if t.sess != nil && t.c == nil && (t.in.UpdateID != 0 || len(t.out) > 0) {
+	talks := len(t.out)+len(t.urgent) > 0
+	if t.sess != nil && t.c == nil && (t.in.UpdateID != 0 || talks) {
 		// Remember the update as applied; and a citizen's replies go
 		// through their pilot's outbox, paced with the rest of their chat.
 		t.commit()
 	}
-	if t.c == nil && len(t.out) > 0 {
+	if t.c == nil && talks {
 		t.lobby()
 	}
 	c := t.c
@@ -357,6 +369,9 @@ func (t *turn) save(ctx context.Context) error {
 	}
 	c := t.finish()
 	if c != nil {
+		if err := t.saveUrgent(ctx, c.Pilot); err != nil {
+			return err
+		}
 		if err := t.s.store.Commit(ctx, c); err != nil {
 			return err
 		}
@@ -368,6 +383,29 @@ func (t *turn) save(ctx context.Context) error {
 	}
 	return nil
 }
+
+// saveUrgent commits a crisis's help text and alerts on their own, once
+// per update (a retry finds them sent), before the turn: a turn whose
+// commit keeps failing (and ends as a dead letter) must not take the
+// citizen's help and the coordinators' alert with it.
+func (t *turn) saveUrgent(ctx context.Context, part string) error {
+	if len(t.urgent) == 0 {
+		return nil
+	}
+	err := t.s.store.Commit(ctx, &Commit{User: t.user, Pilot: part, Out: t.urgent, Once: "sos:" + t.token, OnceTTL: urgentOnce})
+	switch {
+	case errors.Is(err, ErrDone):
+		return nil // a try before this one committed them
+	case err != nil:
+		return fmt.Errorf("commit a crisis's help and alerts: %w", err)
+	}
+	return nil
+}
+
+// urgentOnce is how long an update's crisis messages are remembered as
+// committed: far longer than an update is retried before it is a dead
+// letter.
+const urgentOnce = 24 * time.Hour
 
 // blockedNow holds a citizen who blocked the bot and cancels their
 // prompts: nothing more can reach them. One who stopped stays stopped.

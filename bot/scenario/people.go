@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/flow"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/language"
@@ -91,6 +92,8 @@ type person struct {
 	lang  string
 	first string
 	seen  int // replies to them already read or dropped
+	// pressed is their last press, for press_again.
+	pressed bot.Inbound
 }
 
 // cast gives everyone in the scenario a chat: the citizen first, the

@@ -160,6 +160,14 @@ func (r *runner) step(st *Step) *Failure {
 		}
 		in := r.inbound()
 		in.Data, in.CallbackID, in.MessageID = b.Data, "cb"+strconv.FormatInt(r.update, 10), id
+		r.who.pressed = in
+		return r.act(st, in)
+	case Again:
+		if r.who.pressed.Data == "" {
+			return r.fail(st, "press_again presses the button pressed last, but nothing was pressed yet")
+		}
+		in := r.inbound()
+		in.Data, in.CallbackID, in.MessageID = r.who.pressed.Data, "cb"+strconv.FormatInt(r.update, 10), r.who.pressed.MessageID
 		return r.act(st, in)
 	case Language:
 		in := r.inbound()

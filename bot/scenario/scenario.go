@@ -44,22 +44,23 @@ type Action string
 
 // The step actions.
 const (
-	Say      Action = "say"      // send text (or a /command)
-	Press    Action = "press"    // press a button of the last keyboard, by its text or number
-	Voice    Action = "voice"    // send a voice note of N seconds
-	Photo    Action = "photo"    // send a photo, with an optional caption
-	Sticker  Action = "sticker"  // send a sticker
-	Wait     Action = "wait"     // move the clock forward and send what is due
-	Language Action = "language" // switch language through /language
-	Expect   Action = "expect"   // the next reply contains this text
-	NoReply  Action = "no_reply" // the bot said nothing more
-	Answers  Action = "answers"  // the answers recorded so far in this dialogue
-	Alert    Action = "alert"    // a coordinator got a message containing this text
-	Marked   Action = "marked"   // the question just answered shows ✓ and this text instead of its buttons
-	As       Action = "as"       // the steps after it are this person's (see people.go)
+	Say      Action = "say"         // send text (or a /command)
+	Press    Action = "press"       // press a button of the last keyboard, by its text or number
+	Again    Action = "press_again" // press the button pressed last once more: a double tap
+	Voice    Action = "voice"       // send a voice note of N seconds
+	Photo    Action = "photo"       // send a photo, with an optional caption
+	Sticker  Action = "sticker"     // send a sticker
+	Wait     Action = "wait"        // move the clock forward and send what is due
+	Language Action = "language"    // switch language through /language
+	Expect   Action = "expect"      // the next reply contains this text
+	NoReply  Action = "no_reply"    // the bot said nothing more
+	Answers  Action = "answers"     // the answers recorded so far in this dialogue
+	Alert    Action = "alert"       // a coordinator got a message containing this text
+	Marked   Action = "marked"      // the question just answered shows ✓ and this text instead of its buttons
+	As       Action = "as"          // the steps after it are this person's (see people.go)
 )
 
-var actions = []Action{Say, Press, Voice, Photo, Sticker, Wait, Language, Expect, NoReply, Answers, Alert, Marked, As}
+var actions = []Action{Say, Press, Again, Voice, Photo, Sticker, Wait, Language, Expect, NoReply, Answers, Alert, Marked, As}
 
 // Step is one line of a scenario.
 type Step struct {
@@ -343,7 +344,7 @@ func (p *parser) value(st *Step, key string, val *yaml.Node) {
 			p.errorf(val, "wait %q: %v", val.Value, err)
 		}
 		st.Wait = d
-	case NoReply, Sticker:
+	case NoReply, Sticker, Again:
 	case Voice:
 		if secs, err := strconv.Atoi(val.Value); err != nil || secs < 1 {
 			p.errorf(val, "voice should be the length of the voice message in seconds, like voice: 12")

@@ -177,6 +177,24 @@ func browseEditor(t *testing.T, ctx context.Context, st *testStudio) {
 	if kept, _ := filepath.Glob(filepath.Join(st.dir, historyDir, "turku.yaml.*")); len(kept) != 1 {
 		t.Errorf("previous versions kept: %v", kept)
 	}
+	// The redraw keeps one gutter number and one mirror line per line of
+	// text, also when lines go: cut the last ten and put them back.
+	for _, js := range []string{
+		`const t = document.getElementById("text"); const ls = t.value.split("\n");
+			t.setSelectionRange(ls.slice(0, -10).join("\n").length, t.value.length);
+			window.cut = t.value.slice(t.selectionStart); document.execCommand("delete")`,
+		`document.execCommand("insertText", false, window.cut)`,
+	} {
+		run(t, ctx, script(js))
+		lines := value[bool](t, ctx, `(() => { const n = document.getElementById("text").value.split("\n").length;
+			const m = [...document.querySelectorAll("#mirror .line")].map(e => e.firstChild.textContent);
+			const g = [...document.querySelectorAll("#gutter .ln")].map(e => e.textContent);
+			return m.length === n && g.length === n && g[n-1] === String(n) &&
+				m.join("\n").replace(/^ $/gm, "") === document.getElementById("text").value })()`)
+		if !lines {
+			t.Fatalf("after %q the gutter and mirror do not match the text", js)
+		}
+	}
 	// The picture: a click on a node selects its line.
 	run(t, ctx, chromedp.Click(chromedp.CSS(`#picture g.node[data-node="ask_reason"]`)))
 	selected := value[int](t, ctx, `(() => { const t = document.getElementById("text"); return t.value.slice(0, t.selectionStart).split("\n").length })()`)

@@ -66,22 +66,39 @@ function editor() {
     return m;
   }
 
+  // shown[i] is what line i+1 shows in the gutter and the mirror: a
+  // keystroke redraws only the lines it changed, not the whole file.
+  const shown = [];
+
+  function drawLine(i, l, d) {
+    const ln = el("div", { class: "ln" + (d ? " " + d.severity : ""), "data-line": i + 1 }, String(i + 1));
+    if (d) ln.title = d.message;
+    const line = el("span", { class: "line" + (d ? " " + d.severity : ""), "data-line": i + 1 }, l || " ");
+    if (d) line.append(el("span", { class: "msg" }, "← " + d.message));
+    if (i < shown.length) {
+      gutter.children[i].replaceWith(ln);
+      mirror.children[i].replaceWith(line);
+    } else {
+      gutter.append(ln);
+      mirror.append(line);
+    }
+  }
+
   function render() {
     const lines = text.value.split("\n");
     const marks = byLine();
-    const g = document.createDocumentFragment();
-    const mi = document.createDocumentFragment();
     lines.forEach((l, i) => {
       const d = marks.get(i + 1);
-      const ln = el("div", { class: "ln" + (d ? " " + d.severity : ""), "data-line": i + 1 }, String(i + 1));
-      if (d) ln.title = d.message;
-      g.append(ln);
-      const line = el("span", { class: "line" + (d ? " " + d.severity : ""), "data-line": i + 1 }, l || " ");
-      if (d) line.append(el("span", { class: "msg" }, "← " + d.message));
-      mi.append(line);
+      const key = (d ? d.severity + "\u0000" + d.message : "") + "\u0000" + l;
+      if (shown[i] === key) return;
+      drawLine(i, l, d);
+      shown[i] = key;
     });
-    gutter.replaceChildren(g);
-    mirror.replaceChildren(mi);
+    while (shown.length > lines.length) {
+      gutter.lastElementChild.remove();
+      mirror.lastElementChild.remove();
+      shown.pop();
+    }
     list.replaceChildren(...diags.map(d => el("li", { class: d.severity, "data-line": d.line },
       "line " + d.line + ": " + d.severity + ": " + d.message)));
     const errors = diags.filter(d => d.severity === "error").length;

@@ -119,10 +119,26 @@ func (f *Flow) parts() []*part {
 	for _, s := range starts {
 		p := &part{start: s, nodes: map[*Node]bool{}, positions: map[*Node][]int{}, waits: map[*Node]bool{}, example: map[int][]*Node{}}
 		paths := 0
+		// Without a loop, what follows a node depends only on how many
+		// questions came before it: each (node, count) is walked once,
+		// and a flow of many branches costs what its nodes cost, not its
+		// paths. With a loop the path itself matters (it is cut where it
+		// comes back), so every path is walked.
+		var done map[depthAt]bool
+		if !f.loops(s) {
+			done = map[depthAt]bool{}
+		}
 		var walk func(n *Node, asked []*Node, onPath map[*Node]bool)
 		walk = func(n *Node, asked []*Node, onPath map[*Node]bool) {
 			if paths >= maxPaths {
 				return
+			}
+			if done != nil {
+				at := depthAt{n, len(asked)}
+				if done[at] {
+					return
+				}
+				done[at] = true
 			}
 			p.nodes[n] = true
 			if k := n.kind(); k.records && k.waits {
@@ -156,6 +172,42 @@ func (f *Flow) parts() []*part {
 		out = append(out, p)
 	}
 	return out
+}
+
+// depthAt is a node reached after a number of questions.
+type depthAt struct {
+	n     *Node
+	asked int
+}
+
+// loops reports whether a node reachable from start leads back to itself
+// (the walk of parts stops at follow-ups and ends).
+func (f *Flow) loops(start *Node) bool {
+	const (
+		open = 1
+		shut = 2
+	)
+	state := map[*Node]int{}
+	var visit func(n *Node) bool
+	visit = func(n *Node) bool {
+		switch state[n] {
+		case open:
+			return true
+		case shut:
+			return false
+		}
+		state[n] = open
+		if n.Kind != KindFollowup && n.Kind != KindEnd {
+			for _, id := range n.successors() {
+				if m := f.byID[id]; m != nil && visit(m) {
+					return true
+				}
+			}
+		}
+		state[n] = shut
+		return false
+	}
+	return visit(start)
 }
 
 // checkClaims warns about texts whose promises the nodes do not keep.

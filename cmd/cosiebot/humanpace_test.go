@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,8 +16,6 @@ import (
 	"github.com/cosie/cosiebot/bot/redisstore"
 	"github.com/cosie/cosiebot/bot/telegram/telegramtest"
 	"github.com/cosie/cosiebot/locales"
-	tg "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -142,43 +139,16 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// paceEcho runs a plain echo bot on go-telegram/bot (its own long polling,
-// a goroutine per update): it answers presses and echoes every update with
-// a button four times out of five, as the load flow asks four button
-// questions and one typed one.
+// paceEcho runs the plain echo bot (startEcho) against its own limited
+// fake.
 func paceEcho(b *testing.B, citizens int, run time.Duration) paceResult {
 	fake := telegramtest.New(b, testToken)
 	fake.SetLimits(telegramtest.TelegramLimits())
-	var n atomic.Int64
-	reply := func(ctx context.Context, bt *tg.Bot, chat int64, text string) {
-		p := &tg.SendMessageParams{ChatID: chat, Text: text}
-		if n.Add(1)%5 != 4 {
-			p.ReplyMarkup = &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "again", CallbackData: "again"}}}}
-		}
-		_, _ = bt.SendMessage(ctx, p)
-	}
-	bt, err := tg.New(testToken, tg.WithServerURL(fake.URL()), tg.WithSkipGetMe(),
-		tg.WithHTTPClient(2*time.Second, &http.Client{Timeout: 10 * time.Second}),
-		tg.WithDefaultHandler(func(ctx context.Context, bt *tg.Bot, u *models.Update) {
-			switch {
-			case u.Message != nil:
-				reply(ctx, bt, u.Message.Chat.ID, u.Message.Text)
-			case u.CallbackQuery != nil:
-				_, _ = bt.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: u.CallbackQuery.ID})
-				reply(ctx, bt, u.CallbackQuery.From.ID, u.CallbackQuery.Data)
-			}
-		}))
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); bt.Start(ctx) }()
+	stop := startEcho(b, fake)
 	cpu := cpuTime()
 	lat, replies, lost := citizensAt(b, fake, citizens, run, 3_000_000)
 	cpu = cpuTime() - cpu
-	cancel()
-	<-done
+	stop()
 	return paceResult{rate: float64(replies) / run.Seconds(), lat: lat, rejected: fake.Stats().Rejected429, by: fake.Stats().Rejected429By, lost: lost,
 		cpu: float64(cpu.Microseconds()) / 1000 / float64(max(replies, 1))}
 }

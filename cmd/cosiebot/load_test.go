@@ -166,13 +166,23 @@ func drive(b *testing.B, fake *telegramtest.Server, chats, perChat int, base int
 }
 
 // runEcho measures a minimal echo bot on go-telegram/bot with its own long
-// polling, against its own fake server, driven by the same simulated chats:
-// it answers each button press (Telegram requires it) and echoes with a
-// button on four replies out of five, as the load flow has four button
-// questions and one typed one. cosiebot does the same work plus replacing
-// the pressed keyboard with the chosen option, a Redis session and a commit.
+// polling, against its own fake server, driven by the same simulated chats.
+// cosiebot does the same work plus replacing the pressed keyboard with the
+// chosen option, a Redis session and a commit.
 func runEcho(b *testing.B, chats, perChat int) float64 {
 	fake := telegramtest.New(b, testToken)
+	stop := startEcho(b, fake)
+	_, elapsed, updates := drive(b, fake, chats, perChat, 2_000_000)
+	stop()
+	return float64(updates) / elapsed.Seconds()
+}
+
+// startEcho runs a plain echo bot on go-telegram/bot against fake (its own
+// long polling, a goroutine per update): it answers each button press
+// (Telegram requires it) and echoes every update, with a button on four
+// replies out of five per chat, as the load flow asks four button
+// questions and one typed one. stop ends it.
+func startEcho(b *testing.B, fake *telegramtest.Server) (stop func()) {
 	var mu sync.Mutex
 	replies := map[int64]int{}
 	reply := func(ctx context.Context, bt *tg.Bot, chat int64, text string) {
@@ -203,10 +213,7 @@ func runEcho(b *testing.B, chats, perChat int) float64 {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); bt.Start(ctx) }()
-	_, elapsed, updates := drive(b, fake, chats, perChat, 2_000_000)
-	cancel()
-	<-done
-	return float64(updates) / elapsed.Seconds()
+	return func() { cancel(); <-done }
 }
 
 func percentile(xs []float64, p int) float64 {

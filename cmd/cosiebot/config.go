@@ -52,7 +52,6 @@ type serveConfig struct {
 // flag that mirrors it.
 type setting struct {
 	env, flag, help string
-	value           *string
 }
 
 var (
@@ -60,161 +59,187 @@ var (
 	prefixPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 )
 
+// serveSettings are serve's settings, each a variable and a flag.
+var serveSettings = []setting{
+	{"TELEGRAM_BOT_TOKEN", "token", "bot token from @BotFather (prefer the variable or -token-file)"},
+	{"TELEGRAM_BOT_TOKEN_FILE", "token-file", "file holding the bot token"},
+	{"TELEGRAM_API_URL", "api-url", "Bot API base URL (default https://api.telegram.org)"},
+	{"REDIS_URL", "redis-url", "redis:// or rediss:// URL; unset: an in-process store that forgets everything on exit"},
+	{"COSIE_REDIS_PREFIX", "redis-prefix", "prefix of every Redis key, so deployments can share a Redis (default cosie)"},
+	{"COSIE_FLOWS_DIR", "flows", "folder of flow files (default: the shipped flows)"},
+	{"COSIE_HTTP_ADDR", "http-addr", "address for /healthz, /readyz and the webhook (default :8080)"},
+	{"COSIE_WEBHOOK_URL", "webhook-url", "public HTTPS URL of the webhook; unset: long polling"},
+	{"COSIE_WEBHOOK_SECRET", "webhook-secret", "secret Telegram sends with every webhook call"},
+	{"COSIE_PSEUDONYM_KEY", "pseudonym-key", "HMAC key for pseudonyms (required with REDIS_URL)"},
+	{"COSIE_PSEUDONYM_KEY_FILE", "pseudonym-key-file", "file holding the pseudonym key"},
+	{"COSIE_LOG_FORMAT", "log-format", "text or json (default text)"},
+	{"COSIE_LOG_LEVEL", "log-level", "debug, info, warn or error (default info)"},
+	{"COSIE_SESSION_TTL", "session-ttl", "how long an inactive session is kept, like 90d"},
+	{"COSIE_RATE_LIMIT", "rate-limit", "bulk messages (follow-ups, reminders, digests) per second for all replicas together (default 25)"},
+	{"COSIE_COORDINATORS", "coordinators", "extra coordinators: pilot=id,id;pilot=id"},
+	{"COSIE_SAFEGUARDING_CONTACT", "safeguarding-contact", "Telegram user ids (id,id) alerted when someone writes of a crisis before choosing a pilot (default: nobody; they still get help)"},
+	{"COSIE_POLL_TIMEOUT", "poll-timeout", "long-poll length (default 50s)"},
+	{"COSIE_DISPATCH_EVERY", "dispatch-every", "how often due follow-ups are sent (default 5s)"},
+	{"COSIE_CLAIM_LEASE", "claim-lease", "how long a replica holds a due follow-up it is sending (default 30s)"},
+	{"COSIE_CHAT_INTERVAL", "chat-interval", "spacing of messages to one chat after a burst (default 1s, Telegram's advice)"},
+	{"COSIE_CHAT_BURST", "chat-burst", "messages one chat may get at once before the spacing applies (default 3)"},
+	{"COSIE_CAP_REPLIES", "cap-replies", "true: replies also count against COSIE_RATE_LIMIT (default false: Telegram limits them per chat only)"},
+	{"COSIE_INBOX_MAX_WAITING", "inbox-max-waiting", "updates one chat may have waiting; more are dropped and the citizen asked to slow down (default 10)"},
+	{"COSIE_WORKERS", "workers", "updates this replica handles at once (default 32)"},
+	{"COSIE_UPDATE_TIMEOUT", "update-timeout", "time limit for handling one update (default 30s)"},
+	{"COSIE_LEADER_TTL", "leader-ttl", "how long the replica that polls Telegram stays in charge without renewing; after a crash another takes over after it (default 10s)"},
+	{"COSIE_MAX_TRIES", "max-tries", "failed tries before an update becomes a dead letter (default 8)"},
+}
+
+// parseServeConfig reads serve's settings from its flags, else the
+// environment, and checks them.
 func parseServeConfig(e *env, args []string) (*serveConfig, error) {
 	fs := newFlags(e, "serve")
-	var (
-		token, tokenFile, apiURL, redisURL, flowsDir, httpAddr string
-		redisPrefix                                            string
-		webhookURL, webhookSecret, key, keyFile, logFormat     string
-		logLevel, sessionTTL, rate, coordinators, pollTimeout  string
-		dispatchEvery, chatInterval, claimLease                string
-		chatBurst, capReplies, maxWaiting, workers             string
-		updateTimeout, maxTries, leaderTTL, contact            string
-	)
-	settings := []setting{
-		{"TELEGRAM_BOT_TOKEN", "token", "bot token from @BotFather (prefer the variable or -token-file)", &token},
-		{"TELEGRAM_BOT_TOKEN_FILE", "token-file", "file holding the bot token", &tokenFile},
-		{"TELEGRAM_API_URL", "api-url", "Bot API base URL (default https://api.telegram.org)", &apiURL},
-		{"REDIS_URL", "redis-url", "redis:// or rediss:// URL; unset: an in-process store that forgets everything on exit", &redisURL},
-		{"COSIE_REDIS_PREFIX", "redis-prefix", "prefix of every Redis key, so deployments can share a Redis (default cosie)", &redisPrefix},
-		{"COSIE_FLOWS_DIR", "flows", "folder of flow files (default: the shipped flows)", &flowsDir},
-		{"COSIE_HTTP_ADDR", "http-addr", "address for /healthz, /readyz and the webhook (default :8080)", &httpAddr},
-		{"COSIE_WEBHOOK_URL", "webhook-url", "public HTTPS URL of the webhook; unset: long polling", &webhookURL},
-		{"COSIE_WEBHOOK_SECRET", "webhook-secret", "secret Telegram sends with every webhook call", &webhookSecret},
-		{"COSIE_PSEUDONYM_KEY", "pseudonym-key", "HMAC key for pseudonyms (required with REDIS_URL)", &key},
-		{"COSIE_PSEUDONYM_KEY_FILE", "pseudonym-key-file", "file holding the pseudonym key", &keyFile},
-		{"COSIE_LOG_FORMAT", "log-format", "text or json (default text)", &logFormat},
-		{"COSIE_LOG_LEVEL", "log-level", "debug, info, warn or error (default info)", &logLevel},
-		{"COSIE_SESSION_TTL", "session-ttl", "how long an inactive session is kept, like 90d", &sessionTTL},
-		{"COSIE_RATE_LIMIT", "rate-limit", "bulk messages (follow-ups, reminders, digests) per second for all replicas together (default 25)", &rate},
-		{"COSIE_COORDINATORS", "coordinators", "extra coordinators: pilot=id,id;pilot=id", &coordinators},
-		{"COSIE_SAFEGUARDING_CONTACT", "safeguarding-contact", "Telegram user ids (id,id) alerted when someone writes of a crisis before choosing a pilot (default: nobody; they still get help)", &contact},
-		{"COSIE_POLL_TIMEOUT", "poll-timeout", "long-poll length (default 50s)", &pollTimeout},
-		{"COSIE_DISPATCH_EVERY", "dispatch-every", "how often due follow-ups are sent (default 5s)", &dispatchEvery},
-		{"COSIE_CLAIM_LEASE", "claim-lease", "how long a replica holds a due follow-up it is sending (default 30s)", &claimLease},
-		{"COSIE_CHAT_INTERVAL", "chat-interval", "spacing of messages to one chat after a burst (default 1s, Telegram's advice)", &chatInterval},
-		{"COSIE_CHAT_BURST", "chat-burst", "messages one chat may get at once before the spacing applies (default 3)", &chatBurst},
-		{"COSIE_CAP_REPLIES", "cap-replies", "true: replies also count against COSIE_RATE_LIMIT (default false: Telegram limits them per chat only)", &capReplies},
-		{"COSIE_INBOX_MAX_WAITING", "inbox-max-waiting", "updates one chat may have waiting; more are dropped and the citizen asked to slow down (default 10)", &maxWaiting},
-		{"COSIE_WORKERS", "workers", "updates this replica handles at once (default 32)", &workers},
-		{"COSIE_UPDATE_TIMEOUT", "update-timeout", "time limit for handling one update (default 30s)", &updateTimeout},
-		{"COSIE_LEADER_TTL", "leader-ttl", "how long the replica that polls Telegram stays in charge without renewing; after a crash another takes over after it (default 10s)", &leaderTTL},
-		{"COSIE_MAX_TRIES", "max-tries", "failed tries before an update becomes a dead letter (default 8)", &maxTries},
-	}
-	for _, s := range settings {
-		fs.StringVar(s.value, s.flag, "", s.help+" [$"+s.env+"]")
+	flags := map[string]*string{}
+	for _, s := range serveSettings {
+		flags[s.env] = fs.String(s.flag, "", s.help+" [$"+s.env+"]")
 	}
 	if err := parse(fs, args); err != nil {
 		return nil, err
 	}
-	for _, s := range settings {
-		if *s.value == "" {
-			*s.value = e.getenv(s.env)
+	v := map[string]string{}
+	for env, f := range flags {
+		v[env] = cmp.Or(*f, e.getenv(env))
+	}
+	c := &serveConfig{apiURL: v["TELEGRAM_API_URL"], redisURL: v["REDIS_URL"], redisPrefix: v["COSIE_REDIS_PREFIX"],
+		flowsDir: v["COSIE_FLOWS_DIR"], httpAddr: cmp.Or(v["COSIE_HTTP_ADDR"], ":8080"),
+		webhookURL: v["COSIE_WEBHOOK_URL"], webhookSecret: v["COSIE_WEBHOOK_SECRET"]}
+	for _, read := range []func(map[string]string) error{c.readSecrets, c.readEndpoints, c.readLogging, c.readPacing, c.readPeople} {
+		if err := read(v); err != nil {
+			return nil, err
 		}
 	}
-	if redisPrefix != "" && !prefixPattern.MatchString(redisPrefix) {
-		return nil, fmt.Errorf("COSIE_REDIS_PREFIX %q: use 1 to 32 letters, digits, _ or -", redisPrefix)
-	}
-	c := &serveConfig{apiURL: apiURL, redisURL: redisURL, redisPrefix: redisPrefix, flowsDir: flowsDir, httpAddr: httpAddr, webhookURL: webhookURL, webhookSecret: webhookSecret}
+	return c, nil
+}
+
+// readSecrets reads the bot token and the pseudonym key.
+func (c *serveConfig) readSecrets(v map[string]string) error {
 	var err error
-	if c.token, err = secret(token, tokenFile, "TELEGRAM_BOT_TOKEN"); err != nil {
-		return nil, err
+	if c.token, err = secret(v["TELEGRAM_BOT_TOKEN"], v["TELEGRAM_BOT_TOKEN_FILE"], "TELEGRAM_BOT_TOKEN"); err != nil {
+		return err
 	}
 	if c.token == "" {
-		return nil, errors.New("TELEGRAM_BOT_TOKEN is not set: give the token @BotFather made for your bot (or TELEGRAM_BOT_TOKEN_FILE)")
+		return errors.New("TELEGRAM_BOT_TOKEN is not set: give the token @BotFather made for your bot (or TELEGRAM_BOT_TOKEN_FILE)")
 	}
 	if strings.ContainsAny(c.token, " \t\n/") {
-		return nil, errors.New("TELEGRAM_BOT_TOKEN looks wrong: it has spaces or slashes; copy it again from @BotFather")
+		return errors.New("TELEGRAM_BOT_TOKEN looks wrong: it has spaces or slashes; copy it again from @BotFather")
 	}
-	keyText, err := secret(key, keyFile, "COSIE_PSEUDONYM_KEY")
+	keyText, err := secret(v["COSIE_PSEUDONYM_KEY"], v["COSIE_PSEUDONYM_KEY_FILE"], "COSIE_PSEUDONYM_KEY")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	switch {
-	case keyText == "" && redisURL != "":
-		return nil, errors.New("COSIE_PSEUDONYM_KEY is required with REDIS_URL: set at least 32 random characters (for example: openssl rand -hex 32) and keep it safe; changing it later disconnects everyone's stored answers")
+	case keyText == "" && c.redisURL != "":
+		return errors.New("COSIE_PSEUDONYM_KEY is required with REDIS_URL: set at least 32 random characters (for example: openssl rand -hex 32) and keep it safe; changing it later disconnects everyone's stored answers")
 	case keyText != "" && len(keyText) < 16:
-		return nil, errors.New("COSIE_PSEUDONYM_KEY is too short: use at least 32 random characters")
+		return errors.New("COSIE_PSEUDONYM_KEY is too short: use at least 32 random characters")
 	}
 	c.pseudonymKey = []byte(keyText)
-	if c.httpAddr == "" {
-		c.httpAddr = ":8080"
+	return nil
+}
+
+// readEndpoints checks the addresses: Redis's key prefix, the Bot API
+// and the webhook.
+func (c *serveConfig) readEndpoints(map[string]string) error {
+	if c.redisPrefix != "" && !prefixPattern.MatchString(c.redisPrefix) {
+		return fmt.Errorf("COSIE_REDIS_PREFIX %q: use 1 to 32 letters, digits, _ or -", c.redisPrefix)
 	}
 	if c.apiURL != "" && !strings.HasPrefix(c.apiURL, "http://") && !strings.HasPrefix(c.apiURL, "https://") {
-		return nil, fmt.Errorf("TELEGRAM_API_URL %q must start with http:// or https://", c.apiURL)
+		return fmt.Errorf("TELEGRAM_API_URL %q must start with http:// or https://", c.apiURL)
 	}
-	if c.webhookURL != "" {
-		if !strings.HasPrefix(c.webhookURL, "https://") && !strings.HasPrefix(c.webhookURL, "http://") {
-			return nil, fmt.Errorf("COSIE_WEBHOOK_URL %q must be an https:// URL that Telegram can reach", c.webhookURL)
-		}
-		if !secretPattern.MatchString(c.webhookSecret) {
-			return nil, errors.New("COSIE_WEBHOOK_SECRET is required with COSIE_WEBHOOK_URL: 1 to 256 characters from A-Z, a-z, 0-9, _ and -")
-		}
+	if c.webhookURL == "" {
+		return nil
 	}
-	switch logFormat {
+	if !strings.HasPrefix(c.webhookURL, "https://") && !strings.HasPrefix(c.webhookURL, "http://") {
+		return fmt.Errorf("COSIE_WEBHOOK_URL %q must be an https:// URL that Telegram can reach", c.webhookURL)
+	}
+	if !secretPattern.MatchString(c.webhookSecret) {
+		return errors.New("COSIE_WEBHOOK_SECRET is required with COSIE_WEBHOOK_URL: 1 to 256 characters from A-Z, a-z, 0-9, _ and -")
+	}
+	return nil
+}
+
+// readLogging reads the log format and level.
+func (c *serveConfig) readLogging(v map[string]string) error {
+	switch f := v["COSIE_LOG_FORMAT"]; f {
 	case "", "text", "json":
-		c.logFormat = cmp.Or(logFormat, "text")
+		c.logFormat = cmp.Or(f, "text")
 	default:
-		return nil, fmt.Errorf("COSIE_LOG_FORMAT %q: use text or json", logFormat)
+		return fmt.Errorf("COSIE_LOG_FORMAT %q: use text or json", f)
 	}
-	if logLevel != "" {
-		if err := c.logLevel.UnmarshalText([]byte(logLevel)); err != nil {
-			return nil, fmt.Errorf("COSIE_LOG_LEVEL %q: use debug, info, warn or error", logLevel)
+	if l := v["COSIE_LOG_LEVEL"]; l != "" {
+		if err := c.logLevel.UnmarshalText([]byte(l)); err != nil {
+			return fmt.Errorf("COSIE_LOG_LEVEL %q: use debug, info, warn or error", l)
 		}
 	}
-	if c.sessionTTL, err = duration(sessionTTL, "COSIE_SESSION_TTL", 0); err != nil {
-		return nil, err
+	return nil
+}
+
+// readPacing reads the times, counts and rates of the pipeline.
+func (c *serveConfig) readPacing(v map[string]string) error {
+	for _, d := range []struct {
+		to  *time.Duration
+		env string
+		def time.Duration
+	}{
+		{&c.sessionTTL, "COSIE_SESSION_TTL", 0},
+		{&c.pollTimeout, "COSIE_POLL_TIMEOUT", 50 * time.Second},
+		{&c.dispatchEvery, "COSIE_DISPATCH_EVERY", 5 * time.Second},
+		{&c.chatInterval, "COSIE_CHAT_INTERVAL", time.Second},
+		{&c.claimLease, "COSIE_CLAIM_LEASE", 0},
+		{&c.updateTimeout, "COSIE_UPDATE_TIMEOUT", 30 * time.Second},
+		{&c.leaderTTL, "COSIE_LEADER_TTL", 10 * time.Second},
+	} {
+		var err error
+		if *d.to, err = duration(v[d.env], d.env, d.def); err != nil {
+			return err
+		}
 	}
-	if c.pollTimeout, err = duration(pollTimeout, "COSIE_POLL_TIMEOUT", 50*time.Second); err != nil {
-		return nil, err
+	for _, n := range []struct {
+		to          *int
+		env         string
+		def, lo, hi int
+	}{
+		{&c.chatBurst, "COSIE_CHAT_BURST", 3, 1, 20},
+		{&c.maxWaiting, "COSIE_INBOX_MAX_WAITING", 10, 1, 1000},
+		{&c.workers, "COSIE_WORKERS", 32, 1, 1024},
+		{&c.maxTries, "COSIE_MAX_TRIES", 8, 1, 100},
+	} {
+		var err error
+		if *n.to, err = count(v[n.env], n.env, n.def, n.lo, n.hi); err != nil {
+			return err
+		}
 	}
-	if c.dispatchEvery, err = duration(dispatchEvery, "COSIE_DISPATCH_EVERY", 5*time.Second); err != nil {
-		return nil, err
-	}
-	if c.chatInterval, err = duration(chatInterval, "COSIE_CHAT_INTERVAL", time.Second); err != nil {
-		return nil, err
-	}
-	if c.claimLease, err = duration(claimLease, "COSIE_CLAIM_LEASE", 0); err != nil {
-		return nil, err
-	}
-	if c.updateTimeout, err = duration(updateTimeout, "COSIE_UPDATE_TIMEOUT", 30*time.Second); err != nil {
-		return nil, err
-	}
-	if c.leaderTTL, err = duration(leaderTTL, "COSIE_LEADER_TTL", 10*time.Second); err != nil {
-		return nil, err
-	}
-	if c.chatBurst, err = count(chatBurst, "COSIE_CHAT_BURST", 3, 1, 20); err != nil {
-		return nil, err
-	}
-	if c.maxWaiting, err = count(maxWaiting, "COSIE_INBOX_MAX_WAITING", 10, 1, 1000); err != nil {
-		return nil, err
-	}
-	if c.workers, err = count(workers, "COSIE_WORKERS", 32, 1, 1024); err != nil {
-		return nil, err
-	}
-	if c.maxTries, err = count(maxTries, "COSIE_MAX_TRIES", 8, 1, 100); err != nil {
-		return nil, err
-	}
-	switch capReplies {
+	switch capReplies := v["COSIE_CAP_REPLIES"]; capReplies {
 	case "", "false", "0", "no":
 	case "true", "1", "yes":
 		c.capReplies = true
 	default:
-		return nil, fmt.Errorf("COSIE_CAP_REPLIES %q: use true or false", capReplies)
+		return fmt.Errorf("COSIE_CAP_REPLIES %q: use true or false", capReplies)
 	}
 	c.rate = 25
-	if rate != "" {
+	if rate := v["COSIE_RATE_LIMIT"]; rate != "" {
+		var err error
 		if c.rate, err = strconv.ParseFloat(rate, 64); err != nil || c.rate <= 0 || c.rate > 30 {
-			return nil, fmt.Errorf("COSIE_RATE_LIMIT %q: give messages per second, above 0 and at most 30 (Telegram's limit)", rate)
+			return fmt.Errorf("COSIE_RATE_LIMIT %q: give messages per second, above 0 and at most 30 (Telegram's limit)", rate)
 		}
 	}
-	if c.coordinators, err = parseCoordinators(coordinators); err != nil {
-		return nil, err
+	return nil
+}
+
+// readPeople reads the coordinators and the safeguarding contact.
+func (c *serveConfig) readPeople(v map[string]string) error {
+	var err error
+	if c.coordinators, err = parseCoordinators(v["COSIE_COORDINATORS"]); err != nil {
+		return err
 	}
-	if c.safeguardingContact, err = parseIDs(contact, "COSIE_SAFEGUARDING_CONTACT"); err != nil {
-		return nil, err
-	}
-	return c, nil
+	c.safeguardingContact, err = parseIDs(v["COSIE_SAFEGUARDING_CONTACT"], "COSIE_SAFEGUARDING_CONTACT")
+	return err
 }
 
 // secret reads a value given directly or in a file, never both.

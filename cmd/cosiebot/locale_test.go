@@ -160,3 +160,15 @@ func TestPilotWords(t *testing.T) {
 		t.Errorf("chat with a broken words file: exit %d, %s", code, stderr)
 	}
 }
+
+// TestChatSpeaksThePilotsFirstLanguage: without --lang the terminal chat
+// is in the pilot's first language, as its help says, not a language menu.
+func TestChatSpeaksThePilotsFirstLanguage(t *testing.T) {
+	code, stdout, stderr := runCmd(t, "/start\n/quit\n", "chat", "--pilot", "turku")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "Hei! Olen Turun nuorten palveluiden kyselybotti") || strings.Contains(stdout, "Suomi\n") {
+		t.Fatalf("the chat did not start in Finnish:\n%s", stdout)
+	}
+}

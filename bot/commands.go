@@ -21,7 +21,7 @@ const forgetValid = 10 * time.Minute
 
 // command handles /commands.
 func (t *turn) command(ctx context.Context) {
-	name, payload, _ := strings.Cut(strings.TrimSpace(t.in.Text[1:]), " ")
+	name, payload, _ := strings.Cut(strings.TrimSpace(strings.TrimSpace(t.in.Text)[1:]), " ")
 	name, _, _ = strings.Cut(strings.ToLower(name), "@") // "/start@cosie_bot"
 	payload = strings.TrimSpace(payload)
 	switch name {
@@ -53,8 +53,8 @@ func (t *turn) command(ctx context.Context) {
 		t.text(t.say("whoami.id", map[string]any{"ID": strconv.FormatInt(t.in.UserID, 10)}))
 		t.again()
 	default:
-		if t.coordinatorCommand(ctx, name, payload) {
-			return
+		if t.coordinatorCommand(ctx, name, payload) || t.screen(ctx) {
+			return // a cry for help after a stray "/" still gets help
 		}
 		t.text(t.say("command.unknown", nil))
 		t.again()

@@ -311,6 +311,10 @@ func TestSafeguardingOtherInputs(t *testing.T) {
 	in = c.inbound()
 	in.Other, in.Text = bot.OtherEdited, "actually I feel suicidal"
 	check("edited", in)
+	// After a stray "/": not a command the bot knows, still a cry for help.
+	in = c.inbound()
+	in.Text = "/ i want to kill myself"
+	check("after a slash", in)
 	if n := len(e.rec.texts(9001, 0)); n != 1 {
 		t.Fatalf("the coordinator got %d alerts, want one for the episode", n)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cosie/cosiebot/bot/deeplink"
@@ -139,8 +140,11 @@ func (t *turn) handle(ctx context.Context) {
 	t.ack("")
 }
 
+// isCommand reports whether a message is meant for the bot rather than
+// an answer: it starts with "/", a command the bot knows or not ("/" alone,
+// "/5"), never saved as an answer.
 func isCommand(s string) bool {
-	return len(s) > 1 && s[0] == '/' && (s[1] >= 'a' && s[1] <= 'z' || s[1] >= 'A' && s[1] <= 'Z')
+	return strings.HasPrefix(strings.TrimSpace(s), "/")
 }
 
 // phase is where the citizen stands with the turn's pilot.

@@ -50,8 +50,9 @@ func ShardOf(chat string) int {
 // pushScript adds an update to its chat's queue, unless it was seen before
 // or the chat has cap updates waiting; the first refusal in a while adds
 // a note asking the citizen to slow down instead. KEYS: queue, ready,
-// lease, seen, wake, slow, count. ARGV: update id (0: none), bit, entry,
-// now ms, cap, slow-down ttl ms, chat, slow-down entry.
+// lease, seen, wake, slow, count, rate. ARGV: update id (0: none), bit,
+// entry, now ms, cap, slow-down ttl ms, chat, slow-down entry, arrival
+// pace ms, lease end ms (0: the caller takes no update).
 var pushScript = redis.NewScript(`
 if ARGV[1] ~= '0' then
   if redis.call('SETBIT', KEYS[4], ARGV[2], 1) == 1 then return 1 end
@@ -75,13 +76,23 @@ if not over then
 end
 redis.call('RPUSH', KEYS[1], entry)
 redis.call('INCR', KEYS[7])
-if not redis.call('ZSCORE', KEYS[3], ARGV[7]) then
-  redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[7])
+-- A worker holds the chat: it finds this update when it acknowledges.
+if redis.call('ZSCORE', KEYS[3], ARGV[7]) then return res end
+if res == 0 and ARGV[10] ~= '0' and redis.call('LLEN', KEYS[1]) == 1 then
+  -- An idle chat, and the caller has a free worker: leased to it at once.
+  redis.call('ZREM', KEYS[2], ARGV[7])
+  redis.call('ZADD', KEYS[3], ARGV[10], ARGV[7])
+  return 3
 end
+redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[7])
 redis.call('RPUSH', KEYS[5], '1')
 redis.call('LTRIM', KEYS[5], -64, -1)
 return res
 `)
+
+// claimedAtPush is what pushScript answers for an update leased to the
+// caller.
+const claimedAtPush = 3
 
 // arrivalEvery paces what one chat may add to the inbox after a burst:
 // about as fast as Telegram lets the bot answer one chat.
@@ -92,11 +103,11 @@ const arrivalEvery = time.Second
 // are dropped (Dropped), and the first drop in ten minutes adds a note
 // asking the citizen to slow down.
 func (s *Store) Push(ctx context.Context, e bot.InboxEntry, maxWaiting int) (bot.PushResult, error) {
-	keys, args, err := s.pushArgs(e, maxWaiting)
+	p, err := s.pushArgs(e, maxWaiting, time.Time{})
 	if err != nil {
 		return 0, err
 	}
-	n, err := pushScript.Run(ctx, s.rdb, keys, args...).Int()
+	n, err := pushScript.Run(ctx, s.rdb, p.keys, p.args...).Int()
 	if err != nil {
 		return 0, fmt.Errorf("inbox push: %w", err)
 	}
@@ -104,70 +115,97 @@ func (s *Store) Push(ctx context.Context, e bot.InboxEntry, maxWaiting int) (bot
 }
 
 // PushAll adds a batch of updates in one round trip (a pipeline; the
-// updates of one chat keep their order). On an error, the first
-// len(results) updates were kept and the rest were not.
-func (s *Store) PushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting int) ([]bot.PushResult, error) {
-	out, err := s.pushAll(ctx, es, maxWaiting)
+// updates of one chat keep their order). Each of the first claim updates
+// whose chat is idle is also leased to the caller until leaseEnd and
+// returned as a claim, so the caller handles it at once instead of waiting
+// for a worker loop to claim it. On an error, the first len(results)
+// updates were kept and the rest were not.
+func (s *Store) PushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting, claim int, leaseEnd time.Time) ([]bot.PushResult, []bot.InboxClaim, error) {
+	out, claims, err := s.pushAll(ctx, es, maxWaiting, claim, leaseEnd)
 	if err != nil && strings.Contains(err.Error(), "NOSCRIPT") {
 		// The server forgot the script (a restart): load it and go on
 		// from the first update not kept.
 		if lerr := pushScript.Load(ctx, s.rdb).Err(); lerr != nil {
-			return out, fmt.Errorf("inbox push: %w", lerr)
+			return out, claims, fmt.Errorf("inbox push: %w", lerr)
 		}
-		more, err := s.pushAll(ctx, es[len(out):], maxWaiting)
-		return append(out, more...), err
+		more, moreClaims, err := s.pushAll(ctx, es[len(out):], maxWaiting, claim-len(out), leaseEnd)
+		return append(out, more...), append(claims, moreClaims...), err
 	}
-	return out, err
+	return out, claims, err
 }
 
-func (s *Store) pushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting int) ([]bot.PushResult, error) {
+func (s *Store) pushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting, claim int, leaseEnd time.Time) ([]bot.PushResult, []bot.InboxClaim, error) {
 	cmds := make([]*redis.Cmd, len(es))
+	ps := make([]pushed, len(es))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, e := range es {
-			keys, args, err := s.pushArgs(e, maxWaiting)
-			if err != nil {
+			var until time.Time
+			if i < claim {
+				until = leaseEnd
+			}
+			var err error
+			if ps[i], err = s.pushArgs(e, maxWaiting, until); err != nil {
 				return err
 			}
-			cmds[i] = pushScript.EvalSha(ctx, p, keys, args...)
+			cmds[i] = pushScript.EvalSha(ctx, p, ps[i].keys, ps[i].args...)
 		}
 		return nil
 	})
 	out := make([]bot.PushResult, 0, len(es))
-	for _, c := range cmds {
+	var claims []bot.InboxClaim
+	for i, c := range cmds {
 		if c == nil {
 			break
 		}
 		n, cerr := c.Int()
 		if cerr != nil {
-			return out, fmt.Errorf("inbox push: %w", cerr)
+			return out, claims, fmt.Errorf("inbox push: %w", cerr)
+		}
+		if n == claimedAtPush {
+			claims = append(claims, bot.InboxClaim{Shard: ps[i].shard, Chat: ps[i].chat, Raw: ps[i].raw, Entry: es[i]})
+			n = int(bot.Queued)
 		}
 		out = append(out, bot.PushResult(n))
 	}
 	if err != nil && len(out) < len(es) {
-		return out, fmt.Errorf("inbox push: %w", err)
+		return out, claims, fmt.Errorf("inbox push: %w", err)
 	}
-	return out, nil
+	return out, claims, nil
 }
 
-func (s *Store) pushArgs(e bot.InboxEntry, maxWaiting int) ([]string, []any, error) {
+// pushed is one update's call of pushScript, and what makes its claim.
+type pushed struct {
+	keys  []string
+	args  []any
+	shard int
+	chat  string
+	raw   string
+}
+
+func (s *Store) pushArgs(e bot.InboxEntry, maxWaiting int, leaseEnd time.Time) (pushed, error) {
 	chat := s.keyOf(e.Chat)
-	tag := s.inTag(ShardOf(chat))
+	shard := ShardOf(chat)
+	tag := s.inTag(shard)
 	raw, err := json.Marshal(e)
 	if err != nil {
-		return nil, nil, fmt.Errorf("inbox push: %w", err)
+		return pushed{}, fmt.Errorf("inbox push: %w", err)
 	}
 	slow, _ := json.Marshal(bot.InboxEntry{Chat: e.Chat, Received: e.Received, SlowDown: true})
 	bucket, bit := e.Update>>16, e.Update&0xffff
+	until := int64(0)
+	if !leaseEnd.IsZero() {
+		until = leaseEnd.UnixMilli()
+	}
 	keys := []string{tag + ":q:" + chat, tag + ":ready", tag + ":lease", tag + ":seen:" + strconv.FormatInt(bucket, 10),
 		tag + ":wake", tag + ":slow:" + chat, tag + ":n", tag + ":rate:" + chat}
 	args := []any{e.Update, bit, string(raw), e.Received, max(maxWaiting, 1), (10 * time.Minute).Milliseconds(), chat, string(slow),
-		arrivalEvery.Milliseconds()}
-	return keys, args, nil
+		arrivalEvery.Milliseconds(), until}
+	return pushed{keys: keys, args: args, shard: shard, chat: chat, raw: string(raw)}, nil
 }
 
 // claimInScript leases chats that may be handled now; chats whose lease
 // ended (a worker crashed) come back first. Queues, tries are named from
-// ARGV[4]. KEYS: ready, lease, tries. ARGV: now ms, lease end ms, max,
+// ARGV[4]. KEYS: ready, lease, tries, wake. ARGV: now ms, lease end ms, max,
 // prefix. Returns (chat, entry, tries) triples, then the next time a chat
 // falls due (ms, or -1).
 var claimInScript = redis.NewScript(`
@@ -188,6 +226,10 @@ for _, c in ipairs(redis.call('ZRANGE', KEYS[1], '-inf', now, 'BYSCORE', 'LIMIT'
   end
 end
 local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+-- No chat waits at all: wake-ups left by earlier pushes are stale, and
+-- would only send the shard's loop round for nothing. (A chat due later
+-- keeps them: its time may be a moment ahead of this clock.)
+if not nxt[2] then redis.call('DEL', KEYS[4]) end
 if nxt[2] then out[#out + 1] = nxt[2] else out[#out + 1] = '-1' end
 return out
 `)
@@ -197,7 +239,7 @@ return out
 // shard falls due (zero: none waiting).
 func (s *Store) ClaimIn(ctx context.Context, shard int, now time.Time, lease time.Duration, max int) ([]bot.InboxClaim, time.Time, error) {
 	tag := s.inTag(shard)
-	res, err := claimInScript.Run(ctx, s.rdb, []string{tag + ":ready", tag + ":lease", tag + ":tries"},
+	res, err := claimInScript.Run(ctx, s.rdb, []string{tag + ":ready", tag + ":lease", tag + ":tries", tag + ":wake"},
 		now.UnixMilli(), now.Add(lease).UnixMilli(), max, tag+":").StringSlice()
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("inbox claim: %w", err)

@@ -692,3 +692,60 @@ func testLead(t *testing.T, e *env) {
 		t.Errorf("another leadership = %v, %v; want it free", ok, err)
 	}
 }
+
+// testInboxPushClaims: an update whose chat is idle is leased to the
+// replica that pushed it, when it asks; any other waits for a worker's
+// claim, in order.
+func testInboxPushClaims(t *testing.T, e *env) {
+	ctx := t.Context()
+	chats, shard := sameShard(4)
+	a, b, c, d := chats[0], chats[1], chats[2], chats[3]
+	now := time.Now()
+	pushAll := func(claim int, es ...bot.InboxEntry) ([]bot.PushResult, []bot.InboxClaim) {
+		t.Helper()
+		res, claims, err := e.s.PushAll(ctx, es, 10, claim, now.Add(inLease))
+		if err != nil {
+			t.Fatalf("PushAll: %v", err)
+		}
+		return res, claims
+	}
+	// Two idle chats and one claim to spare: the first is leased at once,
+	// with exactly what a worker's claim would return.
+	res, claims := pushAll(1, entry(a, 1, now), entry(b, 2, now))
+	if fmt.Sprint(res) != fmt.Sprint([]bot.PushResult{bot.Queued, bot.Queued}) || len(claims) != 1 {
+		t.Fatalf("PushAll = %v, %d claims; want both queued, one claim", res, len(claims))
+	}
+	got := claims[0]
+	if got.Chat != chatKey(a) || got.Shard != shard || got.Entry.Update != 1 || got.Tries != 0 {
+		t.Fatalf("claim at push = %+v", got)
+	}
+	if lease, ok := score(t, e.rdb, e.inTag(got.Chat)+":lease", got.Chat); !ok || lease != now.Add(inLease).UnixMilli() {
+		t.Errorf("lease of the chat claimed at push = %d (%v)", lease, ok)
+	}
+	// A worker's claim finds only the other chat.
+	cs := claimIn(t, e.s, shard, now.Add(time.Millisecond), inLease, 4)
+	if len(cs) != 1 || cs[0].Entry.Update != 2 {
+		t.Fatalf("claim beside a chat leased at push = %+v, want update 2 only", cs)
+	}
+	// Leased chats are not claimed again at push; their updates wait for
+	// the acknowledgement, which hands them over.
+	if _, claims = pushAll(2, entry(a, 3, now), entry(b, 4, now)); len(claims) != 0 {
+		t.Fatalf("claims for leased chats: %+v", claims)
+	}
+	if next := ack(t, e.s, got, now, true); next == nil || next.Entry.Update != 3 {
+		t.Fatalf("ack after a push claim = %+v, want update 3", next)
+	}
+	// A chat with an update waiting is not idle: the next update queues
+	// behind it. A duplicate is never claimed.
+	push(t, e.s, entry(c, 5, now), 10)
+	if res, claims = pushAll(2, entry(c, 6, now), entry(a, 3, now)); len(claims) != 0 || res[1] != bot.Duplicate {
+		t.Fatalf("PushAll behind a waiting update and of a duplicate = %v, %+v", res, claims)
+	}
+	// Without a claim to spare nothing is leased.
+	if _, claims = pushAll(0, entry(d, 7, now)); len(claims) != 0 {
+		t.Fatalf("claims without asking: %+v", claims)
+	}
+	if n, _, err := e.s.InboxDepth(ctx); err != nil || n != 6 {
+		t.Errorf("InboxDepth = %d, %v; want 6 (updates 2, 3, 4, 5, 6, 7)", n, err)
+	}
+}

@@ -26,7 +26,9 @@ type Inbox interface {
 	// PushAll keeps updates until they are handled, in one round trip;
 	// maxWaiting bounds what one chat may have waiting. On an error the
 	// first len(results) were kept.
-	PushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting int) ([]bot.PushResult, error)
+	// The first claim updates whose chat is idle are also leased to the
+	// caller until leaseEnd, and returned as claims to handle at once.
+	PushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting, claim int, leaseEnd time.Time) ([]bot.PushResult, []bot.InboxClaim, error)
 	ClaimIn(ctx context.Context, shard int, now time.Time, lease time.Duration, max int) ([]bot.InboxClaim, time.Time, error)
 	AckIn(ctx context.Context, c bot.InboxClaim, now, leaseEnd time.Time, keep bool) (*bot.InboxClaim, error)
 	FailIn(ctx context.Context, c bot.InboxClaim, cause string, maxTries int, now, retryAt time.Time) (dead bool, err error)
@@ -56,9 +58,12 @@ type ReceiverOptions struct {
 	// a crash, another replica (or the restarted one) polls after it.
 	// Default 10s.
 	LeaderTTL time.Duration
-	Words     *locales.Catalog // for the apology while Redis is down
-	Logger    *slog.Logger
-	Observer  Observer
+	// Workers, when set, handle at once the updates whose chat was idle:
+	// the push leases them to this replica if it has free workers.
+	Workers  *Workers
+	Words    *locales.Catalog // for the apology while Redis is down
+	Logger   *slog.Logger
+	Observer Observer
 }
 
 // Receiver takes updates from Telegram, by long polling (one replica at a
@@ -233,7 +238,15 @@ func (r *Receiver) push(ctx context.Context, us []*models.Update, raws []json.Ra
 		r.opts.Observer.Received(updateKind(u))
 		es[i] = bot.InboxEntry{Update: u.ID, Chat: chatOf(u), Received: now, Raw: raws[i]}
 	}
-	res, err := r.inbox.PushAll(ctx, es, r.opts.MaxWaiting)
+	var hand reservation
+	if r.opts.Workers != nil {
+		hand = r.opts.Workers.reserve(len(es))
+	}
+	res, claims, err := r.inbox.PushAll(ctx, es, r.opts.MaxWaiting, hand.n, time.Now().Add(lease))
+	for _, c := range claims {
+		hand.start(c)
+	}
+	hand.release()
 	for i, x := range res {
 		r.sorry.over(es[i].Chat)
 		r.opts.Observer.Pushed(x)

@@ -39,6 +39,9 @@ type Workers struct {
 	log   *slog.Logger
 	slots chan struct{}
 	work  sync.WaitGroup
+
+	mu   sync.Mutex
+	stop context.Context // Run's context while it runs, for handed updates
 }
 
 // NewWorkers builds the workers of one replica.
@@ -69,6 +72,9 @@ const lease = 6 * time.Second
 // Run handles the inbox until ctx ends, then lets the updates in hand
 // finish.
 func (w *Workers) Run(ctx context.Context) error {
+	w.mu.Lock()
+	w.stop = ctx
+	w.mu.Unlock()
 	var loops sync.WaitGroup
 	for k := range bot.InboxShards {
 		loops.Add(1)
@@ -78,8 +84,52 @@ func (w *Workers) Run(ctx context.Context) error {
 		}()
 	}
 	loops.Wait()
+	w.mu.Lock()
+	w.stop = nil // no more reservations: work.Wait must not race an Add
+	w.mu.Unlock()
 	w.work.Wait()
 	return nil
+}
+
+// reservation is free workers set aside for updates the intake leases at
+// once (Inbox.PushAll): a chat that was idle is handled by the replica
+// that received its update, with no worker loop's claim in between.
+type reservation struct {
+	w    *Workers
+	stop context.Context
+	n    int
+}
+
+// reserve sets aside up to n free workers, none while not running.
+func (w *Workers) reserve(n int) reservation {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := reservation{w: w, stop: w.stop}
+	if r.stop == nil || r.stop.Err() != nil {
+		return reservation{}
+	}
+	for r.n < n && w.grab() {
+		r.n++
+	}
+	w.work.Add(r.n)
+	return r
+}
+
+// start hands a leased update to one of the reserved workers.
+func (r *reservation) start(c bot.InboxClaim) {
+	r.n--
+	go func() {
+		defer func() { <-r.w.slots; r.w.work.Done() }()
+		r.w.chat(r.stop, context.WithoutCancel(r.stop), c)
+	}()
+}
+
+// release frees the reserved workers left unused.
+func (r *reservation) release() {
+	for ; r.n > 0; r.n-- {
+		<-r.w.slots
+		r.w.work.Done()
+	}
 }
 
 // shard takes a shard's chats as workers come free, and waits for new
@@ -108,7 +158,7 @@ func (w *Workers) shard(ctx context.Context, k int) {
 				sleep(ctx, time.Second)
 				continue
 			}
-			_ = w.inbox.WaitIn(ctx, k, waitFor(next))
+			w.idle(ctx, k, next)
 			continue
 		}
 		for _, c := range claims {
@@ -122,7 +172,7 @@ func (w *Workers) shard(ctx context.Context, k int) {
 		if next.IsZero() || next.After(time.Now()) {
 			// No other chat of the shard is waiting now: wait for news
 			// rather than ask again at once.
-			_ = w.inbox.WaitIn(ctx, k, waitFor(next))
+			w.idle(ctx, k, next)
 		}
 	}
 }
@@ -138,6 +188,19 @@ func (w *Workers) grab() bool {
 	default:
 		return false
 	}
+}
+
+// idle waits for news on a shard: a push's wake-up, or the time the next
+// chat falls due when that comes sooner than Redis's shortest wait (a
+// second). A chat already due is claimed at once: its time may be a
+// moment ahead of the clock the claim used (a command queued behind
+// others, or another replica's clock).
+func (w *Workers) idle(ctx context.Context, k int, next time.Time) {
+	if d := time.Until(next); !next.IsZero() && d < time.Second {
+		sleep(ctx, d)
+		return
+	}
+	_ = w.inbox.WaitIn(ctx, k, waitFor(next))
 }
 
 // waitFor is how long an idle shard loop waits for a wake-up: until the

@@ -389,3 +389,82 @@ func TestWorkersStop(t *testing.T) {
 		t.Errorf("handled %q", got)
 	}
 }
+
+// pushCounter counts the updates the inbox leased at intake.
+type pushCounter struct {
+	Inbox
+	claimed atomic.Int64
+}
+
+func (p *pushCounter) PushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting, claim int, leaseEnd time.Time) ([]bot.PushResult, []bot.InboxClaim, error) {
+	res, claims, err := p.Inbox.PushAll(ctx, es, maxWaiting, claim, leaseEnd)
+	p.claimed.Add(int64(len(claims)))
+	return res, claims, err
+}
+
+// TestWorkersTakeUpdatesAtIntake: the receiver hands the updates of idle
+// chats straight to its replica's workers; beside a second replica whose
+// workers only claim, every update is still handled exactly once, in
+// order, one at a time per chat.
+func TestWorkersTakeUpdatesAtIntake(t *testing.T) {
+	t.Parallel()
+	srv := telegramtest.New(t, testToken)
+	st := openStore(t)
+	h := newHandler(sleepy(2 * time.Millisecond))
+	here, _ := work(t, st, h, WorkerOptions{Workers: 8})
+	work(t, st.replica(t), h, WorkerOptions{Workers: 8})
+	in := &pushCounter{Inbox: st}
+	r := NewReceiver(connectTo(t, srv, nil), in, ReceiverOptions{MaxWaiting: 100, Workers: here, Words: catalog(t)})
+	poll(t, r)
+	chats := append(sameShard(700, 3), 801, 802, 803)
+	const each = 15
+	want := texts("u", each)
+	var ids []int64
+	for _, text := range want {
+		for _, c := range chats {
+			ids = append(ids, srv.PushText(c, c, "en", text))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, c := range chats {
+		h.waitHandled(t, c, each)
+		if got := h.texts(c); !slices.Equal(got, want) {
+			t.Errorf("chat %d handled %q", c, got)
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, id := range ids {
+		if n := h.times[id]; n != 1 {
+			t.Errorf("update %d handled %d times", id, n)
+		}
+	}
+	if h.overlap != 1 {
+		t.Errorf("%d updates of one chat handled at once", h.overlap)
+	}
+	if in.claimed.Load() == 0 {
+		t.Error("no update was handed over at intake")
+	}
+	t.Logf("%d of %d updates handed over at intake", in.claimed.Load(), len(ids))
+}
+
+// TestWorkersChatDueAMomentAhead: a chat due a moment after the worker's
+// clock says (another replica's clock, or a claim that waited behind
+// other commands) is handled when its time comes, not after Redis's
+// shortest blocking wait of a second.
+func TestWorkersChatDueAMomentAhead(t *testing.T) {
+	t.Parallel()
+	st := openStore(t)
+	h := newHandler(nil)
+	work(t, st, h, WorkerOptions{})
+	time.Sleep(100 * time.Millisecond) // the shard loops wait for news
+	at := time.Now().Add(150 * time.Millisecond)
+	raw := textUpdate(3, 91, "en", "hello")
+	if _, err := st.Push(testCtx(t), bot.InboxEntry{Update: 3, Chat: 91, Received: at.UnixMilli(), Raw: json.RawMessage(raw)}, 10); err != nil {
+		t.Fatal(err)
+	}
+	h.waitHandled(t, 91, 1)
+	if late := time.Since(at); late > 600*time.Millisecond {
+		t.Errorf("handled %v after the chat fell due", late.Round(time.Millisecond))
+	}
+}

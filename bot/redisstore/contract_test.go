@@ -29,9 +29,12 @@ import (
 // before and after the case (a FLUSHDB would also wipe the other
 // packages' keys).
 
-// Backend kinds.
+// Backend kinds. Serve batches the commands of a real Redis
+// (redisstore.Batch), so the real kinds run batched; the embedded server
+// runs both ways.
 const (
 	embedded = "embedded"
+	batched  = "embedded-batched"
 	single   = "redis"
 	cluster  = "cluster"
 )
@@ -48,7 +51,7 @@ type env struct {
 	dead func(t *testing.T) (*redisstore.Store, string)
 }
 
-func (e *env) real() bool { return e.kind != embedded }
+func (e *env) real() bool { return e.kind == single || e.kind == cluster }
 
 // chatKey names a chat in the outbox and inbox keys, as the service's
 // pseudonym function does; for a private chat it is the citizen's
@@ -100,13 +103,13 @@ func TestStoreContract(t *testing.T) {
 		t.Log("REDIS_CLUSTER_URL is not set: the store contract did NOT run against a Redis Cluster; " +
 			"set REDIS_CLUSTER_URL=redis://h1:p1,h2:p2,h3:p3?cluster=true to run it there too")
 	}
-	for _, kind := range []string{embedded, single, cluster} {
+	for _, kind := range []string{embedded, batched, single, cluster} {
 		t.Run(kind, func(t *testing.T) {
-			if kind != embedded && urls[kind] == "" {
+			if (kind == single || kind == cluster) && urls[kind] == "" {
 				t.Skipf("no %s to test against", kind)
 			}
 			for _, c := range contract {
-				if c.realOnly && kind == embedded {
+				if c.realOnly && !(kind == single || kind == cluster) {
 					t.Logf("%s: needs a real Redis, not run on %s", c.name, kind)
 					continue
 				}
@@ -147,6 +150,7 @@ var contract = []contractCase{
 	{"inbox one worker per chat", false, testInboxOneWorker},
 	{"inbox concurrent workers", false, testInboxConcurrentWorkers},
 	{"inbox ack", false, testInboxAck},
+	{"inbox push claims", false, testInboxPushClaims},
 	{"inbox failures", false, testInboxFail},
 	{"inbox dead letters", false, testDeadLetters},
 	{"inbox depth", false, testInboxDepth},
@@ -176,10 +180,18 @@ func newStore(rdb redis.UniversalClient, ns string) *redisstore.Store {
 
 func openEnv(t *testing.T, kind, url string) *env {
 	t.Helper()
-	if kind == embedded {
-		return openEmbedded(t)
+	var e *env
+	if kind == embedded || kind == batched {
+		e = openEmbedded(t)
+		e.kind = kind
+	} else {
+		e = openReal(t, kind, url)
 	}
-	return openReal(t, kind, url)
+	if kind != embedded {
+		b := redisstore.Batch(e.rdb)
+		t.Cleanup(b.Close) // before the client closes
+	}
+	return e
 }
 
 // openEmbedded starts the embedded server as redisstore.Embedded does,

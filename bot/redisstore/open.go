@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/cosie/cosiebot/bot"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -35,6 +36,10 @@ func ParseURL(raw string) (*redis.UniversalOptions, error) {
 		MaxRetries:            2,
 		// Fail fast while Redis is down: the update is retried later anyway.
 		DialerRetries: 2,
+		// Each inbox shard's loop holds a connection while it waits for
+		// news (bot.InboxShards of them); the default pool (ten per CPU)
+		// would leave the workers and couriers queueing for the rest.
+		PoolSize: 64 + bot.InboxShards,
 	}
 	if at := strings.LastIndex(hosts, "@"); at >= 0 {
 		user, pass, hasPass := strings.Cut(hosts[:at], ":")

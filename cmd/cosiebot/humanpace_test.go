@@ -8,15 +8,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/cosie/cosiebot/bot/redisstore"
 	"github.com/cosie/cosiebot/bot/telegram/telegramtest"
 	"github.com/cosie/cosiebot/locales"
-	"github.com/redis/go-redis/v9"
 )
 
 // BenchmarkHumanPace puts citizens at human pace on serve's wiring, beside
@@ -166,16 +163,8 @@ func paceCosie(b *testing.B, citizens int, run time.Duration) paceResult {
 	cfg := &serveConfig{token: testToken, apiURL: fake.URL(), pseudonymKey: []byte(testKey), pollTimeout: 2 * time.Second,
 		rate: 25, chatInterval: time.Second, chatBurst: 3, maxWaiting: 10, workers: 32, updateTimeout: 30 * time.Second,
 		maxTries: 8, leaderTTL: 10 * time.Second, httpAddr: "127.0.0.1:0"}
-	opts, err := redisstore.ParseURL(redisURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	counted := redis.NewUniversalClient(opts)
-	defer counted.Close()
-	var trips atomic.Int64
-	counted.AddHook(countHook{&trips})
 	byCommand := newCommandHook()
-	counted.AddHook(byCommand)
+	counted, trips := benchClient(b, redisURL, byCommand)
 	words, err := locales.Default()
 	if err != nil {
 		b.Fatal(err)
@@ -195,7 +184,7 @@ func paceCosie(b *testing.B, citizens int, run time.Duration) paceResult {
 	cpu = cpuTime() - cpu
 	n := trips.Load()
 	stop()
-	b.Logf("Redis round trips per update by command (scripts by hash): %s", byCommand.per(replies))
+	b.Logf("Redis commands per update, by name (scripts by hash; a pipeline of its own counts once): %s", byCommand.per(replies))
 	log429s(b, fake)
 	return paceResult{rate: float64(replies) / run.Seconds(), lat: lat, rejected: fake.Stats().Rejected429, by: fake.Stats().Rejected429By, lost: lost,
 		trips: float64(n) / float64(max(replies, 1)), cpu: float64(cpu.Microseconds()) / 1000 / float64(max(replies, 1))}

@@ -49,14 +49,7 @@ func BenchmarkServeLoad(b *testing.B) {
 	cfg := &serveConfig{token: testToken, apiURL: fake.URL(), pseudonymKey: []byte(testKey), pollTimeout: 2 * time.Second,
 		rate: 1e6, chatInterval: time.Microsecond, chatBurst: 1 << 20, maxWaiting: 1 << 20, workers: 32,
 		updateTimeout: 30 * time.Second, maxTries: 8, leaderTTL: 10 * time.Second, httpAddr: "127.0.0.1:0"}
-	opts, err := redisstore.ParseURL(redisURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	counted := redis.NewUniversalClient(opts)
-	defer counted.Close()
-	var trips atomic.Int64
-	counted.AddHook(countHook{&trips})
+	counted, trips := benchClient(b, redisURL)
 	words, err := locales.Default()
 	if err != nil {
 		b.Fatal(err)
@@ -226,6 +219,25 @@ func percentile(xs []float64, p int) float64 {
 }
 
 // countHook counts round trips: one per command, one per pipeline.
+// benchClient opens a client as serve does (concurrent commands share
+// pipelines) and counts its round trips: a batch or a pipeline counts
+// once. Hooks in first see every command before it joins a batch.
+func benchClient(b *testing.B, redisURL string, first ...redis.Hook) (redis.UniversalClient, *atomic.Int64) {
+	opts, err := redisstore.ParseURL(redisURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rdb := redis.NewUniversalClient(opts)
+	for _, h := range first {
+		rdb.AddHook(h)
+	}
+	batch := redisstore.Batch(rdb)
+	b.Cleanup(func() { batch.Close(); rdb.Close() })
+	var trips atomic.Int64
+	rdb.AddHook(countHook{&trips})
+	return rdb, &trips
+}
+
 type countHook struct{ n *atomic.Int64 }
 
 func (h countHook) DialHook(next redis.DialHook) redis.DialHook { return next }

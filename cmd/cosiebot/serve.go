@@ -109,8 +109,8 @@ func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, 
 	if err != nil {
 		return nil, err
 	}
-	a.receiver = telegram.NewReceiver(client, store, telegram.ReceiverOptions{MaxWaiting: cfg.maxWaiting, LeaderTTL: cfg.leaderTTL, Words: words, Logger: log, Observer: m})
 	a.workers = telegram.NewWorkers(store, a.svc, telegram.WorkerOptions{Workers: cfg.workers, Timeout: cfg.updateTimeout, MaxTries: cfg.maxTries, Logger: log, Observer: m})
+	a.receiver = telegram.NewReceiver(client, store, telegram.ReceiverOptions{MaxWaiting: cfg.maxWaiting, LeaderTTL: cfg.leaderTTL, Workers: a.workers, Words: words, Logger: log, Observer: m})
 	a.sched = schedule.New(a.svc, store, schedule.Options{DispatchEvery: cfg.dispatchEvery, Logger: log})
 	m.WatchQueues(store, a.pilots)
 	return a, nil
@@ -239,7 +239,8 @@ func openRedis(cfg *serveConfig, log *slog.Logger) (redis.UniversalClient, func(
 		// intake waits until Redis answers again.
 		log.Error("Redis does not answer yet; the bot will retry", "err", err)
 	}
-	return rdb, func() { _ = rdb.Close() }, nil
+	batch := redisstore.Batch(rdb)
+	return rdb, func() { batch.Close(); _ = rdb.Close() }, nil
 }
 
 // pilotLanguages lists the pilots' languages that Telegram can set a command

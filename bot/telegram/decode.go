@@ -9,6 +9,8 @@
 package telegram
 
 import (
+	"encoding/json"
+
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/flow"
 	"github.com/go-telegram/bot/models"
@@ -129,37 +131,67 @@ func otherKind(m *models.Message) string {
 	return "other"
 }
 
-// chatOf returns the chat an update belongs to, for per-chat ordering.
-func chatOf(u *models.Update) int64 {
+// head is what intake reads of an update: its id, chat and kind. The
+// whole update is decoded once, by the worker that handles it.
+type head struct {
+	ID            int64    `json:"update_id"`
+	Message       *inChat  `json:"message"`
+	EditedMessage *inChat  `json:"edited_message"`
+	MyChatMember  *inChat  `json:"my_chat_member"`
+	CallbackQuery *pressed `json:"callback_query"`
+}
+
+type inChat struct {
+	Chat struct {
+		ID int64 `json:"id"`
+	} `json:"chat"`
+}
+
+type pressed struct {
+	From struct {
+		ID int64 `json:"id"`
+	} `json:"from"`
+	Message *inChat `json:"message"` // accessible or not, it names its chat
+}
+
+// readHead reads an update's head; one that cannot be read keeps its id
+// only.
+func readHead(raw []byte, id int64) head {
+	var h head
+	if json.Unmarshal(raw, &h) != nil {
+		return head{ID: id}
+	}
+	return h
+}
+
+// chat returns the chat an update belongs to, for per-chat ordering.
+func (h head) chat() int64 {
 	switch {
-	case u.Message != nil:
-		return u.Message.Chat.ID
-	case u.EditedMessage != nil:
-		return u.EditedMessage.Chat.ID
-	case u.CallbackQuery != nil:
-		if m := u.CallbackQuery.Message.Message; m != nil {
+	case h.Message != nil:
+		return h.Message.Chat.ID
+	case h.EditedMessage != nil:
+		return h.EditedMessage.Chat.ID
+	case h.CallbackQuery != nil:
+		if m := h.CallbackQuery.Message; m != nil && m.Chat.ID != 0 {
 			return m.Chat.ID
 		}
-		if m := u.CallbackQuery.Message.InaccessibleMessage; m != nil {
-			return m.Chat.ID
-		}
-		return u.CallbackQuery.From.ID
-	case u.MyChatMember != nil:
-		return u.MyChatMember.Chat.ID
+		return h.CallbackQuery.From.ID
+	case h.MyChatMember != nil:
+		return h.MyChatMember.Chat.ID
 	}
 	return 0
 }
 
-// updateKind names an update's kind, for metrics.
-func updateKind(u *models.Update) string {
+// kind names an update's kind, for metrics.
+func (h head) kind() string {
 	switch {
-	case u.Message != nil:
+	case h.Message != nil:
 		return "message"
-	case u.EditedMessage != nil:
+	case h.EditedMessage != nil:
 		return "edited_message"
-	case u.CallbackQuery != nil:
+	case h.CallbackQuery != nil:
 		return "callback_query"
-	case u.MyChatMember != nil:
+	case h.MyChatMember != nil:
 		return "my_chat_member"
 	}
 	return "other"

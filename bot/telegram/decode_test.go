@@ -164,9 +164,10 @@ func TestDecode(t *testing.T) {
 			if !equalInbound(got, tt.want) {
 				t.Errorf("decode =\n  %s\nwant\n  %s", show(got), show(tt.want))
 			}
-			// The intake orders by chatOf: it must be the chat the service sees.
-			if c := chatOf(&u); c != got.ChatID {
-				t.Errorf("chatOf = %d, decoded ChatID = %d", c, got.ChatID)
+			// The intake orders by the head's chat: it must be the chat the
+			// service sees.
+			if c := readHead([]byte(tt.json), 0).chat(); c != got.ChatID {
+				t.Errorf("head's chat = %d, decoded ChatID = %d", c, got.ChatID)
 			}
 		})
 	}

@@ -194,25 +194,11 @@ func (r *Receiver) store(ctx context.Context, updates []rawUpdate, offset int64)
 	if len(updates) == 0 {
 		return offset, nil
 	}
-	parsed := make([]*models.Update, len(updates))
-	raws := make([]json.RawMessage, len(updates))
-	for i, u := range updates {
-		parsed[i], raws[i] = parse(u.Raw, u.ID), u.Raw
-	}
-	kept, err := r.push(ctx, parsed, raws)
+	kept, err := r.push(ctx, updates)
 	if kept > 0 {
 		offset = updates[kept-1].ID + 1
 	}
 	return offset, err
-}
-
-// parse reads an update; one that cannot be read keeps its id only.
-func parse(raw json.RawMessage, id int64) *models.Update {
-	var u models.Update
-	if err := json.Unmarshal(raw, &u); err != nil {
-		return &models.Update{ID: id}
-	}
-	return &u
 }
 
 // confirm tells Telegram the updates up to offset are kept, so a clean
@@ -231,12 +217,13 @@ func (r *Receiver) confirm(ctx context.Context, offset int64) {
 // citizens of the updates not kept are told, once per outage, that the bot
 // is back shortly. An update that cannot be read is kept too; the worker
 // skips it.
-func (r *Receiver) push(ctx context.Context, us []*models.Update, raws []json.RawMessage) (int, error) {
+func (r *Receiver) push(ctx context.Context, us []rawUpdate) (int, error) {
 	now := time.Now().UnixMilli()
 	es := make([]bot.InboxEntry, len(us))
 	for i, u := range us {
-		r.opts.Observer.Received(updateKind(u))
-		es[i] = bot.InboxEntry{Update: u.ID, Chat: chatOf(u), Received: now, Raw: raws[i]}
+		h := readHead(u.Raw, u.ID)
+		r.opts.Observer.Received(h.kind())
+		es[i] = bot.InboxEntry{Update: u.ID, Chat: h.chat(), Received: now, Raw: u.Raw}
 	}
 	var hand reservation
 	if r.opts.Workers != nil {
@@ -287,7 +274,7 @@ func (r *Receiver) Webhook(secret string) http.Handler {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
-		if _, err := r.push(req.Context(), []*models.Update{parse(raw, head.ID)}, []json.RawMessage{raw}); err != nil {
+		if _, err := r.push(req.Context(), []rawUpdate{{ID: head.ID, Raw: raw}}); err != nil {
 			r.log.Error("webhook: an update could not be kept; Telegram will send it again", "update", head.ID, "err", err)
 			http.Error(w, "not kept yet", http.StatusServiceUnavailable)
 			return
@@ -310,8 +297,12 @@ func (r *Receiver) Serve(ctx context.Context, url, secret string) error {
 
 // apologise tells a citizen, once per outage, that the bot is back
 // shortly. Only messages and presses in private chats get it.
-func (r *Receiver) apologise(ctx context.Context, u *models.Update) {
-	in, ok := decode(u)
+func (r *Receiver) apologise(ctx context.Context, raw rawUpdate) {
+	var u models.Update
+	if json.Unmarshal(raw.Raw, &u) != nil {
+		return
+	}
+	in, ok := decode(&u)
 	if !ok || !in.Private || in.Other == bot.OtherBlocked || r.opts.Words == nil || !r.sorry.first(in.ChatID) {
 		return
 	}

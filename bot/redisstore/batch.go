@@ -35,6 +35,10 @@ type call struct {
 // let through.
 type ownBatch struct{}
 
+// InBatch reports whether ctx is a batch's own pipeline: hooks that count
+// commands see them once alone and once in their batch.
+func InBatch(ctx context.Context) bool { return ctx.Value(ownBatch{}) != nil }
+
 const (
 	// batchMax bounds one pipeline: in a long one the first command
 	// waits for the last.
@@ -129,7 +133,7 @@ func (b *Batcher) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 // up (SELECT, HELLO...), which belong on their own connection.
 func (b *Batcher) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if ctx.Value(ownBatch{}) != nil || slices.ContainsFunc(cmds, alone) {
+		if InBatch(ctx) || slices.ContainsFunc(cmds, alone) {
 			return next(ctx, cmds)
 		}
 		return b.join(ctx, cmds, func() error { return next(ctx, cmds) })

@@ -7,12 +7,14 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cosie/cosiebot/bot/redisstore"
 	"github.com/redis/go-redis/v9"
 )
 
-// commandHook counts Redis round trips by command (scripts by the first
-// bytes of their hash, pipelines as one), so a benchmark can say where
-// the round trips of an update go.
+// commandHook counts Redis commands by name (scripts by the first bytes
+// of their hash, a pipeline of the code's own as one), so a benchmark can
+// say what an update asks of Redis. Added before redisstore.Batch, it sees
+// each command before it joins a batch.
 type commandHook struct {
 	mu *sync.Mutex
 	n  map[string]int
@@ -41,7 +43,9 @@ func (h commandHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 
 func (h commandHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.add("pipeline")
+		if !redisstore.InBatch(ctx) { // its commands were counted alone
+			h.add("pipeline")
+		}
 		return next(ctx, cmds)
 	}
 }

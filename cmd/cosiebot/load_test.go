@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,8 +30,9 @@ import (
 //	REDIS_URL=redis://127.0.0.1:6379/0 go test ./cmd/cosiebot -run XXX -bench ServeLoad -benchtime 4000x
 //
 // Reported: updates/s, p50 and p99 latency (update pushed -> reply sent),
-// Redis round trips per update, Redis bytes per stored session (real Redis
-// only) and the ratio to the echo bot's throughput.
+// Redis round trips per update, Redis bytes per stored session and Redis
+// CPU per update (real Redis only) and the ratio to the echo bot's
+// throughput.
 func BenchmarkServeLoad(b *testing.B) {
 	const chats = 64
 	perChat := max(b.N/chats, 5)
@@ -66,9 +68,11 @@ func BenchmarkServeLoad(b *testing.B) {
 	stop := startParts(b, a, true)
 
 	trips.Store(0)
+	redisCPU := serverCPU(b, rdb)
 	lat, elapsed, updates := drive(b, fake, chats, perChat, 1_000_000)
 	rate := float64(updates) / elapsed.Seconds()
 	stop()
+	redisCPU = serverCPU(b, rdb) - redisCPU
 
 	b.ReportMetric(rate, "updates/s")
 	b.ReportMetric(echoRate, "echo-updates/s")
@@ -78,6 +82,7 @@ func BenchmarkServeLoad(b *testing.B) {
 	b.ReportMetric(float64(trips.Load())/float64(updates), "redis-roundtrips/update")
 	if rdb != nil {
 		b.ReportMetric(sessionBytes(b, rdb), "redis-bytes/session")
+		b.ReportMetric(float64(redisCPU.Microseconds())/float64(updates), "redis-cpu-us/update")
 	}
 }
 
@@ -278,6 +283,30 @@ func benchRedis(b *testing.B) (string, *redis.Client) {
 
 // sessionBytes is the average MEMORY USAGE of a session key plus the
 // citizen's pointer key.
+// serverCPU is the CPU time the Redis server has used (user and
+// system), or zero without a real server.
+func serverCPU(b *testing.B, rdb *redis.Client) time.Duration {
+	if rdb == nil {
+		return 0
+	}
+	info, err := rdb.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		b.Fatalf("INFO cpu: %v", err)
+	}
+	var total time.Duration
+	for _, line := range strings.Split(info, "\r\n") {
+		name, v, ok := strings.Cut(line, ":")
+		if ok && (name == "used_cpu_sys" || name == "used_cpu_user") {
+			sec, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				b.Fatalf("INFO cpu %s: %v", line, err)
+			}
+			total += time.Duration(sec * float64(time.Second))
+		}
+	}
+	return total
+}
+
 func sessionBytes(b *testing.B, rdb *redis.Client) float64 {
 	ctx := context.Background()
 	keys, err := rdb.Keys(ctx, "cosie:{p:load}:s:*").Result()

@@ -354,11 +354,21 @@ func (s *Store) FailIn(ctx context.Context, c bot.InboxClaim, cause string, maxT
 	id := c.Chat + "|" + strconv.FormatInt(c.Entry.Update, 10) + "|" + strconv.FormatInt(now.UnixMilli(), 10)
 	err = failInScript.Run(ctx, s.rdb,
 		[]string{queue, tag + ":ready", tag + ":lease", tag + ":tries", tag + ":dead", tag + ":n", tag + ":wake"},
-		c.Raw, c.Chat, boolArg(dead), retryAt.UnixMilli(), now.UnixMilli(), id, string(letter)).Err()
+		c.Raw, c.Chat, boolArg(dead), ceilMilli(retryAt), now.UnixMilli(), id, string(letter)).Err()
 	if err != nil {
 		return false, fmt.Errorf("inbox fail: %w", err)
 	}
 	return dead, nil
+}
+
+// ceilMilli is t in Unix milliseconds, rounded up: a try kept for later
+// must not fall due a fraction of a millisecond before its time.
+func ceilMilli(t time.Time) int64 {
+	ms := t.UnixMilli()
+	if time.UnixMilli(ms).Before(t) {
+		ms++
+	}
+	return ms
 }
 
 // RenewIn extends a worker's lease on a claimed chat while it handles a

@@ -446,7 +446,9 @@ func testInboxFail(t *testing.T, e *env) {
 	ctx := t.Context()
 	chat, user := citizen()
 	shard := redisstore.ShardOf(user)
-	now := time.Now()
+	// Whole milliseconds: a retry time is kept rounded up to one
+	// (TestCeilMilli), a claim's time rounded down.
+	now := time.Now().Truncate(time.Millisecond)
 	push(t, e.s, entry(chat, 1, now), 10)
 	push(t, e.s, entry(chat, 2, now), 10)
 	const maxTries = 3

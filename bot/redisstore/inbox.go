@@ -135,7 +135,6 @@ func (s *Store) PushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting, cl
 }
 
 func (s *Store) pushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting, claim int, leaseEnd time.Time) ([]bot.PushResult, []bot.InboxClaim, error) {
-	cmds := make([]*redis.Cmd, len(es))
 	ps := make([]pushed, len(es))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, e := range es {
@@ -147,22 +146,22 @@ func (s *Store) pushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting, cl
 			if ps[i], err = s.pushArgs(e, maxWaiting, until); err != nil {
 				return err
 			}
-			cmds[i] = pushScript.EvalSha(ctx, p, ps[i].keys, ps[i].args...)
+			ps[i].cmd = pushScript.EvalSha(ctx, p, ps[i].keys, ps[i].args...)
 		}
 		return nil
 	})
 	out := make([]bot.PushResult, 0, len(es))
 	var claims []bot.InboxClaim
-	for i, c := range cmds {
-		if c == nil {
+	for i, c := range ps {
+		if c.cmd == nil {
 			break
 		}
-		n, cerr := c.Int()
+		n, cerr := c.cmd.Int()
 		if cerr != nil {
 			return out, claims, fmt.Errorf("inbox push: %w", cerr)
 		}
 		if n == claimedAtPush {
-			claims = append(claims, bot.InboxClaim{Shard: ps[i].shard, Chat: ps[i].chat, Raw: ps[i].raw, Entry: es[i]})
+			claims = append(claims, bot.InboxClaim{Shard: c.shard, Chat: c.chat, Raw: c.raw, Entry: es[i]})
 			n = int(bot.Queued)
 		}
 		out = append(out, bot.PushResult(n))
@@ -177,6 +176,7 @@ func (s *Store) pushAll(ctx context.Context, es []bot.InboxEntry, maxWaiting, cl
 type pushed struct {
 	keys  []string
 	args  []any
+	cmd   *redis.Cmd
 	shard int
 	chat  string
 	raw   string

@@ -118,10 +118,7 @@ func (w *Workers) reserve(n int) reservation {
 // start hands a leased update to one of the reserved workers.
 func (r *reservation) start(c bot.InboxClaim) {
 	r.n--
-	go func() {
-		defer func() { <-r.w.slots; r.w.work.Done() }()
-		r.w.chat(r.stop, context.WithoutCancel(r.stop), c)
-	}()
+	r.w.begin(r.stop, c)
 }
 
 // release frees the reserved workers left unused.
@@ -163,11 +160,7 @@ func (w *Workers) shard(ctx context.Context, k int) {
 		}
 		for _, c := range claims {
 			w.work.Add(1)
-			go func() {
-				defer func() { <-w.slots; w.work.Done() }()
-				// An update in hand is finished even while stopping.
-				w.chat(ctx, context.WithoutCancel(ctx), c)
-			}()
+			w.begin(ctx, c)
 		}
 		if next.IsZero() || next.After(time.Now()) {
 			// No other chat of the shard is waiting now: wait for news
@@ -175,6 +168,16 @@ func (w *Workers) shard(ctx context.Context, k int) {
 			w.idle(ctx, k, next)
 		}
 	}
+}
+
+// begin handles a claimed chat on a worker whose slot and place in work
+// the caller took; both are given back when it is done. An update in hand
+// is finished even while stopping.
+func (w *Workers) begin(stop context.Context, c bot.InboxClaim) {
+	go func() {
+		defer func() { <-w.slots; w.work.Done() }()
+		w.chat(stop, context.WithoutCancel(stop), c)
+	}()
 }
 
 // claimBatch is the most chats a shard loop claims in one round trip.

@@ -283,14 +283,24 @@ func TestWorkersTwoReplicas(t *testing.T) {
 	}
 	const chats, each = 16, 20
 	want := texts("u", each)
-	var ids []int64
+	var all, ids []int64
 	for c := range int64(chats) {
+		all = append(all, 600+c)
 		ids = append(ids, g.srv.PushTexts(600+c, 600+c, "en", want...)...)
 	}
-	for c := range int64(chats) {
-		h.waitHandled(t, 600+c, each)
-		if got := h.texts(600 + c); !slices.Equal(got, want) {
-			t.Errorf("chat %d handled %q", 600+c, got)
+	h.checkOnceInOrder(t, all, want, ids)
+	t.Logf("replica 1 handled %d, replica 2 %d", byReplica[0].Load(), byReplica[1].Load())
+}
+
+// checkOnceInOrder waits until each chat had the texts want handled, and
+// checks they came in order, each update (ids) exactly once, one update of
+// a chat at a time.
+func (h *recHandler) checkOnceInOrder(t *testing.T, chats []int64, want []string, ids []int64) {
+	t.Helper()
+	for _, c := range chats {
+		h.waitHandled(t, c, len(want))
+		if got := h.texts(c); !slices.Equal(got, want) {
+			t.Errorf("chat %d handled %q", c, got)
 		}
 	}
 	h.mu.Lock()
@@ -303,7 +313,6 @@ func TestWorkersTwoReplicas(t *testing.T) {
 	if h.overlap != 1 {
 		t.Errorf("%d updates of one chat handled at once", h.overlap)
 	}
-	t.Logf("replica 1 handled %d, replica 2 %d", byReplica[0].Load(), byReplica[1].Load())
 }
 
 type handlerFunc func(ctx context.Context, in bot.Inbound) error
@@ -426,22 +435,7 @@ func TestWorkersTakeUpdatesAtIntake(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	for _, c := range chats {
-		h.waitHandled(t, c, each)
-		if got := h.texts(c); !slices.Equal(got, want) {
-			t.Errorf("chat %d handled %q", c, got)
-		}
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, id := range ids {
-		if n := h.times[id]; n != 1 {
-			t.Errorf("update %d handled %d times", id, n)
-		}
-	}
-	if h.overlap != 1 {
-		t.Errorf("%d updates of one chat handled at once", h.overlap)
-	}
+	h.checkOnceInOrder(t, chats, want, ids)
 	if in.claimed.Load() == 0 {
 		t.Error("no update was handed over at intake")
 	}

@@ -223,7 +223,6 @@ func percentile(xs []float64, p int) float64 {
 	return s[min(len(s)-1, len(s)*p/100)]
 }
 
-// countHook counts round trips: one per command, one per pipeline.
 // benchClient opens a client as serve does (concurrent commands share
 // pipelines) and counts its round trips: a batch or a pipeline counts
 // once. Hooks in first see every command before it joins a batch.
@@ -243,6 +242,8 @@ func benchClient(b *testing.B, redisURL string, first ...redis.Hook) (redis.Univ
 	return rdb, &trips
 }
 
+// countHook counts round trips: one per command sent alone, one per
+// pipeline (a batch is one).
 type countHook struct{ n *atomic.Int64 }
 
 func (h countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
@@ -281,8 +282,6 @@ func benchRedis(b *testing.B) (string, *redis.Client) {
 	return "redis://" + addr + "/0", nil
 }
 
-// sessionBytes is the average MEMORY USAGE of a session key plus the
-// citizen's pointer key.
 // serverCPU is the CPU time the Redis server has used (user and
 // system), or zero without a real server.
 func serverCPU(b *testing.B, rdb *redis.Client) time.Duration {
@@ -307,6 +306,8 @@ func serverCPU(b *testing.B, rdb *redis.Client) time.Duration {
 	return total
 }
 
+// sessionBytes is the average MEMORY USAGE of a session key plus the
+// citizen's pointer key.
 func sessionBytes(b *testing.B, rdb *redis.Client) float64 {
 	ctx := context.Background()
 	keys, err := rdb.Keys(ctx, "cosie:{p:load}:s:*").Result()

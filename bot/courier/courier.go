@@ -102,7 +102,7 @@ type Options struct {
 	// it during a long send); a crashed courier's chats are taken over
 	// after it. Default 6s.
 	Lease   time.Duration
-	Workers int           // chats sent to at once; default 32
+	Workers int           // chats sent to at once; default 128
 	Sweep   time.Duration // how often every partition is looked at; default 1s
 	// Parts lists the partitions always swept (the flows' pilots and the
 	// lobby); the store's list adds pilots removed from the flow files.
@@ -140,7 +140,7 @@ func New(store Outbox, tr Transport, opts Options) *Courier {
 		opts.Lease = 6 * time.Second
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = 32
+		opts.Workers = 128
 	}
 	if opts.Sweep <= 0 {
 		opts.Sweep = time.Second

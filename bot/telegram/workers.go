@@ -20,7 +20,7 @@ type Handler interface {
 
 // WorkerOptions tunes Workers.
 type WorkerOptions struct {
-	Workers  int           // updates handled at once by this replica; default 32
+	Workers  int           // updates handled at once by this replica; default 128
 	Timeout  time.Duration // per update; default 30s
 	MaxTries int           // failed tries before an update becomes a dead letter; default 8
 	Logger   *slog.Logger
@@ -47,7 +47,7 @@ type Workers struct {
 // NewWorkers builds the workers of one replica.
 func NewWorkers(inbox Inbox, h Handler, opts WorkerOptions) *Workers {
 	if opts.Workers <= 0 {
-		opts.Workers = 32
+		opts.Workers = 128
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 30 * time.Second

@@ -85,7 +85,7 @@ var serveSettings = []setting{
 	{"COSIE_CHAT_BURST", "chat-burst", "messages one chat may get at once before the spacing applies (default 3)"},
 	{"COSIE_CAP_REPLIES", "cap-replies", "true: replies also count against COSIE_RATE_LIMIT (default false: Telegram limits them per chat only)"},
 	{"COSIE_INBOX_MAX_WAITING", "inbox-max-waiting", "updates one chat may have waiting; more are dropped and the citizen asked to slow down (default 10)"},
-	{"COSIE_WORKERS", "workers", "updates this replica handles at once (default 32)"},
+	{"COSIE_WORKERS", "workers", "updates this replica handles, and chats it sends to, at once (default 128)"},
 	{"COSIE_UPDATE_TIMEOUT", "update-timeout", "time limit for handling one update (default 30s)"},
 	{"COSIE_LEADER_TTL", "leader-ttl", "how long the replica that polls Telegram stays in charge without renewing; after a crash another takes over after it (default 10s)"},
 	{"COSIE_MAX_TRIES", "max-tries", "failed tries before an update becomes a dead letter (default 8)"},
@@ -207,7 +207,7 @@ func (c *serveConfig) readPacing(v map[string]string) error {
 	}{
 		{&c.chatBurst, "COSIE_CHAT_BURST", 3, 1, 20},
 		{&c.maxWaiting, "COSIE_INBOX_MAX_WAITING", 10, 1, 1000},
-		{&c.workers, "COSIE_WORKERS", 32, 1, 1024},
+		{&c.workers, "COSIE_WORKERS", 128, 1, 1024},
 		{&c.maxTries, "COSIE_MAX_TRIES", 8, 1, 100},
 	} {
 		var err error

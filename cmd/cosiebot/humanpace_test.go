@@ -161,7 +161,7 @@ func paceCosie(b *testing.B, citizens int, run time.Duration) paceResult {
 		b.Fatal(err)
 	}
 	cfg := &serveConfig{token: testToken, apiURL: fake.URL(), pseudonymKey: []byte(testKey), pollTimeout: 2 * time.Second,
-		rate: 25, chatInterval: time.Second, chatBurst: 3, maxWaiting: 10, workers: 32, updateTimeout: 30 * time.Second,
+		rate: 25, chatInterval: time.Second, chatBurst: 3, maxWaiting: 10, workers: 128, updateTimeout: 30 * time.Second,
 		maxTries: 8, leaderTTL: 10 * time.Second, httpAddr: "127.0.0.1:0"}
 	byCommand := newCommandHook()
 	counted, trips := benchClient(b, redisURL, byCommand)

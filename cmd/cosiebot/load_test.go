@@ -49,7 +49,7 @@ func BenchmarkServeLoad(b *testing.B) {
 	// Throughput: no pacing of chats (a closed loop answers at once, far
 	// faster than people), the intake's per-chat limits out of the way.
 	cfg := &serveConfig{token: testToken, apiURL: fake.URL(), pseudonymKey: []byte(testKey), pollTimeout: 2 * time.Second,
-		rate: 1e6, chatInterval: time.Microsecond, chatBurst: 1 << 20, maxWaiting: 1 << 20, workers: 32,
+		rate: 1e6, chatInterval: time.Microsecond, chatBurst: 1 << 20, maxWaiting: 1 << 20, workers: 128,
 		updateTimeout: 30 * time.Second, maxTries: 8, leaderTTL: 10 * time.Second, httpAddr: "127.0.0.1:0"}
 	counted, trips := benchClient(b, redisURL)
 	words, err := locales.Default()

@@ -96,7 +96,7 @@ func buildApp(ctx context.Context, cfg *serveConfig, rdb redis.UniversalClient, 
 	}
 	a := &app{cfg: cfg, log: log, store: store, client: client, metrics: m}
 	a.courier = courier.New(store, client.Transport(), courier.Options{
-		ChatInterval: cfg.chatInterval, ChatBurst: cfg.chatBurst, CapReplies: cfg.capReplies,
+		ChatInterval: cfg.chatInterval, ChatBurst: cfg.chatBurst, CapReplies: cfg.capReplies, Workers: cfg.workers,
 		Budget: store.NewBudget(cfg.rate, 1), Parts: a.partitions, Blocked: a.blocked,
 		Logger: log, Observer: metrics.CourierObserver{M: m},
 	})

@@ -13,13 +13,89 @@ import (
 
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/flow"
-	"github.com/go-telegram/bot/models"
 )
+
+// update is what cosiebot reads of a Telegram update: the fields decode
+// uses, nothing else. Decoding the library's full model instead took about
+// a third of a worker's CPU, and failed on any field of the whole update
+// that the model did not expect.
+type update struct {
+	ID            int64         `json:"update_id"`
+	Message       *message      `json:"message"`
+	EditedMessage *message      `json:"edited_message"`
+	CallbackQuery *press        `json:"callback_query"`
+	MyChatMember  *memberChange `json:"my_chat_member"`
+}
+
+type chat struct {
+	ID   int64  `json:"id"`
+	Type string `json:"type"`
+}
+
+type user struct {
+	ID           int64  `json:"id"`
+	FirstName    string `json:"first_name"`
+	LanguageCode string `json:"language_code"`
+}
+
+// present is a part of a message whose content the bot does not use.
+type present *struct{}
+
+type message struct {
+	ID      int    `json:"message_id"`
+	Date    int64  `json:"date"` // 0: an inaccessible message (a button press on an old one)
+	Chat    chat   `json:"chat"`
+	From    *user  `json:"from"`
+	Text    string `json:"text"`
+	Caption string `json:"caption"`
+	Voice   *struct {
+		FileID   string `json:"file_id"`
+		Duration int    `json:"duration"`
+	} `json:"voice"`
+	Photo []struct {
+		FileID string `json:"file_id"`
+	} `json:"photo"`
+	Sticker   present `json:"sticker"`
+	Location  present `json:"location"`
+	Venue     present `json:"venue"`
+	Contact   present `json:"contact"`
+	Document  present `json:"document"`
+	Video     present `json:"video"`
+	VideoNote present `json:"video_note"`
+	Animation present `json:"animation"`
+	Audio     present `json:"audio"`
+	Poll      present `json:"poll"`
+	Dice      present `json:"dice"`
+}
+
+type press struct {
+	ID      string   `json:"id"`
+	From    user     `json:"from"`
+	Data    string   `json:"data"`
+	Message *message `json:"message"` // absent for an inline message
+}
+
+type memberChange struct {
+	Chat          chat `json:"chat"`
+	From          user `json:"from"`
+	NewChatMember struct {
+		Status string `json:"status"`
+	} `json:"new_chat_member"`
+}
+
+// readUpdate reads an update; one that cannot be read keeps its id only.
+func readUpdate(raw []byte, id int64) update {
+	var u update
+	if json.Unmarshal(raw, &u) != nil {
+		return update{ID: id}
+	}
+	return u
+}
 
 // decode turns a Telegram update into what the service understands. It
 // reports false for updates the bot ignores (channel posts, inline queries,
 // its own membership changes in groups, ...).
-func decode(u *models.Update) (bot.Inbound, bool) {
+func (u *update) decode() (bot.Inbound, bool) {
 	in := bot.Inbound{UpdateID: u.ID}
 	switch {
 	case u.Message != nil:
@@ -61,14 +137,11 @@ func decode(u *models.Update) (bot.Inbound, bool) {
 		in.Data = q.Data
 		in.CallbackID = q.ID
 		in.ChatID, in.Private = q.From.ID, true
-		switch {
-		case q.Message.Message != nil:
-			in.ChatID = q.Message.Message.Chat.ID
-			in.MessageID = q.Message.Message.ID
-			in.Private = isPrivate(q.Message.Message.Chat)
-		case q.Message.InaccessibleMessage != nil:
-			in.ChatID = q.Message.InaccessibleMessage.Chat.ID
-			in.Private = isPrivate(q.Message.InaccessibleMessage.Chat)
+		if m := q.Message; m != nil && m.Chat.ID != 0 {
+			in.ChatID, in.Private = m.Chat.ID, isPrivate(m.Chat)
+			if m.Date != 0 {
+				in.MessageID = m.ID
+			}
 		}
 		if in.Data == "" {
 			// A game button or similar: answered as stale.
@@ -77,7 +150,7 @@ func decode(u *models.Update) (bot.Inbound, bool) {
 		return in, true
 	case u.MyChatMember != nil:
 		cm := u.MyChatMember
-		if cm.Chat.Type != models.ChatTypePrivate || cm.NewChatMember.Type != models.ChatMemberTypeBanned {
+		if cm.Chat.Type != "private" || cm.NewChatMember.Status != "kicked" {
 			return in, false
 		}
 		// The citizen blocked the bot in their private chat.
@@ -88,7 +161,7 @@ func decode(u *models.Update) (bot.Inbound, bool) {
 	return in, false
 }
 
-func fromMessage(in *bot.Inbound, m *models.Message) {
+func fromMessage(in *bot.Inbound, m *message) {
 	in.ChatID = m.Chat.ID
 	in.Private = isPrivate(m.Chat)
 	if m.From != nil {
@@ -103,15 +176,15 @@ func fromMessage(in *bot.Inbound, m *models.Message) {
 // isPrivate reports whether a chat is a one-to-one chat. Some Bot API
 // emulators leave the type out; private chat ids are positive, group ids
 // negative.
-func isPrivate(c models.Chat) bool {
+func isPrivate(c chat) bool {
 	if c.Type == "" {
 		return c.ID > 0
 	}
-	return c.Type == models.ChatTypePrivate
+	return c.Type == "private"
 }
 
 // otherKind names a message the bot cannot use as an answer.
-func otherKind(m *models.Message) string {
+func otherKind(m *message) string {
 	switch {
 	case m.Sticker != nil:
 		return "sticker"
@@ -131,67 +204,34 @@ func otherKind(m *models.Message) string {
 	return "other"
 }
 
-// head is what intake reads of an update: its id, chat and kind. The
-// whole update is decoded once, by the worker that handles it.
-type head struct {
-	ID            int64    `json:"update_id"`
-	Message       *inChat  `json:"message"`
-	EditedMessage *inChat  `json:"edited_message"`
-	MyChatMember  *inChat  `json:"my_chat_member"`
-	CallbackQuery *pressed `json:"callback_query"`
-}
-
-type inChat struct {
-	Chat struct {
-		ID int64 `json:"id"`
-	} `json:"chat"`
-}
-
-type pressed struct {
-	From struct {
-		ID int64 `json:"id"`
-	} `json:"from"`
-	Message *inChat `json:"message"` // accessible or not, it names its chat
-}
-
-// readHead reads an update's head; one that cannot be read keeps its id
-// only.
-func readHead(raw []byte, id int64) head {
-	var h head
-	if json.Unmarshal(raw, &h) != nil {
-		return head{ID: id}
-	}
-	return h
-}
-
 // chat returns the chat an update belongs to, for per-chat ordering.
-func (h head) chat() int64 {
+func (u *update) chat() int64 {
 	switch {
-	case h.Message != nil:
-		return h.Message.Chat.ID
-	case h.EditedMessage != nil:
-		return h.EditedMessage.Chat.ID
-	case h.CallbackQuery != nil:
-		if m := h.CallbackQuery.Message; m != nil && m.Chat.ID != 0 {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.EditedMessage != nil:
+		return u.EditedMessage.Chat.ID
+	case u.CallbackQuery != nil:
+		if m := u.CallbackQuery.Message; m != nil && m.Chat.ID != 0 {
 			return m.Chat.ID
 		}
-		return h.CallbackQuery.From.ID
-	case h.MyChatMember != nil:
-		return h.MyChatMember.Chat.ID
+		return u.CallbackQuery.From.ID
+	case u.MyChatMember != nil:
+		return u.MyChatMember.Chat.ID
 	}
 	return 0
 }
 
 // kind names an update's kind, for metrics.
-func (h head) kind() string {
+func (u *update) kind() string {
 	switch {
-	case h.Message != nil:
+	case u.Message != nil:
 		return "message"
-	case h.EditedMessage != nil:
+	case u.EditedMessage != nil:
 		return "edited_message"
-	case h.CallbackQuery != nil:
+	case u.CallbackQuery != nil:
 		return "callback_query"
-	case h.MyChatMember != nil:
+	case u.MyChatMember != nil:
 		return "my_chat_member"
 	}
 	return "other"

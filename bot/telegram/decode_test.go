@@ -6,11 +6,11 @@ import (
 
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/flow"
-	"github.com/go-telegram/bot/models"
 )
 
 // Updates are written as Telegram sends them, so the test also covers the
-// library's JSON decoding (callback messages, chat member unions).
+// JSON decoding (accessible and inaccessible callback messages, chat
+// member status).
 const (
 	aino      = `{"id":77,"is_bot":false,"first_name":"Aino","language_code":"fi"}`
 	ainoChat  = `{"id":77,"type":"private","first_name":"Aino"}`
@@ -153,11 +153,11 @@ func TestDecode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var u models.Update
+			var u update
 			if err := json.Unmarshal([]byte(tt.json), &u); err != nil {
 				t.Fatalf("bad test update: %v", err)
 			}
-			got, ok := decode(&u)
+			got, ok := u.decode()
 			if !ok {
 				t.Fatalf("decode ignored the update")
 			}
@@ -166,7 +166,7 @@ func TestDecode(t *testing.T) {
 			}
 			// The intake orders by the head's chat: it must be the chat the
 			// service sees.
-			if c := readHead([]byte(tt.json), 0).chat(); c != got.ChatID {
+			if c := u.chat(); c != got.ChatID {
 				t.Errorf("head's chat = %d, decoded ChatID = %d", c, got.ChatID)
 			}
 		})
@@ -187,15 +187,38 @@ func TestDecodeIgnored(t *testing.T) {
 	}
 	for name, js := range tests {
 		t.Run(name, func(t *testing.T) {
-			var u models.Update
+			var u update
 			if err := json.Unmarshal([]byte(js), &u); err != nil {
 				t.Fatalf("bad test update: %v", err)
 			}
-			if in, ok := decode(&u); ok {
+			if in, ok := u.decode(); ok {
 				t.Errorf("decode = %s, want ignored", show(in))
 			}
 		})
 	}
+}
+
+// FuzzDecode: any bytes from Telegram (or pretending to be) are read
+// without a panic, and a decoded update is ordered by the chat the
+// service sees.
+func FuzzDecode(f *testing.F) {
+	for _, js := range []string{
+		`{"update_id":1,"message":` + msg(`"text":"hi"`) + `}`,
+		`{"update_id":2,"callback_query":{"id":"q","from":` + aino + `,"message":{"message_id":9,"chat":` + ainoChat + `,"date":0},"data":"x"}}`,
+		`{"update_id":3,"edited_message":` + msg(`"caption":"help"`) + `}`,
+		`{"update_id":4,"my_chat_member":{"chat":` + ainoChat + `,"from":` + aino + `,"new_chat_member":{"status":"kicked"}}}`,
+		`{"update_id":5,"message":{"chat":{"id":"x"}}}`,
+		`[1,2]`,
+	} {
+		f.Add([]byte(js))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		u := readUpdate(raw, 7)
+		in, ok := u.decode()
+		if ok && in.ChatID != u.chat() {
+			t.Errorf("decoded ChatID %d, but the intake orders by chat %d", in.ChatID, u.chat())
+		}
+	})
 }
 
 func equalInbound(a, b bot.Inbound) bool {

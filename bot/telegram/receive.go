@@ -17,7 +17,6 @@ import (
 	"github.com/cosie/cosiebot/bot"
 	"github.com/cosie/cosiebot/bot/flow"
 	"github.com/cosie/cosiebot/locales"
-	"github.com/go-telegram/bot/models"
 )
 
 // Inbox is the durable inbox, as intake and the workers use it; the Redis
@@ -221,7 +220,7 @@ func (r *Receiver) push(ctx context.Context, us []rawUpdate) (int, error) {
 	now := time.Now().UnixMilli()
 	es := make([]bot.InboxEntry, len(us))
 	for i, u := range us {
-		h := readHead(u.Raw, u.ID)
+		h := readUpdate(u.Raw, u.ID)
 		r.opts.Observer.Received(h.kind())
 		es[i] = bot.InboxEntry{Update: u.ID, Chat: h.chat(), Received: now, Raw: u.Raw}
 	}
@@ -298,11 +297,8 @@ func (r *Receiver) Serve(ctx context.Context, url, secret string) error {
 // apologise tells a citizen, once per outage, that the bot is back
 // shortly. Only messages and presses in private chats get it.
 func (r *Receiver) apologise(ctx context.Context, raw rawUpdate) {
-	var u models.Update
-	if json.Unmarshal(raw.Raw, &u) != nil {
-		return
-	}
-	in, ok := decode(&u)
+	u := readUpdate(raw.Raw, raw.ID)
+	in, ok := u.decode()
 	if !ok || !in.Private || in.Other == bot.OtherBlocked || r.opts.Words == nil || !r.sorry.first(in.ChatID) {
 		return
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/cosie/cosiebot/bot"
-	"github.com/go-telegram/bot/models"
 )
 
 // Handler processes one inbound event; an error means it was not applied
@@ -331,11 +330,11 @@ func decodeEntry(e bot.InboxEntry) (bot.Inbound, bool) {
 	if e.SlowDown {
 		return bot.Inbound{ChatID: e.Chat, UserID: e.Chat, Private: e.Chat > 0, Other: bot.OtherSlowDown, Received: received}, true
 	}
-	var u models.Update
+	var u update
 	if len(e.Raw) == 0 || json.Unmarshal(e.Raw, &u) != nil {
 		return bot.Inbound{}, false
 	}
-	in, ok := decode(&u)
+	in, ok := u.decode()
 	in.Received = received
 	return in, ok
 }

@@ -233,6 +233,10 @@ type Pending struct {
 	Pace time.Time
 	// Queued is how many messages wait for the chat, this one included.
 	Queued int
+	// Behind is the message queued right behind this one (nil: none, or
+	// not known), its pacing not set: a cosmetic mark and the message
+	// after it go on one claim.
+	Behind *Pending
 	// Sent is the id Telegram gave the message, when the transport tells
 	// it (0: unknown); Done records it for a question (Out.Question).
 	Sent int

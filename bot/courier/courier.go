@@ -26,10 +26,11 @@ type Outbox interface {
 	// ClaimOut leases up to max chats of a partition whose next message
 	// may go by dueBy; next is when the next other chat falls due.
 	ClaimOut(ctx context.Context, part string, now, dueBy time.Time, lease time.Duration, max int) ([]bot.Pending, time.Time, error)
-	// Done removes a message that went (or was given up) and records the
-	// chat's pacing; it returns the chat's next message, lease kept, when
-	// that may go by keepUntil, else schedules the chat at next.
-	Done(ctx context.Context, p bot.Pending, pace time.Time, paceTTL time.Duration, next, keepUntil, leaseEnd time.Time) (*bot.Pending, error)
+	// Done removes a chat's messages that went (or were given up), in
+	// order, and records the chat's pacing; it returns the chat's next
+	// message, lease kept, when that may go by keepUntil, else schedules
+	// the chat at next.
+	Done(ctx context.Context, ps []bot.Pending, pace time.Time, paceTTL time.Duration, next, keepUntil, leaseEnd time.Time) (*bot.Pending, error)
 	// Defer releases a chat, its message kept, to be tried at at.
 	Defer(ctx context.Context, p bot.Pending, at time.Time) error
 	// Renew extends the lease on a chat while a send takes long.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,6 +93,18 @@ type harness struct {
 	tr    *transport
 	c     *courier.Courier
 	obs   *observer
+	dones atomic.Int64 // calls of the store's Done
+}
+
+// counted is the store, its Done calls counted.
+type counted struct {
+	*redisstore.Store
+	dones *atomic.Int64
+}
+
+func (c counted) Done(ctx context.Context, ps []bot.Pending, pace time.Time, paceTTL time.Duration, next, keepUntil, leaseEnd time.Time) (*bot.Pending, error) {
+	c.dones.Add(1)
+	return c.Store.Done(ctx, ps, pace, paceTTL, next, keepUntil, leaseEnd)
 }
 
 // observer counts what the courier reports.
@@ -126,7 +139,7 @@ func start(t *testing.T, opts courier.Options) *harness {
 	if opts.Sweep == 0 {
 		opts.Sweep = 20 * time.Millisecond
 	}
-	h.c = courier.New(h.store, h.tr, opts)
+	h.c = courier.New(counted{h.store, &h.dones}, h.tr, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = h.c.Run(ctx) }()
@@ -223,6 +236,59 @@ func TestCosmetic(t *testing.T) {
 	got = h.tr.wait(t, 1, 4, 2*time.Second)
 	if got[3].out.Text != "q4" || got[3].at.Sub(got[2].at) < gap*3/4 {
 		t.Errorf("q4 came %v after q3, want about %v (the chat's pace)", got[3].at.Sub(got[2].at), gap)
+	}
+}
+
+// TestMarkAndReply: a keyboard mark and the reply behind it go on one
+// claim and leave the outbox with one Done; when the reply then fails,
+// the mark is done and the reply is dealt with as if alone (dropped for
+// good, or sent later), the mark never sent twice.
+func TestMarkAndReply(t *testing.T) {
+	h := start(t, courier.Options{ChatInterval: time.Millisecond, ChatBurst: 3})
+	empty := func(t *testing.T) {
+		t.Helper()
+		byLane, _, err := h.store.OutboxDepth(context.Background(), "p")
+		if err != nil || byLane[bot.LaneReply]+byLane[bot.LaneCosmetic] != 0 {
+			t.Errorf("outbox after the pair = %v, %v; want empty", byLane, err)
+		}
+	}
+	h.queue(t, bot.Out{Chat: 1, Lane: bot.LaneCosmetic, Edit: 7, Text: "✓ Good"}, msg(1, "q2"))
+	got := h.tr.wait(t, 1, 2, time.Second)
+	if got[0].out.Edit != 7 || got[1].out.Text != "q2" {
+		t.Fatalf("sent %v, want the mark then the question", texts(got))
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n := h.dones.Load(); n != 1 {
+		t.Errorf("the pair took %d Done calls, want 1", n)
+	}
+	empty(t)
+
+	h.tr.fail("refused", fmt.Errorf("bad request: %w", courier.ErrPermanent))
+	h.queue(t, bot.Out{Chat: 1, Lane: bot.LaneCosmetic, Edit: 8, Text: "✓ Staff"}, msg(1, "refused"))
+	h.tr.wait(t, 1, 3, time.Second)
+	waitFor(t, func() bool { return h.obs.count("permanent") == 1 })
+	empty(t)
+
+	h.tr.fail("busy", &courier.RateLimited{After: 10 * time.Millisecond})
+	h.queue(t, bot.Out{Chat: 1, Lane: bot.LaneCosmetic, Edit: 9, Text: "✓ Yes"}, msg(1, "busy"))
+	got = h.tr.wait(t, 1, 5, 3*time.Second)
+	if got[3].out.Edit != 9 || got[4].out.Text != "busy" {
+		t.Fatalf("sent %v, want the mark once, then the question after its 429", texts(got))
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := len(h.tr.to(1)); n != 5 {
+		t.Errorf("chat got %d messages, want 5: %v", n, texts(h.tr.to(1)))
+	}
+	empty(t)
+}
+
+// waitFor polls cond for a second.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within a second")
+		}
 	}
 }
 

@@ -101,14 +101,14 @@ func (c *Courier) retry(ctx context.Context, fn func() error) error {
 
 // done is Store.Done, retried. A chat given back is due again at next:
 // the loop is told, so it does not wait for its sweep.
-func (c *Courier) done(ctx context.Context, p bot.Pending, pace time.Time, paceTTL time.Duration, next, keepUntil time.Time) (*bot.Pending, error) {
+func (c *Courier) done(ctx context.Context, ps []bot.Pending, pace time.Time, paceTTL time.Duration, next, keepUntil time.Time) (*bot.Pending, error) {
 	var np *bot.Pending
 	err := c.retry(ctx, func() (err error) {
-		np, err = c.store.Done(ctx, p, pace, paceTTL, next, keepUntil, time.Now().Add(c.opts.Lease))
+		np, err = c.store.Done(ctx, ps, pace, paceTTL, next, keepUntil, time.Now().Add(c.opts.Lease))
 		return err
 	})
-	if err == nil && np == nil && p.Queued > 1 {
-		c.dueAt(p.Part, next)
+	if err == nil && np == nil && ps[0].Queued > len(ps) {
+		c.dueAt(ps[0].Part, next)
 	}
 	return np, err
 }
@@ -133,7 +133,7 @@ func (c *Courier) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) 
 	lane := p.Out.Lane
 	if lane == bot.LaneCosmetic && !c.spare(ctx, p, pace, now) {
 		c.opts.Observer.Failed(lane, "skipped")
-		return c.done(ctx, p, time.Time{}, 0, now, now)
+		return c.behind(ctx, p, time.Time{})
 	}
 	if lane == bot.LaneBulk || c.opts.CapReplies {
 		if wait, ok := c.take(ctx); !ok {
@@ -155,7 +155,43 @@ func (c *Courier) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) 
 	now = time.Now()
 	c.observeSent(p.Out, now)
 	tat := pace.after(p.Pace, now, 1)
-	return c.done(ctx, p, tat, tat.Sub(now), pace.allowed(tat), now)
+	if lane == bot.LaneCosmetic {
+		return c.behind(ctx, p, tat)
+	}
+	return c.done(ctx, []bot.Pending{p}, tat, tat.Sub(now), pace.allowed(tat), now)
+}
+
+// behind follows a mark that went (tat: the chat's pacing after it) or
+// was left out (tat zero) with the reply queued behind it, when that may
+// go now, and removes both with one Done. A mark sent twice after a crash
+// is harmless (the keyboard is already marked), so it may wait for the
+// reply to be recorded.
+func (c *Courier) behind(ctx context.Context, mark bot.Pending, tat time.Time) (*bot.Pending, error) {
+	pace := c.pacing()
+	now := time.Now()
+	base, ttl := tat, tat.Sub(now)
+	if tat.IsZero() {
+		base, ttl = mark.Pace, 0
+	}
+	if mark.Behind == nil || mark.Behind.Out.Lane != bot.LaneReply || c.opts.CapReplies || pace.allowed(base).After(now) {
+		return c.done(ctx, []bot.Pending{mark}, tat, ttl, pace.allowed(base), now)
+	}
+	q := *mark.Behind
+	q.Pace = base
+	id, err := send(ctx, c.tr, q.Out)
+	if err != nil {
+		// The mark is done; the reply's failure is dealt with as alone.
+		if _, derr := c.done(ctx, []bot.Pending{mark}, tat, ttl, now, now); derr != nil {
+			return nil, derr
+		}
+		return c.failed(ctx, q, err)
+	}
+	q.Sent = id
+	c.used.Add(1)
+	now = time.Now()
+	c.observeSent(q.Out, now)
+	tat = pace.after(base, now, 1)
+	return c.done(ctx, []bot.Pending{mark, q}, tat, tat.Sub(now), pace.allowed(tat), now)
 }
 
 // spare reports whether a cosmetic mark may go: it must never delay a
@@ -273,11 +309,11 @@ func (c *Courier) failed(ctx context.Context, p bot.Pending, err error) (*bot.Pe
 				return nil, c.later(ctx, p, now.Add(retryLater))
 			}
 		}
-		return c.done(ctx, p, time.Time{}, 0, now, now)
+		return c.done(ctx, []bot.Pending{p}, time.Time{}, 0, now, now)
 	case errors.Is(err, ErrPermanent):
 		c.opts.Observer.Failed(lane, "permanent")
 		c.log.Warn("courier: a message was refused for good and dropped", "lane", laneName(lane), "err", err)
-		return c.done(ctx, p, time.Time{}, 0, now, now)
+		return c.done(ctx, []bot.Pending{p}, time.Time{}, 0, now, now)
 	default:
 		c.opts.Observer.Failed(lane, "temporary")
 		c.log.Warn("courier: send failed; will try again", "lane", laneName(lane), "err", err, "in", retryLater)

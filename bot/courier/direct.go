@@ -68,5 +68,5 @@ func (d *Direct) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) {
 		d.log.Warn("a message could not be delivered", "err", err)
 	}
 	now := time.Now()
-	return d.store.Done(ctx, p, time.Time{}, 0, now, farFuture, now.Add(time.Minute))
+	return d.store.Done(ctx, []bot.Pending{p}, time.Time{}, 0, now, farFuture, now.Add(time.Minute))
 }

@@ -141,6 +141,7 @@ var contract = []contractCase{
 	{"outbox order", false, testOutboxOrder},
 	{"outbox claim", false, testOutboxClaim},
 	{"outbox done", false, testOutboxDone},
+	{"outbox mark and reply", false, testOutboxPair},
 	{"outbox while leased", false, testOutboxWhileLeased},
 	{"outbox lanes", false, testOutboxLanes},
 	{"partitions", false, testPartitions},

@@ -286,7 +286,7 @@ func (x *erasure) deliver(t *testing.T) {
 		for _, p := range ps {
 			for q := &p; q != nil; {
 				pace := time.Now().Add(time.Second)
-				next, err := x.s.Done(t.Context(), *q, pace, time.Second, time.Now(), time.Now(), time.Now().Add(outLease))
+				next, err := x.s.Done(t.Context(), []bot.Pending{*q}, pace, time.Second, time.Now(), time.Now(), time.Now().Add(outLease))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -31,8 +32,8 @@ func parseMs(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
 // whose lease ended (a courier crashed) are due again first. The lists
 // and pacing keys are named from ARGV[4], in the same slot. KEYS: ready,
 // lease. ARGV: now ms, lease end ms, max, key prefix, due-by ms. Returns
-// the claims (chat, entry, pace ms, queued) and, last, the next time a
-// chat falls due (ms, or -1).
+// the claims (chat, entry, pace ms, queued, the entry behind or ”) and,
+// last, the next time a chat falls due (ms, or -1).
 var claimOutScript = redis.NewScript(`
 local now = tonumber(ARGV[1])
 for _, c in ipairs(redis.call('ZRANGE', KEYS[2], '-inf', now, 'BYSCORE')) do
@@ -50,6 +51,7 @@ for _, c in ipairs(redis.call('ZRANGE', KEYS[1], '-inf', ARGV[5], 'BYSCORE', 'LI
     out[#out + 1] = head
     out[#out + 1] = redis.call('GET', ARGV[4] .. 'ot:' .. c) or '0'
     out[#out + 1] = tostring(redis.call('LLEN', list))
+    out[#out + 1] = redis.call('LINDEX', list, 1) or ''
   end
 end
 local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -72,8 +74,8 @@ func (s *Store) ClaimOut(ctx context.Context, part string, now, dueBy time.Time,
 	if n, _ := strconv.ParseFloat(res[len(res)-1], 64); n >= 0 {
 		next = time.UnixMilli(int64(n))
 	}
-	for i := 0; i+3 < len(res); i += 4 {
-		p := bot.Pending{Part: part, Chat: res[i], Raw: res[i+1], Queued: int(parseMs(res[i+3]))}
+	for i := 0; i+4 < len(res); i += 5 {
+		p := bot.Pending{Part: part, Chat: res[i], Raw: res[i+1], Queued: int(parseMs(res[i+3])), Behind: behind(part, res[i], res[i+4], int(parseMs(res[i+3])))}
 		if ms := parseMs(res[i+2]); ms > 0 {
 			p.Pace = time.UnixMilli(ms)
 		}
@@ -87,48 +89,75 @@ func (s *Store) ClaimOut(ctx context.Context, part string, now, dueBy time.Time,
 	return claims, next, nil
 }
 
+// behind decodes the entry queued behind a claimed one ("": none); one
+// that cannot be read is left for its own claim.
+func behind(part, chat, raw string, queued int) *bot.Pending {
+	if raw == "" {
+		return nil
+	}
+	p := &bot.Pending{Part: part, Chat: chat, Raw: raw, Queued: queued - 1}
+	if json.Unmarshal([]byte(raw), &p.Out) != nil {
+		return nil
+	}
+	return p
+}
+
 // askedTTL is how long the id of a chat's last question message is kept:
 // a typed answer later than that gets no mark on the question.
 const askedTTL = 30 * 24 * time.Hour
 
-// doneOutScript removes a chat's message once it went (or was given up),
-// records the chat's pacing and either hands back the chat's next message
-// (when it may go by keepUntil and the lease is kept) or schedules it. A
-// question that went is recorded as the chat's last (bot.Asked), while the
-// chat's session is there: a question sent after /forget (it was in the
-// outbox) leaves no record naming the citizen.
-// KEYS: list, ready, lease, pace, counts, asked, session. ARGV: entry, chat, pace ms
-// (0: keep), pace ttl ms, next ms (when the next message may go),
-// keep-until ms (0: release), lease end ms, lane, asked ("": none), asked
-// ttl ms.
+// doneOutScript removes a chat's messages once they went (or were given
+// up): each in turn while it heads the list, so a retry removes nothing
+// twice. It records the chat's pacing and either hands back the chat's
+// next message and the one behind it (when it may go by keepUntil and the
+// lease is kept) or schedules the chat. A question that went is recorded
+// as the chat's last (bot.Asked), while the chat's session is there: a
+// question sent after /forget (it was in the outbox) leaves no record
+// naming the citizen.
+// KEYS: list, ready, lease, pace, counts, asked, session. ARGV: chat, pace
+// ms (0: keep), pace ttl ms, next ms (when the next message may go),
+// keep-until ms (0: release), lease end ms, asked ("": none), asked ttl
+// ms, the number of the message asked is for, then (entry, lane) per
+// message.
 var doneOutScript = redis.NewScript(`
-if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then
+for j = 10, #ARGV, 2 do
+  if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[j] then break end
   redis.call('LPOP', KEYS[1])
-  if tonumber(redis.call('HINCRBY', KEYS[5], ARGV[8], -1)) < 0 then redis.call('HSET', KEYS[5], ARGV[8], 0) end
-  if ARGV[9] ~= '' and redis.call('EXISTS', KEYS[7]) == 1 then redis.call('SET', KEYS[6], ARGV[9], 'PX', ARGV[10]) end
+  if tonumber(redis.call('HINCRBY', KEYS[5], ARGV[j + 1], -1)) < 0 then redis.call('HSET', KEYS[5], ARGV[j + 1], 0) end
+  if (j - 8) / 2 == tonumber(ARGV[9]) and redis.call('EXISTS', KEYS[7]) == 1 then
+    redis.call('SET', KEYS[6], ARGV[7], 'PX', ARGV[8])
+  end
 end
-if ARGV[3] ~= '0' then redis.call('SET', KEYS[4], ARGV[3], 'PX', ARGV[4]) end
+if ARGV[2] ~= '0' then redis.call('SET', KEYS[4], ARGV[2], 'PX', ARGV[3]) end
 local left = redis.call('LLEN', KEYS[1])
-local nxt = tonumber(ARGV[5])
-if left > 0 and ARGV[6] ~= '0' and nxt <= tonumber(ARGV[6]) then
-  redis.call('ZADD', KEYS[3], ARGV[7], ARGV[2])
-  return {redis.call('LINDEX', KEYS[1], 0), tostring(left)}
+local nxt = tonumber(ARGV[4])
+if left > 0 and ARGV[5] ~= '0' and nxt <= tonumber(ARGV[5]) then
+  redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
+  return {redis.call('LINDEX', KEYS[1], 0), tostring(left), redis.call('LINDEX', KEYS[1], 1) or ''}
 end
-redis.call('ZREM', KEYS[3], ARGV[2])
-if left > 0 then redis.call('ZADD', KEYS[2], nxt, ARGV[2]) end
+redis.call('ZREM', KEYS[3], ARGV[1])
+if left > 0 then redis.call('ZADD', KEYS[2], nxt, ARGV[1]) end
 return {}
 `)
 
-// Done records that a claimed message went to Telegram (or was given up)
-// and the chat's pacing state after it. When the chat's next message may
-// go by keepUntil, the lease is kept (renewed to leaseEnd) and that
-// message returned; otherwise the chat is released and due again at next.
-// A question Telegram gave an id (p.Sent) becomes the chat's Asked.
-func (s *Store) Done(ctx context.Context, p bot.Pending, pace time.Time, paceTTL time.Duration, next, keepUntil, leaseEnd time.Time) (*bot.Pending, error) {
+// Done records that a chat's claimed messages went to Telegram (or were
+// given up), in order: a cosmetic mark and the message behind it are
+// removed together. It also records the chat's pacing state after them.
+// When the chat's next message may go by keepUntil, the lease is kept
+// (renewed to leaseEnd) and that message returned; otherwise the chat is
+// released and due again at next. A question Telegram gave an id (Sent)
+// becomes the chat's Asked.
+func (s *Store) Done(ctx context.Context, ps []bot.Pending, pace time.Time, paceTTL time.Duration, next, keepUntil, leaseEnd time.Time) (*bot.Pending, error) {
+	if len(ps) == 0 {
+		return nil, errors.New("outbox done: no message")
+	}
+	p := ps[0]
 	keys := []string{s.outKey(p.Part, p.Chat), s.outReadyKey(p.Part), s.outLeaseKey(p.Part), s.paceKey(p.Part, p.Chat), s.outCountKey(p.Part), s.askedKey(p.Part, p.Chat), s.sessionKey(p.Part, p.Chat)}
-	asked := ""
-	if p.Out.Question != "" && p.Sent > 0 {
-		asked = p.Out.Question + "|" + strconv.Itoa(p.Sent)
+	asked, askedFor := "", 0
+	for i, m := range ps {
+		if m.Out.Question != "" && m.Sent > 0 {
+			asked, askedFor = m.Out.Question+"|"+strconv.Itoa(m.Sent), i+1
+		}
 	}
 	paceMs := int64(0)
 	if !pace.IsZero() {
@@ -138,18 +167,23 @@ func (s *Store) Done(ctx context.Context, p bot.Pending, pace time.Time, paceTTL
 	if !keepUntil.IsZero() {
 		keep = keepUntil.UnixMilli()
 	}
-	res, err := doneOutScript.Run(ctx, s.rdb, keys, p.Raw, p.Chat, paceMs, max(paceTTL, time.Millisecond).Milliseconds(),
-		next.UnixMilli(), keep, leaseEnd.UnixMilli(), int(p.Out.Lane), asked, askedTTL.Milliseconds()).StringSlice()
+	args := []any{p.Chat, paceMs, max(paceTTL, time.Millisecond).Milliseconds(), next.UnixMilli(), keep, leaseEnd.UnixMilli(),
+		asked, askedTTL.Milliseconds(), askedFor}
+	for _, m := range ps {
+		args = append(args, m.Raw, int(m.Out.Lane))
+	}
+	res, err := doneOutScript.Run(ctx, s.rdb, keys, args...).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("outbox done: %w", err)
 	}
-	if len(res) < 2 {
+	if len(res) < 3 {
 		return nil, nil
 	}
 	if pace.IsZero() {
 		pace = p.Pace // nothing went: the chat's pacing is as it was
 	}
-	np := &bot.Pending{Part: p.Part, Chat: p.Chat, Raw: res[0], Pace: pace, Queued: int(parseMs(res[1]))}
+	queued := int(parseMs(res[1]))
+	np := &bot.Pending{Part: p.Part, Chat: p.Chat, Raw: res[0], Pace: pace, Queued: queued, Behind: behind(p.Part, p.Chat, res[2], queued)}
 	if err := json.Unmarshal([]byte(np.Raw), &np.Out); err != nil {
 		return nil, fmt.Errorf("outbox done: decode next message: %w", err)
 	}

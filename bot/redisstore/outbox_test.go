@@ -35,7 +35,7 @@ func claimOut(t testing.TB, s *redisstore.Store, part string, now, dueBy time.Ti
 // message may go by now too.
 func sent(t testing.TB, s *redisstore.Store, p bot.Pending, now time.Time) *bot.Pending {
 	t.Helper()
-	next, err := s.Done(context.Background(), p, time.Time{}, 0, now, now, now.Add(outLease))
+	next, err := s.Done(context.Background(), []bot.Pending{p}, time.Time{}, 0, now, now, now.Add(outLease))
 	if err != nil {
 		t.Fatalf("Done: %v", err)
 	}
@@ -192,7 +192,7 @@ func testOutboxDone(t *testing.T, e *env) {
 
 	// The next message may go at once: the lease is kept and renewed.
 	pace := now.Add(time.Second)
-	m2, err := e.s.Done(ctx, m1, pace, 10*time.Second, now, now, lease)
+	m2, err := e.s.Done(ctx, []bot.Pending{m1}, pace, 10*time.Second, now, now, lease)
 	if err != nil || m2 == nil || m2.Out.Text != "m2" || m2.Queued != 3 || !m2.Pace.Equal(pace) {
 		t.Fatalf("Done(m1) = %+v, %v; want m2 with 3 queued and the pacing", m2, err)
 	}
@@ -208,7 +208,7 @@ func testOutboxDone(t *testing.T, e *env) {
 
 	// The next may go only later: the chat is released until then.
 	pace2, later := now.Add(2*time.Second), now.Add(time.Second)
-	if got, err := e.s.Done(ctx, *m2, pace2, 10*time.Second, later, now, lease); err != nil || got != nil {
+	if got, err := e.s.Done(ctx, []bot.Pending{*m2}, pace2, 10*time.Second, later, now, lease); err != nil || got != nil {
 		t.Fatalf("Done(m2) with the next due later = %+v, %v; want nil", got, err)
 	}
 	if _, ok := score(t, e.rdb, e.outLeaseKey("turku"), key); ok {
@@ -227,7 +227,7 @@ func testOutboxDone(t *testing.T, e *env) {
 	m3 := ps[0]
 
 	// Done with no keepUntil releases the chat even if the next may go.
-	if got, err := e.s.Done(ctx, m3, time.Time{}, 0, later, time.Time{}, lease); err != nil || got != nil {
+	if got, err := e.s.Done(ctx, []bot.Pending{m3}, time.Time{}, 0, later, time.Time{}, lease); err != nil || got != nil {
 		t.Fatalf("Done(m3) without keepUntil = %+v, %v; want nil", got, err)
 	}
 	if v, _ := e.rdb.Get(ctx, e.paceKey("turku", key)).Result(); v != strconv.FormatInt(pace2.UnixMilli(), 10) {
@@ -235,7 +235,7 @@ func testOutboxDone(t *testing.T, e *env) {
 	}
 	// Done again for the same message (a retry) removes nothing more.
 	before := e.snapshot(t)
-	if got, err := e.s.Done(ctx, m3, time.Time{}, 0, later, time.Time{}, lease); err != nil || got != nil {
+	if got, err := e.s.Done(ctx, []bot.Pending{m3}, time.Time{}, 0, later, time.Time{}, lease); err != nil || got != nil {
 		t.Fatalf("Done(m3) again = %+v, %v", got, err)
 	}
 	if after := e.snapshot(t); !reflect.DeepEqual(before[e.outKey("turku", key)], after[e.outKey("turku", key)]) ||
@@ -256,6 +256,50 @@ func testOutboxDone(t *testing.T, e *env) {
 		if _, ok := score(t, e.rdb, k, key); ok {
 			t.Errorf("the chat stays in %s with nothing to send", k)
 		}
+	}
+}
+
+// testOutboxPair: a claim carries the message behind the head, so a
+// keyboard mark and the reply after it go on one claim and are removed by
+// one Done, the reply's question recorded; a repeat removes nothing.
+func testOutboxPair(t *testing.T, e *env) {
+	ctx := t.Context()
+	chat := int64(77)
+	user := chatKey(chat)
+	start(t, e.s, user, "turku", nil)
+	mark := bot.Out{Chat: chat, Lane: bot.LaneCosmetic, Edit: 5, Text: "✓ Good"}
+	question := bot.Out{Chat: chat, Text: "Why?", Question: "why"}
+	commit(t, e.s, &bot.Commit{User: pseudonym(), Pilot: "turku", Out: []bot.Out{mark, question, {Chat: chat, Text: "last"}}})
+	now := time.Now()
+	ps, _ := claimOut(t, e.s, "turku", now, now, 10)
+	if len(ps) != 1 || ps[0].Out.Text != mark.Text || ps[0].Queued != 3 {
+		t.Fatalf("claim = %+v; want the mark with 3 queued", ps)
+	}
+	q := ps[0].Behind
+	if q == nil || q.Out.Text != question.Text || q.Out.Question != "why" || q.Queued != 2 || q.Behind != nil || q.Chat != ps[0].Chat {
+		t.Fatalf("behind the mark = %+v; want the question, 2 queued", q)
+	}
+	q.Sent = 9
+	pair := []bot.Pending{ps[0], *q}
+	next, err := e.s.Done(ctx, pair, now.Add(time.Second), time.Second, now, now, now.Add(outLease))
+	if err != nil || next == nil || next.Out.Text != "last" || next.Queued != 1 || next.Behind != nil {
+		t.Fatalf("Done(mark, question) = %+v, %v; want the last message, alone", next, err)
+	}
+	byLane, _, err := e.s.OutboxDepth(ctx, "turku")
+	if err != nil || byLane[bot.LaneCosmetic] != 0 || byLane[bot.LaneReply] != 1 {
+		t.Errorf("depth after the pair = %v, %v; want one reply", byLane, err)
+	}
+	sess, err := e.s.Load(ctx, user)
+	if err != nil || sess == nil || sess.Asked != (bot.Asked{Question: "why", Message: 9}) {
+		t.Errorf("asked after the pair = %+v, %v; want the question's message", sess, err)
+	}
+	before := e.snapshot(t)
+	if _, err := e.s.Done(ctx, pair, now.Add(time.Second), time.Second, now, now, now.Add(outLease)); err != nil {
+		t.Fatal(err)
+	}
+	if after := e.snapshot(t); !reflect.DeepEqual(before[e.outKey("turku", user)], after[e.outKey("turku", user)]) ||
+		!reflect.DeepEqual(before[e.outCountKey("turku")], after[e.outCountKey("turku")]) {
+		t.Errorf("a repeated Done of the pair changed the outbox:%s", diff(before, after))
 	}
 }
 
@@ -284,7 +328,7 @@ func testOutboxWhileLeased(t *testing.T, e *env) {
 			if keep {
 				keepUntil = now
 			}
-			next, err := e.s.Done(t.Context(), ps[0], time.Time{}, 0, now, keepUntil, now.Add(outLease))
+			next, err := e.s.Done(t.Context(), []bot.Pending{ps[0]}, time.Time{}, 0, now, keepUntil, now.Add(outLease))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -107,7 +107,7 @@ func testAskedMessage(t *testing.T, e *env) {
 		}
 		p := claims[0]
 		p.Sent = sent
-		if _, err := e.s.Done(ctx, p, time.Time{}, 0, now, time.Time{}, now.Add(time.Minute)); err != nil {
+		if _, err := e.s.Done(ctx, []bot.Pending{p}, time.Time{}, 0, now, time.Time{}, now.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 	}

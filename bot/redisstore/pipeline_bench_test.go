@@ -239,7 +239,7 @@ func BenchmarkOutbox(b *testing.B) {
 					}
 					for p := &ps[0]; p != nil; {
 						sent++
-						if p, err = s.Done(ctx, *p, now.Add(time.Second), time.Second, now, keepUntil, now.Add(time.Minute)); err != nil {
+						if p, err = s.Done(ctx, []bot.Pending{*p}, now.Add(time.Second), time.Second, now, keepUntil, now.Add(time.Minute)); err != nil {
 							b.Fatal(err)
 						}
 					}

@@ -245,28 +245,28 @@ func TestCosmetic(t *testing.T) {
 // good, or sent later), the mark never sent twice.
 func TestMarkAndReply(t *testing.T) {
 	h := start(t, courier.Options{ChatInterval: time.Millisecond, ChatBurst: 3})
+	// empty waits for the outbox to be empty (a Done follows the send).
 	empty := func(t *testing.T) {
 		t.Helper()
-		byLane, _, err := h.store.OutboxDepth(context.Background(), "p")
-		if err != nil || byLane[bot.LaneReply]+byLane[bot.LaneCosmetic] != 0 {
-			t.Errorf("outbox after the pair = %v, %v; want empty", byLane, err)
-		}
+		waitFor(t, "the outbox to empty", func() bool {
+			byLane, _, err := h.store.OutboxDepth(context.Background(), "p")
+			return err == nil && byLane[bot.LaneReply]+byLane[bot.LaneCosmetic] == 0
+		})
 	}
 	h.queue(t, bot.Out{Chat: 1, Lane: bot.LaneCosmetic, Edit: 7, Text: "✓ Good"}, msg(1, "q2"))
 	got := h.tr.wait(t, 1, 2, time.Second)
 	if got[0].out.Edit != 7 || got[1].out.Text != "q2" {
 		t.Fatalf("sent %v, want the mark then the question", texts(got))
 	}
-	time.Sleep(20 * time.Millisecond)
+	empty(t)
 	if n := h.dones.Load(); n != 1 {
 		t.Errorf("the pair took %d Done calls, want 1", n)
 	}
-	empty(t)
 
 	h.tr.fail("refused", fmt.Errorf("bad request: %w", courier.ErrPermanent))
 	h.queue(t, bot.Out{Chat: 1, Lane: bot.LaneCosmetic, Edit: 8, Text: "✓ Staff"}, msg(1, "refused"))
 	h.tr.wait(t, 1, 3, time.Second)
-	waitFor(t, func() bool { return h.obs.count("permanent") == 1 })
+	waitFor(t, "the refused reply to be counted", func() bool { return h.obs.count("permanent") == 1 })
 	empty(t)
 
 	h.tr.fail("busy", &courier.RateLimited{After: 10 * time.Millisecond})
@@ -282,12 +282,12 @@ func TestMarkAndReply(t *testing.T) {
 	empty(t)
 }
 
-// waitFor polls cond for a second.
-func waitFor(t *testing.T, cond func() bool) {
+// waitFor polls cond for a few seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
+	for deadline := time.Now().Add(3 * time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met within a second")
+			t.Fatalf("waited 3s for %s", what)
 		}
 	}
 }

@@ -145,8 +145,18 @@ func (c *Courier) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) 
 	if err != nil {
 		return c.failed(ctx, p, err)
 	}
+	tat, now := c.went(&p, id)
+	if lane == bot.LaneCosmetic {
+		return c.behind(ctx, p, tat)
+	}
+	return c.done(ctx, []bot.Pending{p}, tat, tat.Sub(now), pace.allowed(tat), now)
+}
+
+// went records that Telegram accepted a message (and the id it gave) and
+// returns the chat's pacing after it, and now.
+func (c *Courier) went(p *bot.Pending, id int) (tat, now time.Time) {
 	p.Sent = id
-	if lane == bot.LaneReply && !c.opts.CapReplies {
+	if p.Out.Lane == bot.LaneReply && !c.opts.CapReplies {
 		c.used.Add(1) // bulk and cosmetic took their slot already
 	}
 	// Pace from when Telegram answered, not from when the call began: it
@@ -154,11 +164,7 @@ func (c *Courier) one(ctx context.Context, p bot.Pending) (*bot.Pending, error) 
 	// not look early to it.
 	now = time.Now()
 	c.observeSent(p.Out, now)
-	tat := pace.after(p.Pace, now, 1)
-	if lane == bot.LaneCosmetic {
-		return c.behind(ctx, p, tat)
-	}
-	return c.done(ctx, []bot.Pending{p}, tat, tat.Sub(now), pace.allowed(tat), now)
+	return c.pacing().after(p.Pace, now, 1), now
 }
 
 // behind follows a mark that went (tat: the chat's pacing after it) or
@@ -186,11 +192,7 @@ func (c *Courier) behind(ctx context.Context, mark bot.Pending, tat time.Time) (
 		}
 		return c.failed(ctx, q, err)
 	}
-	q.Sent = id
-	c.used.Add(1)
-	now = time.Now()
-	c.observeSent(q.Out, now)
-	tat = pace.after(base, now, 1)
+	tat, now = c.went(&q, id)
 	return c.done(ctx, []bot.Pending{mark, q}, tat, tat.Sub(now), pace.allowed(tat), now)
 }
 

@@ -75,7 +75,8 @@ func (s *Store) ClaimOut(ctx context.Context, part string, now, dueBy time.Time,
 		next = time.UnixMilli(int64(n))
 	}
 	for i := 0; i+4 < len(res); i += 5 {
-		p := bot.Pending{Part: part, Chat: res[i], Raw: res[i+1], Queued: int(parseMs(res[i+3])), Behind: behind(part, res[i], res[i+4], int(parseMs(res[i+3])))}
+		queued := int(parseMs(res[i+3]))
+		p := bot.Pending{Part: part, Chat: res[i], Raw: res[i+1], Queued: queued, Behind: behind(part, res[i], res[i+4], queued)}
 		if ms := parseMs(res[i+2]); ms > 0 {
 			p.Pace = time.UnixMilli(ms)
 		}

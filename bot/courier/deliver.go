@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/lease"
 )
 
 // retryLater is how long a message waits after a failure worth trying
@@ -57,24 +58,11 @@ func (c *Courier) deliver(ctx context.Context, p bot.Pending) {
 
 // keep renews the lease on a chat until the returned stop is called.
 func (c *Courier) keep(ctx context.Context, p bot.Pending) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(c.opts.Lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := c.store.Renew(ctx, p, time.Now().Add(c.opts.Lease)); err != nil && ctx.Err() == nil {
-					c.log.Warn("courier: renew a lease", "err", err)
-				}
-			}
+	return lease.Keep(ctx, c.opts.Lease/3, func(ctx context.Context) {
+		if err := c.store.Renew(ctx, p, time.Now().Add(c.opts.Lease)); err != nil && ctx.Err() == nil {
+			c.log.Warn("courier: renew a lease", "err", err)
 		}
-	}()
-	return func() { cancel(); <-done }
+	})
 }
 
 // retry runs a store call until it succeeds or half the lease has passed:

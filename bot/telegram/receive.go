@@ -228,7 +228,7 @@ func (r *Receiver) push(ctx context.Context, us []rawUpdate) (int, error) {
 	if r.opts.Workers != nil {
 		hand = r.opts.Workers.reserve(len(es))
 	}
-	res, claims, err := r.inbox.PushAll(ctx, es, r.opts.MaxWaiting, hand.n, time.Now().Add(lease))
+	res, claims, err := r.inbox.PushAll(ctx, es, r.opts.MaxWaiting, hand.n, time.Now().Add(leaseTime))
 	for _, c := range claims {
 		hand.start(c)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cosie/cosiebot/bot"
+	"github.com/cosie/cosiebot/bot/lease"
 )
 
 // Handler processes one inbound event; an error means it was not applied
@@ -63,10 +64,10 @@ func NewWorkers(inbox Inbox, h Handler, opts WorkerOptions) *Workers {
 	return &Workers{inbox: inbox, h: h, opts: opts, log: opts.Logger, slots: make(chan struct{}, opts.Workers)}
 }
 
-// lease is how long a worker holds a chat without renewing it: a worker
+// leaseTime is how long a worker holds a chat without renewing it: a worker
 // that crashed loses its chat to another after it. A worker renews it
 // while it handles an update, however long that takes (up to Timeout).
-const lease = 6 * time.Second
+const leaseTime = 6 * time.Second
 
 // Run handles the inbox until ctx ends, then lets the updates in hand
 // finish.
@@ -142,7 +143,7 @@ func (w *Workers) shard(ctx context.Context, k int) {
 		for n < claimBatch && w.grab() {
 			n++
 		}
-		claims, next, err := w.inbox.ClaimIn(ctx, k, time.Now(), lease, n)
+		claims, next, err := w.inbox.ClaimIn(ctx, k, time.Now(), leaseTime, n)
 		for range n - len(claims) {
 			<-w.slots
 		}
@@ -235,7 +236,7 @@ func (w *Workers) chat(stop, ctx context.Context, c bot.InboxClaim) {
 		var next *bot.InboxClaim
 		err = w.settle(stop, until, func() (err error) {
 			now = time.Now()
-			next, err = w.inbox.AckIn(ctx, c, now, now.Add(lease), stop.Err() == nil)
+			next, err = w.inbox.AckIn(ctx, c, now, now.Add(leaseTime), stop.Err() == nil)
 			return err
 		})
 		if err != nil {
@@ -265,24 +266,11 @@ func (w *Workers) settle(stop context.Context, until time.Time, write func() err
 
 // keep renews the lease on a chat until the returned release is called.
 func (w *Workers) keep(ctx context.Context, c bot.InboxClaim) (release func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := w.inbox.RenewIn(ctx, c, time.Now().Add(lease)); err != nil && ctx.Err() == nil {
-					w.log.Warn("inbox: renew a lease", "err", err)
-				}
-			}
+	return lease.Keep(ctx, leaseTime/3, func(ctx context.Context) {
+		if err := w.inbox.RenewIn(ctx, c, time.Now().Add(leaseTime)); err != nil && ctx.Err() == nil {
+			w.log.Warn("inbox: renew a lease", "err", err)
 		}
-	}()
-	return func() { cancel(); <-done }
+	})
 }
 
 // fail records a failed try: later again, or a dead letter.

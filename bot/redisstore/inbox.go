@@ -74,11 +74,11 @@ if not over then
   -- the same as this state.
   redis.call('SET', KEYS[8], string.format('%.0f', tat + every), 'PX', string.format('%.0f', tat + every - now))
 end
-redis.call('RPUSH', KEYS[1], entry)
+local queued = redis.call('RPUSH', KEYS[1], entry)
 redis.call('INCR', KEYS[7])
 -- A worker holds the chat: it finds this update when it acknowledges.
 if redis.call('ZSCORE', KEYS[3], ARGV[7]) then return res end
-if res == 0 and ARGV[10] ~= '0' and redis.call('LLEN', KEYS[1]) == 1 then
+if res == 0 and ARGV[10] ~= '0' and queued == 1 then
   -- An idle chat, and the caller has a free worker: leased to it at once.
   redis.call('ZREM', KEYS[2], ARGV[7])
   redis.call('ZADD', KEYS[3], ARGV[10], ARGV[7])
@@ -269,9 +269,11 @@ func (s *Store) ClaimIn(ctx context.Context, shard int, now time.Time, lease tim
 // line. KEYS: queue, ready, lease, tries, count, wake. ARGV: entry, chat,
 // now ms, lease end ms, keep (1/0).
 var ackInScript = redis.NewScript(`
-if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then
-  redis.call('LPOP', KEYS[1])
+local head = redis.call('LPOP', KEYS[1])
+if head == ARGV[1] then
   redis.call('DECR', KEYS[5])
+elseif head then
+  redis.call('LPUSH', KEYS[1], head) -- not this update's: it stays first
 end
 redis.call('HDEL', KEYS[4], ARGV[2])
 local left = redis.call('LLEN', KEYS[1])

@@ -122,8 +122,11 @@ const askedTTL = 30 * 24 * time.Hour
 // message.
 var doneOutScript = redis.NewScript(`
 for j = 10, #ARGV, 2 do
-  if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[j] then break end
-  redis.call('LPOP', KEYS[1])
+  local head = redis.call('LPOP', KEYS[1])
+  if head ~= ARGV[j] then
+    if head then redis.call('LPUSH', KEYS[1], head) end -- not this message: it stays first
+    break
+  end
   if tonumber(redis.call('HINCRBY', KEYS[5], ARGV[j + 1], -1)) < 0 then redis.call('HSET', KEYS[5], ARGV[j + 1], 0) end
   if (j - 8) / 2 == tonumber(ARGV[9]) and redis.call('EXISTS', KEYS[7]) == 1 then
     redis.call('SET', KEYS[6], ARGV[7], 'PX', ARGV[8])

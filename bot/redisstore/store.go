@@ -451,25 +451,33 @@ local i = 11
 local prompts, counts, cohort, answers, outs = {}, {}, {}, {}, {}
 local n = num(i); i = i + 1
 for _ = 1, n do prompts[#prompts + 1] = {ARGV[i], ARGV[i+1], ARGV[i+2]}; i = i + 3 end
+-- sums holds each counter (key|field) as it will be after the commit;
+-- each hash is read once per group, all its fields at a time.
 local sums = {}
 local function counters(into, keys)
   local m = num(i); i = i + 1
-  for _ = 1, m do
+  if m == 0 then return end
+  local fs, bys = {}, {}
+  for j = 1, m do
     local f, by = ARGV[i], big(ARGV[i+1])
     if not by then return redis.error_reply('OVERFLOW increment of ' .. f .. ' out of bounds') end
-    for _, k in ipairs(keys) do
+    fs[j], bys[j] = f, by
+    into[#into + 1] = {f, ARGV[i+1]}
+    i = i + 2
+  end
+  for _, k in ipairs(keys) do
+    local cur = redis.call('HMGET', k, unpack(fs))
+    for j, f in ipairs(fs) do
       local id = k .. '|' .. f
       local c = sums[id]
       if not c then
-        c = big(redis.call('HGET', k, f))
+        c = big(cur[j])
         if not c then return redis.error_reply('BADCOUNTER ' .. f .. ' is not an integer within bounds') end
       end
-      c = norm(c[1] + by[1], c[2] + by[2])
+      c = norm(c[1] + bys[j][1], c[2] + bys[j][2])
       if over(c) then return redis.error_reply('OVERFLOW counter ' .. f) end
       sums[id] = c
     end
-    into[#into + 1] = {f, ARGV[i+1]}
-    i = i + 2
   end
 end
 local e = counters(counts, {KEYS[4], KEYS[5]})
@@ -531,13 +539,26 @@ for _, a in ipairs(answers) do
   redis.call('ZADD', KEYS[3], a[2] * 1000 + tie, user .. '|' .. seq)
 end
 if #answers > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[8]) end
-for _, o in ipairs(outs) do
-  redis.call('RPUSH', o[1], o[3])
-  redis.call('HINCRBY', KEYS[12], o[4], 1)
-  if not redis.call('ZSCORE', KEYS[11], o[2]) then
+-- A chat's messages go to its list in one push, its outbox is made due
+-- once, and each lane is counted once.
+local lanes, counted, due = {}, {}, {}
+local j = 1
+while j <= #outs do
+  local o, vals = outs[j], {}
+  while j <= #outs and outs[j][1] == o[1] do
+    local lane = outs[j][4]
+    if not counted[lane] then counted[lane] = 0; lanes[#lanes + 1] = lane end
+    counted[lane] = counted[lane] + 1
+    vals[#vals + 1] = outs[j][3]
+    j = j + 1
+  end
+  redis.call('RPUSH', o[1], unpack(vals))
+  if not due[o[2]] and not redis.call('ZSCORE', KEYS[11], o[2]) then
     redis.call('ZADD', KEYS[10], 'NX', ARGV[10], o[2])
   end
+  due[o[2]] = true
 end
+for _, lane in ipairs(lanes) do redis.call('HINCRBY', KEYS[12], lane, counted[lane]) end
 writeChain(chain, ARGV[8])
 I.apply(iprefix, user, iops, num(10))
 return newrev

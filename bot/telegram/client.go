@@ -61,7 +61,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		tg.WithServerURL(cfg.APIURL),
 		tg.WithSkipGetMe(),
 		// Leave headroom over the calls' own deadlines (libraries.md 1.2).
-		tg.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: 60 * time.Second, Transport: transport}),
+		tg.WithHTTPClient(cfg.PollTimeout, wholeBodies{&http.Client{Timeout: 60 * time.Second, Transport: transport}}),
 		tg.WithErrorsHandler(func(err error) { log.Warn("telegram library", "err", hideToken(err, cfg.Token)) }),
 		tg.WithDefaultHandler(func(context.Context, *tg.Bot, *models.Update) {}),
 	)

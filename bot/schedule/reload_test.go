@@ -3,6 +3,7 @@ package schedule_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/cosie/cosiebot/bot/schedule"
 )
@@ -53,5 +54,29 @@ func TestReloadReplacesDigestEntries(t *testing.T) {
 	}
 	if got := len(s.Entries()); got != before-1 {
 		t.Fatalf("%d entries after removing every digest, want %d", got, before-1)
+	}
+}
+
+// TestStopWhileStarting: serve may stop while the scheduler is still
+// starting (catching up on digests); the stop wins, whichever comes first,
+// and nothing fires after it.
+func TestStopWhileStarting(t *testing.T) {
+	for range 20 {
+		st := openStore(t)
+		jobs := newJobs(t, "hel_daily")
+		s := schedule.New(jobs.on(st), st, schedule.Options{DispatchEvery: time.Millisecond})
+		ctx, cancel := context.WithCancel(context.Background())
+		started := make(chan error, 1)
+		go func() { started <- s.Start(ctx) }()
+		s.Stop(context.Background())
+		if err := <-started; err != nil {
+			t.Fatal(err)
+		}
+		fired := jobs.fires.Load()
+		time.Sleep(20 * time.Millisecond)
+		if more := jobs.fires.Load() - fired; more != 0 {
+			t.Fatalf("%d dispatches after Stop", more)
+		}
+		cancel()
 	}
 }

@@ -68,12 +68,15 @@ type Scheduler struct {
 	store Store
 	opts  Options
 	log   *slog.Logger
-	cron  *cron.Cron
-	ctx   context.Context
+	cron  *cron.Cron // made by New, started by Start
+	// mu guards what Start, Stop and Reload share: a stop may come while
+	// Start is still catching up (serve stopped at once).
+	mu  sync.Mutex
+	ctx context.Context
 	// digests maps each pilot to its cron entry, so a flow reload can
 	// replace them.
-	mu      sync.Mutex
 	digests map[string]cron.EntryID
+	stopped bool
 	started sync.WaitGroup // the purge at start-up
 }
 
@@ -97,7 +100,11 @@ func New(jobs Jobs, store Store, opts Options) *Scheduler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Scheduler{jobs: jobs, store: store, opts: opts, log: opts.Logger}
+	l := cronLogger{opts.Logger}
+	// SkipIfStillRunning outside Recover: a panicking run is recovered
+	// inside, so the skip guard is always released (libraries.md 3).
+	c := cron.New(cron.WithLocation(time.UTC), cron.WithLogger(l), cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)))
+	return &Scheduler{jobs: jobs, store: store, opts: opts, log: opts.Logger, cron: c}
 }
 
 // cronLogger routes robfig/cron's messages to slog.
@@ -111,16 +118,13 @@ func (l cronLogger) Error(err error, msg string, kv ...any) {
 // Start registers the jobs, sends digests missed while no replica ran, and
 // starts the cron runner. Stop it by cancelling ctx and calling Stop.
 func (s *Scheduler) Start(ctx context.Context) error {
-	l := cronLogger{s.log}
-	// SkipIfStillRunning outside Recover: a panicking run is recovered
-	// inside, so the skip guard is always released (libraries.md 3).
-	s.cron = cron.New(cron.WithLocation(time.UTC), cron.WithLogger(l),
-		cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)))
 	s.cron.Schedule(cron.Every(s.opts.DispatchEvery), cron.FuncJob(func() { s.dispatch(ctx) }))
 	if _, err := s.cron.AddFunc("CRON_TZ=UTC 17 3 * * *", func() { s.Purge(ctx, s.opts.Clock.Now()) }); err != nil {
 		return fmt.Errorf("schedule the retention purge: %w", err)
 	}
+	s.mu.Lock()
 	s.ctx = ctx
+	s.mu.Unlock()
 	if err := s.Reload(); err != nil {
 		return err
 	}
@@ -128,6 +132,11 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	now := s.opts.Clock.Now()
 	for _, f := range s.jobs.Flows().List() {
 		s.Digest(ctx, f.Pilot.ID, now)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return nil
 	}
 	s.cron.Start()
 	// Purge at start-up too: a bot that is often restarted, or was down
@@ -168,9 +177,9 @@ func (s *Scheduler) Reload() error {
 
 // Stop stops scheduling and waits for running jobs, at most until ctx ends.
 func (s *Scheduler) Stop(ctx context.Context) {
-	if s.cron == nil {
-		return
-	}
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		<-s.cron.Stop().Done()

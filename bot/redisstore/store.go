@@ -409,9 +409,10 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 // (chat, json, lane), chain writes (see chainLua); last the pilot's key
 // prefix and the idea operations (see ideasLua).
 var commitScript = redis.NewScript(chainLua + ideasLua + `
-local cur = redis.call('GET', KEYS[1])
-local rev = 0
-if cur then rev = tonumber(string.match(cur, '^(%d+)\n')) or 0 end
+-- Only the revision, which leads the session: the rest would be copied
+-- into Lua for nothing.
+local cur = redis.call('GETRANGE', KEYS[1], 0, 20)
+local rev = tonumber(string.match(cur, '^(%d+)\n') or '0') or 0
 local mode = ARGV[3]
 if mode == 'w' and tonumber(ARGV[1]) ~= rev then return redis.error_reply('CONFLICT session changed') end
 if ARGV[9] ~= '0' and redis.call('EXISTS', KEYS[9]) == 1 then return redis.error_reply('DONE once') end

@@ -302,13 +302,40 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 	if day == "" {
 		day = time.Now().UTC().Format(time.DateOnly)
 	}
-	once := s.onceKey(pilot, c.Once)
 	keys := []string{
 		s.sessionKey(pilot, user), s.answersKey(pilot, user), s.indexKey(pilot),
 		s.dayKey(pilot, day), s.allKey(pilot), s.dueKey(pilot), s.promptKey(pilot),
-		s.dayKey(pilot, cmpOr(c.CohortDay, day)), once, s.outReadyKey(pilot), s.outLeaseKey(pilot), s.outCountKey(pilot),
+		s.dayKey(pilot, cmpOr(c.CohortDay, day)), s.onceKey(pilot, c.Once), s.outReadyKey(pilot), s.outLeaseKey(pilot), s.outCountKey(pilot),
 		s.tag(pilot) + ":aseq",
 	}
+	args, err := s.headArgs(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	groups, err := groupArgs(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	outKeys, outs, err := s.outArgs(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	chain, err := chainArgs(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	ideaArgs, err := s.ideaArgs(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys = append(append(keys, outKeys...), s.membersKey(pilot), s.couponsKey(pilot))
+	args = append(append(append(append(args, groups...), outs...), chain...), ideaArgs...)
+	return keys, args, nil
+}
+
+// headArgs encodes the commit script's first ten arguments: the session
+// write and the settings of the whole commit.
+func (s *Store) headArgs(c *bot.Commit) ([]any, error) {
 	mode, want, body := "-", int64(-1), ""
 	switch {
 	case c.Drop:
@@ -317,7 +344,7 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 		mode, want = "w", c.Session.Rev
 		b, err := json.Marshal(c.Session)
 		if err != nil {
-			return nil, nil, fmt.Errorf("encode session: %w", err)
+			return nil, fmt.Errorf("encode session: %w", err)
 		}
 		body = string(b)
 	}
@@ -337,9 +364,14 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 	if c.Once != "" {
 		onceTTL = max(c.OnceTTL, time.Second).Milliseconds()
 	}
-	args := make([]any, 0, 16+3*len(c.Prompts)+2*len(c.Counts)+2*len(c.Answers)+2*len(c.Out))
-	args = append(args, want, body, mode, ttl.Milliseconds(), user, boolArg(c.Cancel), strings.Join(release, ","),
-		keep.Milliseconds(), onceTTL, time.Now().UnixMilli())
+	return []any{want, body, mode, ttl.Milliseconds(), c.User, boolArg(c.Cancel), strings.Join(release, ","),
+		keep.Milliseconds(), onceTTL, time.Now().UnixMilli()}, nil
+}
+
+// groupArgs encodes the counted groups of prompts, counters, cohort
+// counters and answers.
+func groupArgs(c *bot.Commit) ([]any, error) {
+	args := make([]any, 0, 4+3*len(c.Prompts)+2*(len(c.Counts)+len(c.Cohort)+len(c.Answers)))
 	args = append(args, len(c.Prompts))
 	for _, p := range c.Prompts {
 		due := p.Due.UnixMilli()
@@ -349,7 +381,7 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 		args = append(args, len(m))
 		for _, f := range sortedKeys(m) {
 			if v := m[f]; v > maxCounter || v < -maxCounter {
-				return nil, nil, fmt.Errorf("counter %s: increment %d out of bounds", f, v)
+				return nil, fmt.Errorf("counter %s: increment %d out of bounds", f, v)
 			}
 			args = append(args, f, m[f])
 		}
@@ -358,10 +390,18 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 	for _, a := range c.Answers {
 		b, err := json.Marshal(a)
 		if err != nil {
-			return nil, nil, fmt.Errorf("encode answer: %w", err)
+			return nil, fmt.Errorf("encode answer: %w", err)
 		}
 		args = append(args, string(b), a.At)
 	}
+	return args, nil
+}
+
+// outArgs encodes the commit's messages: a list key each, and their
+// counted group (chat, json, lane), all queued now.
+func (s *Store) outArgs(c *bot.Commit) ([]string, []any, error) {
+	keys := make([]string, 0, len(c.Out))
+	args := make([]any, 0, 1+3*len(c.Out))
 	args = append(args, len(c.Out))
 	queued := time.Now().UnixMilli()
 	for _, o := range c.Out {
@@ -371,20 +411,10 @@ func (s *Store) commitArgs(c *bot.Commit) ([]string, []any, error) {
 			return nil, nil, fmt.Errorf("encode message: %w", err)
 		}
 		chat := s.keyOf(o.Chat)
-		keys = append(keys, s.outKey(pilot, chat))
+		keys = append(keys, s.outKey(c.Pilot, chat))
 		args = append(args, chat, string(b), int(o.Lane))
 	}
-	chain, err := chainArgs(c)
-	if err != nil {
-		return nil, nil, err
-	}
-	keys = append(keys, s.membersKey(pilot), s.couponsKey(pilot))
-	ideaArgs, err := s.ideaArgs(c)
-	if err != nil {
-		return nil, nil, err
-	}
-	args = append(args, chain...)
-	return keys, append(args, ideaArgs...), nil
+	return keys, args, nil
 }
 
 // commitScript applies a commit atomically. It first checks everything
